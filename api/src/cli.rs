@@ -1,0 +1,173 @@
+//! The `redress` command line: `serve` (default), `migrate`, `token`,
+//! `export-schema`.
+
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::auth::jwt::TokenRequest;
+use crate::auth::{KeySource, TokenSigner};
+use crate::config::{AuthArgs, Limits, LogFormat, Settings, StorageArgs};
+use crate::domain::actor::Role;
+use crate::{db, graphql, startup, telemetry};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "redress",
+    version,
+    about = "Complaints and grievances backend for hospital patient relations"
+)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    /// `redress` alone is `redress serve`.
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run the GraphQL server (the default).
+    Serve(ServeArgs),
+    /// Create or upgrade the database schema, then exit.
+    Migrate(MigrateArgs),
+    /// Print a signed token for local use (HS256 secret configurations only).
+    Token(TokenArgs),
+    /// Print the GraphQL schema (SDL) built from the code.
+    ExportSchema,
+}
+
+#[derive(Args, Debug, Clone)]
+struct ServeArgs {
+    /// Address and port to listen on.
+    #[arg(long, env = "REDRESS_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: String,
+    #[command(flatten)]
+    storage: StorageArgs,
+    #[command(flatten)]
+    auth: AuthArgs,
+    #[command(flatten)]
+    limits: Limits,
+    /// Serve GraphiQL on `GET /graphql` to browsers.
+    #[arg(long, env = "REDRESS_GRAPHIQL", default_value_t = true, action = clap::ArgAction::Set)]
+    graphiql: bool,
+    /// Answer introspection queries (switch off in production if the client does not need it).
+    #[arg(long, env = "REDRESS_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set)]
+    introspection: bool,
+    /// Suggest field names in validation errors ("did you mean …").
+    #[arg(long, env = "REDRESS_FIELD_SUGGESTIONS", default_value_t = true, action = clap::ArgAction::Set)]
+    field_suggestions: bool,
+    /// Log format.
+    #[arg(long, env = "REDRESS_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+    /// Seconds in-flight requests get to finish on shutdown.
+    #[arg(long, env = "REDRESS_SHUTDOWN_TIMEOUT_SECONDS", default_value_t = 30)]
+    shutdown_timeout_seconds: u64,
+    /// HTTP worker threads (default: one per core).
+    #[arg(long, env = "REDRESS_WORKERS")]
+    workers: Option<usize>,
+}
+
+#[derive(Args, Debug)]
+struct MigrateArgs {
+    #[command(flatten)]
+    storage: StorageArgs,
+}
+
+#[derive(Args, Debug)]
+struct TokenArgs {
+    /// The user id (`sub`).
+    #[arg(long)]
+    sub: String,
+    /// Display name (`name`).
+    #[arg(long)]
+    name: Option<String>,
+    /// A role; repeat for several.
+    #[arg(long = "role", required = true, value_parser = parse_role)]
+    roles: Vec<Role>,
+    /// A facility code, or `*` for all; repeat for several.
+    #[arg(long = "facility", required = true)]
+    facilities: Vec<String>,
+    /// Lifetime, e.g. `15m`, `1h`, `8h`.
+    #[arg(long, default_value = "1h", value_parser = humantime::parse_duration)]
+    ttl: Duration,
+    #[command(flatten)]
+    storage: StorageArgs,
+    #[command(flatten)]
+    auth: AuthArgs,
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(&s.to_ascii_uppercase()).ok_or_else(|| {
+        let names: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+        format!("unknown role; use one of {}", names.join(", "))
+    })
+}
+
+/// Parses the command line and runs it.
+pub async fn run() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        None => serve(cli.serve).await,
+        Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Migrate(args)) => {
+            telemetry::init(LogFormat::Text);
+            let db = db::connect(&args.storage.database_url()?).await?;
+            db::migrate(&db).await?;
+            tracing::info!("database schema is up to date");
+            Ok(())
+        }
+        Some(Command::Token(args)) => {
+            let auth = args.auth.resolve(&args.storage.data_dir)?;
+            let signer = TokenSigner::new(&auth.key, &auth.issuer, &auth.audience)?;
+            let token = signer.sign(&TokenRequest {
+                subject: args.sub,
+                name: args.name,
+                roles: args.roles,
+                facilities: args.facilities,
+                ttl: args.ttl,
+            })?;
+            println!("{token}");
+            Ok(())
+        }
+        Some(Command::ExportSchema) => {
+            print!("{}", graphql::sdl());
+            Ok(())
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    telemetry::init(args.log_format);
+    let auth = args.auth.resolve(&args.storage.data_dir)?;
+    match &auth.source {
+        KeySource::ConfiguredSecret => {
+            tracing::info!("verifying HS256 tokens with REDRESS_JWT_SECRET")
+        }
+        KeySource::PublicKeyFile(path) => tracing::info!(
+            path = %path.display(),
+            algorithm = ?auth.key.algorithm(),
+            "verifying tokens with the identity provider's public key"
+        ),
+        KeySource::GeneratedSecret { path, created } => tracing::info!(
+            path = %path.display(),
+            created,
+            "verifying HS256 tokens with the local secret; `redress token` signs with it"
+        ),
+    }
+    let settings = Settings {
+        listen: args.listen,
+        database_url: args.storage.database_url()?,
+        auth,
+        limits: args.limits,
+        graphiql: args.graphiql,
+        introspection: args.introspection,
+        field_suggestions: args.field_suggestions,
+        shutdown_timeout_seconds: args.shutdown_timeout_seconds,
+        workers: args.workers,
+    };
+    let app = startup::Application::build(settings).await?;
+    tracing::info!(address = %app.address(), "redress is listening; GraphQL at /graphql");
+    app.run_until_stopped().await
+}

@@ -1,0 +1,161 @@
+//! Typed configuration, loaded once from flags and `REDRESS_*` variables.
+
+use std::fs;
+use std::os::unix::fs::DirBuilderExt;
+use std::path::{Path, PathBuf};
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use secrecy::SecretString;
+
+use crate::auth::{KeyConfig, KeySource, keys};
+
+/// Where Redress keeps its files and which database it uses.
+#[derive(Args, Clone, Debug)]
+pub struct StorageArgs {
+    /// Directory for the embedded database and the generated token secret.
+    #[arg(long, env = "REDRESS_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+    /// `sqlite://path?mode=rwc` or `postgres://…`; default: a SQLite file in the data directory.
+    #[arg(long, env = "REDRESS_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+}
+
+impl StorageArgs {
+    /// The database URL, defaulting to `<data_dir>/redress.db` (directory
+    /// created, owner-only).
+    pub fn database_url(&self) -> anyhow::Result<String> {
+        match &self.database_url {
+            Some(url) => Ok(url.clone()),
+            None => {
+                ensure_data_dir(&self.data_dir)?;
+                Ok(format!(
+                    "sqlite://{}?mode=rwc",
+                    self.data_dir.join("redress.db").display()
+                ))
+            }
+        }
+    }
+}
+
+/// How tokens are verified.
+#[derive(Args, Clone, Debug)]
+pub struct AuthArgs {
+    /// HS256 shared secret, at least 32 bytes.
+    #[arg(long, env = "REDRESS_JWT_SECRET", hide_env_values = true, value_parser = parse_secret)]
+    pub jwt_secret: Option<SecretString>,
+    /// Path to a PEM public key (RS256 or ES256) of the identity provider.
+    #[arg(long, env = "REDRESS_JWT_PUBLIC_KEY")]
+    pub jwt_public_key: Option<PathBuf>,
+    /// Required `iss` claim.
+    #[arg(long, env = "REDRESS_JWT_ISSUER", default_value = "redress")]
+    pub jwt_issuer: String,
+    /// Required `aud` claim.
+    #[arg(long, env = "REDRESS_JWT_AUDIENCE", default_value = "redress")]
+    pub jwt_audience: String,
+    /// Clock skew tolerated on `exp`/`nbf`, in seconds (at most 30).
+    #[arg(long, env = "REDRESS_JWT_LEEWAY_SECONDS", default_value_t = 5,
+          value_parser = clap::value_parser!(u64).range(0..=30))]
+    pub jwt_leeway_seconds: u64,
+}
+
+fn parse_secret(s: &str) -> Result<SecretString, String> {
+    Ok(SecretString::from(s.to_owned()))
+}
+
+impl AuthArgs {
+    pub fn resolve(&self, data_dir: &Path) -> anyhow::Result<AuthSettings> {
+        let (key, source) = keys::resolve(
+            self.jwt_secret.clone(),
+            self.jwt_public_key.as_deref(),
+            data_dir,
+        )?;
+        Ok(AuthSettings {
+            key,
+            source,
+            issuer: self.jwt_issuer.clone(),
+            audience: self.jwt_audience.clone(),
+            leeway_seconds: self.jwt_leeway_seconds,
+        })
+    }
+}
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines, for development.
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+/// Request limits; exceeding one is a clear 4xx error.
+#[derive(Args, Clone, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest request body in bytes (413 beyond).
+    #[arg(long, env = "REDRESS_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// Deepest selection nesting allowed in a query.
+    #[arg(long, env = "REDRESS_MAX_QUERY_DEPTH", default_value_t = 15)]
+    pub max_query_depth: usize,
+    /// Largest query complexity (one per field, page sizes multiply).
+    #[arg(long, env = "REDRESS_MAX_QUERY_COMPLEXITY", default_value_t = 2500)]
+    pub max_query_complexity: usize,
+    /// Most aliases in one document.
+    #[arg(long, env = "REDRESS_MAX_ALIASES", default_value_t = 30)]
+    pub max_aliases: usize,
+    /// Largest page of any connection (`first`/`last`).
+    #[arg(long, env = "REDRESS_MAX_PAGE_SIZE", default_value_t = 100,
+          value_parser = clap::value_parser!(u64).range(1..=100))]
+    pub max_page_size: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_body_bytes: 1024 * 1024,
+            max_query_depth: 15,
+            max_query_complexity: 2500,
+            max_aliases: 30,
+            max_page_size: 100,
+        }
+    }
+}
+
+/// Everything `serve` needs, resolved and validated.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    pub listen: String,
+    pub database_url: String,
+    pub auth: AuthSettings,
+    pub limits: Limits,
+    pub graphiql: bool,
+    pub introspection: bool,
+    pub field_suggestions: bool,
+    /// Seconds in-flight requests get to finish on shutdown.
+    pub shutdown_timeout_seconds: u64,
+    /// HTTP worker threads; `None`: one per core.
+    pub workers: Option<usize>,
+}
+
+#[derive(Clone, Debug)]
+pub struct AuthSettings {
+    pub key: KeyConfig,
+    pub source: KeySource,
+    pub issuer: String,
+    pub audience: String,
+    pub leeway_seconds: u64,
+}
+
+/// Creates the data directory (mode 0700) if it does not exist.
+pub fn ensure_data_dir(dir: &Path) -> anyhow::Result<()> {
+    if !dir.exists() {
+        fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .with_context(|| format!("creating the data directory {}", dir.display()))?;
+    } else if !dir.is_dir() {
+        anyhow::bail!("{} is not a directory", dir.display());
+    }
+    Ok(())
+}

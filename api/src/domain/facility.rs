@@ -1,0 +1,207 @@
+//! Facility configuration: what makes a valid facility.
+
+use std::str::FromStr;
+
+use chrono_tz::Tz;
+use rust_decimal::Decimal;
+
+use super::money::Money;
+
+/// A facility as the caller asked for it, before validation.
+#[derive(Clone, Debug)]
+pub struct FacilityDraft {
+    pub code: String,
+    pub name: String,
+    pub time_zone: String,
+    pub approval_threshold_amount: Decimal,
+    pub approval_threshold_currency: String,
+}
+
+/// A facility that passed every rule, normalised.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ValidFacility {
+    pub code: String,
+    pub name: String,
+    pub time_zone: Tz,
+    pub approval_threshold: Money,
+}
+
+/// One refused field: the input path and a message for a person.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: Vec<String>,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &[&str], message: impl Into<String>) -> Self {
+        FieldError {
+            field: field.iter().map(|f| (*f).to_owned()).collect(),
+            message: message.into(),
+        }
+    }
+}
+
+pub const CODE_MAX: usize = 32;
+pub const NAME_MAX: usize = 200;
+
+/// Normalises a facility code: trimmed, upper case.
+pub fn normalize_code(code: &str) -> String {
+    code.trim().to_ascii_uppercase()
+}
+
+/// Checks a code's shape: 2–32 of A–Z, 0–9, `-`, `_`, starting with a letter
+/// or digit. `*` is reserved for "every facility" in tokens.
+pub fn code_is_valid(code: &str) -> bool {
+    let bytes = code.as_bytes();
+    (2..=CODE_MAX).contains(&bytes.len())
+        && bytes[0].is_ascii_alphanumeric()
+        && bytes
+            .iter()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || *b == b'-' || *b == b'_')
+}
+
+/// Validates every field and reports every problem at once.
+pub fn validate(draft: &FacilityDraft) -> Result<ValidFacility, Vec<FieldError>> {
+    let mut errors = Vec::new();
+
+    let code = normalize_code(&draft.code);
+    if !code_is_valid(&code) {
+        errors.push(FieldError::new(
+            &["input", "code"],
+            format!(
+                "code must be 2 to {CODE_MAX} letters, digits, '-' or '_', starting with a letter or digit"
+            ),
+        ));
+    }
+
+    let name = draft.name.trim().to_owned();
+    if name.is_empty() {
+        errors.push(FieldError::new(
+            &["input", "name"],
+            "name must not be empty",
+        ));
+    } else if name.chars().count() > NAME_MAX {
+        errors.push(FieldError::new(
+            &["input", "name"],
+            format!("name must be at most {NAME_MAX} characters"),
+        ));
+    }
+
+    let time_zone = match Tz::from_str(draft.time_zone.trim()) {
+        Ok(tz) => Some(tz),
+        Err(_) => {
+            errors.push(FieldError::new(
+                &["input", "timeZone"],
+                "timeZone must be an IANA time zone name such as America/Chicago",
+            ));
+            None
+        }
+    };
+
+    let threshold = match Money::new(
+        draft.approval_threshold_amount,
+        &draft.approval_threshold_currency,
+    ) {
+        Ok(money) => Some(money),
+        Err(e) => {
+            errors.push(FieldError::new(
+                &["input", "approvalThreshold"],
+                e.to_string(),
+            ));
+            None
+        }
+    };
+
+    match (time_zone, threshold) {
+        (Some(time_zone), Some(approval_threshold)) if errors.is_empty() => Ok(ValidFacility {
+            code,
+            name,
+            time_zone,
+            approval_threshold,
+        }),
+        _ => Err(errors),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft() -> FacilityDraft {
+        FacilityDraft {
+            code: "MERCY-NORTH".into(),
+            name: "Mercy North Hospital".into(),
+            time_zone: "America/Chicago".into(),
+            approval_threshold_amount: Decimal::new(25000, 2),
+            approval_threshold_currency: "USD".into(),
+        }
+    }
+
+    #[test]
+    fn valid_draft_is_normalised() {
+        let mut d = draft();
+        d.code = " mercy-north ".into();
+        d.name = "  Mercy North Hospital ".into();
+        let v = validate(&d);
+        assert!(matches!(
+            v,
+            Ok(ValidFacility { ref code, ref name, time_zone: chrono_tz::America::Chicago, .. })
+                if code == "MERCY-NORTH" && name == "Mercy North Hospital"
+        ));
+    }
+
+    #[test]
+    fn code_table() {
+        let cases = [
+            ("MAIN", true),
+            ("M1", true),
+            ("MERCY_NORTH-2", true),
+            ("A", false),
+            ("*", false),
+            ("-MAIN", false),
+            ("MAIN ST", false),
+            ("MÄIN", false),
+            ("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456", false),
+            ("ABCDEFGHIJKLMNOPQRSTUVWXYZ012345", true),
+        ];
+        for (code, ok) in cases {
+            assert_eq!(code_is_valid(code), ok, "{code}");
+        }
+    }
+
+    #[test]
+    fn every_bad_field_is_reported() {
+        let d = FacilityDraft {
+            code: "*".into(),
+            name: "   ".into(),
+            time_zone: "Mars/Olympus_Mons".into(),
+            approval_threshold_amount: Decimal::new(-1, 0),
+            approval_threshold_currency: "USD".into(),
+        };
+        let fields: Vec<String> = validate(&d)
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| e.field.join("."))
+            .collect();
+        assert_eq!(
+            fields,
+            [
+                "input.code",
+                "input.name",
+                "input.timeZone",
+                "input.approvalThreshold"
+            ]
+        );
+    }
+
+    #[test]
+    fn overlong_name_is_refused() {
+        let mut d = draft();
+        d.name = "x".repeat(NAME_MAX + 1);
+        assert!(validate(&d).is_err());
+        d.name = "x".repeat(NAME_MAX);
+        assert!(validate(&d).is_ok());
+    }
+}

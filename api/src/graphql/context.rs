@@ -1,0 +1,73 @@
+//! What a resolver knows about the request: who is asking and its id.
+
+use async_graphql::{Context, Result};
+use sea_orm::DatabaseConnection;
+
+use super::errors;
+use crate::config::Limits;
+use crate::domain::actor::Actor;
+use crate::domain::permissions::{self, Operation};
+
+/// Per-request data, inserted by the HTTP layer.
+#[derive(Clone, Debug)]
+pub struct RequestContext {
+    /// `None` when the request carried no token.
+    pub actor: Option<Actor>,
+    pub request_id: String,
+}
+
+pub trait ContextExt {
+    fn request_context(&self) -> Result<&RequestContext>;
+    /// The verified caller, or `UNAUTHENTICATED`.
+    fn actor(&self) -> Result<&Actor>;
+    /// The caller, if one of their roles permits `op`; else `FORBIDDEN`.
+    fn authorize(&self, op: Operation) -> Result<&Actor>;
+    fn db(&self) -> Result<&DatabaseConnection>;
+    fn limits(&self) -> Result<&Limits>;
+    fn request_id(&self) -> &str;
+    /// Turns a fault into an opaque error carrying the request id.
+    fn internal(&self, error: impl Into<anyhow::Error>) -> async_graphql::Error;
+}
+
+impl ContextExt for Context<'_> {
+    fn request_context(&self) -> Result<&RequestContext> {
+        self.data_opt::<RequestContext>()
+            .ok_or_else(errors::unauthenticated)
+    }
+
+    fn actor(&self) -> Result<&Actor> {
+        self.request_context()?
+            .actor
+            .as_ref()
+            .ok_or_else(errors::unauthenticated)
+    }
+
+    fn authorize(&self, op: Operation) -> Result<&Actor> {
+        let actor = self.actor()?;
+        if permissions::permits(actor, op) {
+            Ok(actor)
+        } else {
+            Err(errors::forbidden("your roles do not allow this operation"))
+        }
+    }
+
+    fn db(&self) -> Result<&DatabaseConnection> {
+        self.data_opt::<DatabaseConnection>()
+            .ok_or_else(|| self.internal(anyhow::anyhow!("schema built without a database")))
+    }
+
+    fn limits(&self) -> Result<&Limits> {
+        self.data_opt::<Limits>()
+            .ok_or_else(|| self.internal(anyhow::anyhow!("schema built without limits")))
+    }
+
+    fn request_id(&self) -> &str {
+        self.data_opt::<RequestContext>()
+            .map(|c| c.request_id.as_str())
+            .unwrap_or("-")
+    }
+
+    fn internal(&self, error: impl Into<anyhow::Error>) -> async_graphql::Error {
+        errors::internal(self.request_id(), error)
+    }
+}

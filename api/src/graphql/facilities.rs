@@ -1,0 +1,214 @@
+//! Facilities: `facilities`, `facility(code:)` and `facilityUpsert`.
+
+use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::context::ContextExt;
+use super::errors;
+use super::money::{MoneyInput, MoneyObject};
+use super::node::{NodeKind, encode_id};
+use super::pagination::{ConnectionFields, page_size};
+use super::user_error::UserError;
+use crate::domain::facility::FacilityDraft;
+use crate::domain::money::Money;
+use crate::domain::permissions::Operation;
+use crate::services::{self, ServiceError};
+
+/// A hospital facility: the scope of every record and every token.
+#[derive(Clone, Debug)]
+pub struct Facility {
+    uuid: Uuid,
+    code: String,
+    name: String,
+    time_zone: String,
+    approval_threshold: Option<Money>,
+    version: i32,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<entity::facility::Model> for Facility {
+    fn from(m: entity::facility::Model) -> Self {
+        Facility {
+            approval_threshold: Money::from_stored(
+                &m.approval_threshold_amount,
+                &m.approval_threshold_currency,
+            ),
+            uuid: m.id,
+            code: m.code,
+            name: m.name,
+            time_zone: m.time_zone,
+            version: m.version,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+#[Object]
+impl Facility {
+    pub async fn id(&self) -> ID {
+        encode_id(NodeKind::Facility, self.uuid)
+    }
+    /// Short code used in tokens' `facilities` claim.
+    async fn code(&self) -> &str {
+        &self.code
+    }
+    async fn name(&self) -> &str {
+        &self.name
+    }
+    /// IANA time zone; due times are computed in it and shown in it.
+    async fn time_zone(&self) -> &str {
+        &self.time_zone
+    }
+    /// Service recovery above this amount needs a manager's approval.
+    async fn approval_threshold(&self, ctx: &Context<'_>) -> Result<MoneyObject> {
+        self.approval_threshold
+            .clone()
+            .map(MoneyObject::from)
+            .ok_or_else(|| {
+                ctx.internal(anyhow::anyhow!(
+                    "stored threshold of {} is not a decimal",
+                    self.uuid
+                ))
+            })
+    }
+    /// Send it back as `expectedVersion` to change the facility.
+    async fn version(&self) -> i32 {
+        self.version
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.updated_at
+    }
+}
+
+#[derive(Default)]
+pub struct FacilityQuery;
+
+fn encode_cursor(code: &str) -> String {
+    URL_SAFE_NO_PAD.encode(code)
+}
+
+fn decode_cursor(cursor: &str) -> Result<String> {
+    URL_SAFE_NO_PAD
+        .decode(cursor)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .ok_or_else(|| errors::bad_input("`after` is not a cursor from this connection"))
+}
+
+#[Object]
+impl FacilityQuery {
+    /// The facilities your token grants, ordered by code.
+    #[graphql(complexity = "first.map_or(20, |n| n.max(0) as usize) * child_complexity + 1")]
+    async fn facilities(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, Facility, ConnectionFields, EmptyFields>> {
+        let actor = ctx.authorize(Operation::ReadFacilities)?;
+        let db = ctx.db()?;
+        let limit = page_size(ctx, first)?;
+        let after = after.as_deref().map(decode_cursor).transpose()?;
+        let (rows, has_next) =
+            services::facilities::list(db, &actor.facilities, after.as_deref(), limit)
+                .await
+                .map_err(|e| ctx.internal(e))?;
+        let total = services::facilities::count(db, &actor.facilities)
+            .await
+            .map_err(|e| ctx.internal(e))?;
+        let mut connection = Connection::with_additional_fields(
+            after.is_some(),
+            has_next,
+            ConnectionFields { total_count: total },
+        );
+        connection.edges.extend(
+            rows.into_iter()
+                .map(|m| Edge::new(encode_cursor(&m.code), Facility::from(m))),
+        );
+        Ok(connection)
+    }
+
+    /// One facility by code; null when it does not exist or is outside your
+    /// facilities.
+    async fn facility(&self, ctx: &Context<'_>, code: String) -> Result<Option<Facility>> {
+        let actor = ctx.authorize(Operation::ReadFacilities)?;
+        let row = services::facilities::by_code(ctx.db()?, &actor.facilities, &code)
+            .await
+            .map_err(|e| ctx.internal(e))?;
+        Ok(row.map(Facility::from))
+    }
+}
+
+#[derive(InputObject)]
+pub struct FacilityUpsertInput {
+    /// 2–32 of A–Z, 0–9, `-`, `_` (lower case is upper-cased).
+    pub code: String,
+    pub name: String,
+    /// IANA time zone, e.g. `America/Chicago`.
+    pub time_zone: String,
+    /// Service recovery above this needs a manager's approval.
+    pub approval_threshold: MoneyInput,
+    /// Omit to create; to change an existing facility, the version you read.
+    pub expected_version: Option<i32>,
+}
+
+#[derive(SimpleObject)]
+pub struct FacilityUpsertPayload {
+    /// The facility as stored; null when refused.
+    pub facility: Option<Facility>,
+    /// True when this call created the facility.
+    pub created: bool,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(Default)]
+pub struct FacilityMutation;
+
+#[Object]
+impl FacilityMutation {
+    /// Creates a facility, or changes one at `expectedVersion` (ADMIN only).
+    async fn facility_upsert(
+        &self,
+        ctx: &Context<'_>,
+        input: FacilityUpsertInput,
+    ) -> Result<FacilityUpsertPayload> {
+        let actor = ctx.actor()?;
+        let draft = FacilityDraft {
+            code: input.code,
+            name: input.name,
+            time_zone: input.time_zone,
+            approval_threshold_amount: input.approval_threshold.amount,
+            approval_threshold_currency: input.approval_threshold.currency,
+        };
+        match services::facilities::upsert(ctx.db()?, actor, &draft, input.expected_version).await {
+            Ok((model, upserted)) => {
+                tracing::info!(
+                    facility_id = %model.id,
+                    version = model.version,
+                    created = upserted == services::facilities::Upserted::Created,
+                    "facility upserted"
+                );
+                Ok(FacilityUpsertPayload {
+                    facility: Some(model.into()),
+                    created: upserted == services::facilities::Upserted::Created,
+                    user_errors: Vec::new(),
+                })
+            }
+            Err(ServiceError::Refused(refusals)) => Ok(FacilityUpsertPayload {
+                facility: None,
+                created: false,
+                user_errors: refusals.into_iter().map(UserError::from).collect(),
+            }),
+            Err(ServiceError::Db(e)) => Err(ctx.internal(e)),
+        }
+    }
+}

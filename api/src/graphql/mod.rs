@@ -1,0 +1,66 @@
+//! The GraphQL schema: thin resolvers over the services, one module per
+//! area, merged into the query and mutation roots.
+
+pub mod context;
+pub mod document;
+pub mod errors;
+pub mod facilities;
+pub mod me;
+pub mod money;
+pub mod node;
+pub mod pagination;
+pub mod user_error;
+
+use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use sea_orm::DatabaseConnection;
+
+use crate::config::Limits;
+
+#[derive(MergedObject, Default)]
+pub struct QueryRoot(me::MeQuery, node::NodeQuery, facilities::FacilityQuery);
+
+#[derive(MergedObject, Default)]
+pub struct MutationRoot(facilities::FacilityMutation);
+
+pub type RedressSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
+
+/// Options that shape the schema itself.
+#[derive(Clone, Debug)]
+pub struct SchemaOptions {
+    pub limits: Limits,
+    pub introspection: bool,
+    pub field_suggestions: bool,
+}
+
+fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
+    Schema::build(
+        QueryRoot::default(),
+        MutationRoot::default(),
+        EmptySubscription,
+    )
+    .register_output_type::<node::Node>()
+    .extension(crate::http::graphql::ExecutionMarker)
+}
+
+/// The schema served over HTTP, with its limits and the database.
+pub fn build_schema(db: DatabaseConnection, options: &SchemaOptions) -> RedressSchema {
+    let mut schema = builder()
+        .data(db)
+        .data(options.limits.clone())
+        .limit_depth(options.limits.max_query_depth)
+        .limit_complexity(options.limits.max_query_complexity)
+        .limit_recursive_depth(options.limits.max_query_depth.max(32))
+        .limit_directives(8);
+    if !options.introspection {
+        schema = schema.disable_introspection();
+    }
+    if !options.field_suggestions {
+        schema = schema.disable_suggestions();
+    }
+    schema.finish()
+}
+
+/// The SDL built from the code; `schema.graphql` must equal it.
+pub fn sdl() -> String {
+    builder().finish().sdl()
+}

@@ -1,0 +1,47 @@
+//! `UserError`: a refusal the caller can act on, returned in a payload.
+
+use async_graphql::{Enum, SimpleObject};
+
+use crate::services::{Refusal, RefusalCode};
+
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Enum)]
+pub enum UserErrorCode {
+    /// An input value is missing, malformed or out of range.
+    Validation,
+    /// The record does not exist, or is outside the caller's facilities.
+    NotFound,
+    /// The record's state does not allow this action.
+    InvalidTransition,
+    /// A rule guarding the action is not met yet.
+    GuardFailed,
+    /// The record changed since the caller read it (`expectedVersion`), or
+    /// already exists.
+    Conflict,
+    /// The caller's roles or facilities do not allow this change.
+    Forbidden,
+}
+
+#[derive(Clone, Debug, SimpleObject)]
+pub struct UserError {
+    /// Path to the input field at fault, e.g. `["input", "timeZone"]`.
+    pub field: Option<Vec<String>>,
+    pub message: String,
+    pub code: UserErrorCode,
+}
+
+impl From<Refusal> for UserError {
+    fn from(r: Refusal) -> Self {
+        UserError {
+            field: (!r.field.is_empty()).then_some(r.field),
+            message: r.message,
+            code: match r.code {
+                RefusalCode::Validation => UserErrorCode::Validation,
+                RefusalCode::NotFound => UserErrorCode::NotFound,
+                RefusalCode::InvalidTransition => UserErrorCode::InvalidTransition,
+                RefusalCode::GuardFailed => UserErrorCode::GuardFailed,
+                RefusalCode::Conflict => UserErrorCode::Conflict,
+                RefusalCode::Forbidden => UserErrorCode::Forbidden,
+            },
+        }
+    }
+}

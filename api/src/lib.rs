@@ -1,0 +1,20 @@
+//! Redress: the complaints and grievances backend for hospital
+//! patient-relations teams.
+//!
+//! - [`domain`]: the rules (roles and permissions, facilities, money), pure.
+//! - [`services`]: the rules applied to the database in transactions.
+//! - [`graphql`]: thin resolvers, the schema and its errors.
+//! - [`http`]: GraphQL over HTTP, health checks, request tracing.
+//! - [`auth`]: tokens in, actors out.
+//! - [`startup`], [`config`], [`cli`], [`db`], [`telemetry`]: running it.
+
+pub mod auth;
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod domain;
+pub mod graphql;
+pub mod http;
+pub mod services;
+pub mod startup;
+pub mod telemetry;

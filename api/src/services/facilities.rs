@@ -1,0 +1,237 @@
+//! Facilities: listing within the caller's scope, and the ADMIN upsert.
+
+use chrono::{SubsecRound, Utc};
+use entity::facility::{self, Entity as Facility};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, Set, SqlErr,
+};
+use uuid::Uuid;
+
+use super::{Refusal, RefusalCode, ServiceError};
+use crate::db;
+use crate::domain::actor::{Actor, FacilityScope};
+use crate::domain::facility::{FacilityDraft, ValidFacility, validate};
+use crate::domain::permissions::{Operation, permits};
+
+/// Facilities the scope allows, as a query to refine.
+fn scoped(scope: &FacilityScope) -> Select<Facility> {
+    match scope {
+        FacilityScope::All => Facility::find(),
+        FacilityScope::Only(codes) => {
+            Facility::find().filter(facility::Column::Code.is_in(codes.iter().cloned()))
+        }
+    }
+}
+
+/// One page of facilities in scope, ordered by code, after `after_code`.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    scope: &FacilityScope,
+    after_code: Option<&str>,
+    limit: u64,
+) -> Result<(Vec<facility::Model>, bool), sea_orm::DbErr> {
+    let mut query = scoped(scope).order_by_asc(facility::Column::Code);
+    if let Some(after) = after_code {
+        query = query.filter(facility::Column::Code.gt(after));
+    }
+    let mut rows = query.limit(limit + 1).all(db).await?;
+    let has_next = rows.len() as u64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    Ok((rows, has_next))
+}
+
+pub async fn count(
+    db: &impl ConnectionTrait,
+    scope: &FacilityScope,
+) -> Result<u64, sea_orm::DbErr> {
+    scoped(scope).count(db).await
+}
+
+pub async fn by_code(
+    db: &impl ConnectionTrait,
+    scope: &FacilityScope,
+    code: &str,
+) -> Result<Option<facility::Model>, sea_orm::DbErr> {
+    let code = crate::domain::facility::normalize_code(code);
+    if !scope.contains(&code) {
+        return Ok(None);
+    }
+    Facility::find()
+        .filter(facility::Column::Code.eq(code))
+        .one(db)
+        .await
+}
+
+pub async fn by_id(
+    db: &impl ConnectionTrait,
+    scope: &FacilityScope,
+    id: Uuid,
+) -> Result<Option<facility::Model>, sea_orm::DbErr> {
+    Ok(Facility::find_by_id(id)
+        .one(db)
+        .await?
+        .filter(|f| scope.contains(&f.code)))
+}
+
+/// Whether the upsert created the facility or changed it.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Upserted {
+    Created,
+    Updated,
+}
+
+/// Creates a facility (no `expected_version`) or changes one (with the
+/// version the caller last read). A stale version, or a create of a code
+/// that exists, is a conflict; nothing is written on any refusal.
+pub async fn upsert(
+    db: &DatabaseConnection,
+    actor: &Actor,
+    draft: &FacilityDraft,
+    expected_version: Option<i32>,
+) -> Result<(facility::Model, Upserted), ServiceError> {
+    if !permits(actor, Operation::UpsertFacility) {
+        return Err(Refusal::new(
+            RefusalCode::Forbidden,
+            "only an administrator may create or change facilities",
+        )
+        .into());
+    }
+    let valid = validate(draft)
+        .map_err(|errors| ServiceError::Refused(errors.into_iter().map(Refusal::from).collect()))?;
+    if !actor.facilities.contains(&valid.code) {
+        return Err(Refusal::new(
+            RefusalCode::Forbidden,
+            format!(
+                "facility {} is outside the facilities of your token",
+                valid.code
+            ),
+        )
+        .on(&["input", "code"])
+        .into());
+    }
+
+    let txn = db::begin_write(db).await?;
+    let existing = Facility::find()
+        .filter(facility::Column::Code.eq(valid.code.as_str()))
+        .one(&txn)
+        .await?;
+    let now = Utc::now().trunc_subsecs(6);
+    let outcome = match (existing, expected_version) {
+        (None, None) => create(&txn, &valid, now)
+            .await
+            .map(|m| (m, Upserted::Created)),
+        (None, Some(_)) => Err(Refusal::new(
+            RefusalCode::NotFound,
+            format!(
+                "facility {} does not exist; omit expectedVersion to create it",
+                valid.code
+            ),
+        )
+        .on(&["input", "expectedVersion"])
+        .into()),
+        (Some(current), None) => Err(Refusal::new(
+            RefusalCode::Conflict,
+            format!(
+                "facility {} already exists at version {}; send expectedVersion to change it",
+                current.code, current.version
+            ),
+        )
+        .on(&["input", "expectedVersion"])
+        .into()),
+        (Some(current), Some(version)) => update(&txn, &current, &valid, version, now)
+            .await
+            .map(|m| (m, Upserted::Updated)),
+    };
+    match outcome {
+        Ok(done) => {
+            txn.commit().await?;
+            Ok(done)
+        }
+        Err(e) => {
+            txn.rollback().await?;
+            Err(e)
+        }
+    }
+}
+
+async fn create(
+    txn: &impl ConnectionTrait,
+    valid: &ValidFacility,
+    now: chrono::DateTime<Utc>,
+) -> Result<facility::Model, ServiceError> {
+    let model = facility::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        code: Set(valid.code.clone()),
+        name: Set(valid.name.clone()),
+        time_zone: Set(valid.time_zone.name().to_owned()),
+        approval_threshold_amount: Set(valid.approval_threshold.amount.to_string()),
+        approval_threshold_currency: Set(valid.approval_threshold.currency.clone()),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    match model.insert(txn).await {
+        Ok(m) => Ok(m),
+        // Someone created the same code between our read and our insert.
+        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            Err(Refusal::new(
+                RefusalCode::Conflict,
+                format!("facility {} was just created by someone else", valid.code),
+            )
+            .on(&["input", "code"])
+            .into())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn update(
+    txn: &impl ConnectionTrait,
+    current: &facility::Model,
+    valid: &ValidFacility,
+    expected_version: i32,
+    now: chrono::DateTime<Utc>,
+) -> Result<facility::Model, ServiceError> {
+    let result = Facility::update_many()
+        .col_expr(facility::Column::Name, Expr::value(valid.name.clone()))
+        .col_expr(
+            facility::Column::TimeZone,
+            Expr::value(valid.time_zone.name().to_owned()),
+        )
+        .col_expr(
+            facility::Column::ApprovalThresholdAmount,
+            Expr::value(valid.approval_threshold.amount.to_string()),
+        )
+        .col_expr(
+            facility::Column::ApprovalThresholdCurrency,
+            Expr::value(valid.approval_threshold.currency.clone()),
+        )
+        .col_expr(
+            facility::Column::Version,
+            Expr::col(facility::Column::Version).add(1),
+        )
+        .col_expr(facility::Column::UpdatedAt, Expr::value(now))
+        .filter(facility::Column::Id.eq(current.id))
+        .filter(facility::Column::Version.eq(expected_version))
+        .exec(txn)
+        .await?;
+    if result.rows_affected != 1 {
+        return Err(Refusal::new(
+            RefusalCode::Conflict,
+            format!(
+                "facility {} is at version {}, not {expected_version}; reload it and try again",
+                current.code, current.version
+            ),
+        )
+        .on(&["input", "expectedVersion"])
+        .into());
+    }
+    Facility::find_by_id(current.id)
+        .one(txn)
+        .await?
+        .ok_or_else(|| {
+            sea_orm::DbErr::RecordNotFound("facility vanished during update".into()).into()
+        })
+}

@@ -1,0 +1,140 @@
+//! Building and running the application: database, schema, HTTP server.
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpResponse, HttpServer, web};
+use anyhow::Context;
+use sea_orm::DatabaseConnection;
+use serde_json::json;
+use tracing_actix_web::TracingLogger;
+
+use crate::auth::TokenVerifier;
+use crate::config::Settings;
+use crate::db;
+use crate::graphql::{self, SchemaOptions};
+use crate::http::graphql::{self as endpoint, GraphqlEndpoint};
+use crate::http::health;
+use crate::http::tracing_span::RedressRootSpan;
+
+/// A bound, ready server. `port()` is known before it runs (port 0 in tests).
+pub struct Application {
+    port: u16,
+    address: String,
+    server: Server,
+    db: DatabaseConnection,
+}
+
+impl Application {
+    /// Connects and migrates the database, builds the schema once, and binds
+    /// the listener.
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let db = db::connect(&settings.database_url).await?;
+        db::migrate(&db).await?;
+        Self::build_with_db(settings, db).await
+    }
+
+    /// As [`build`](Self::build), on an already migrated connection.
+    pub async fn build_with_db(
+        settings: Settings,
+        db: DatabaseConnection,
+    ) -> anyhow::Result<Application> {
+        let verifier = TokenVerifier::new(
+            &settings.auth.key,
+            &settings.auth.issuer,
+            &settings.auth.audience,
+            settings.auth.leeway_seconds,
+        )?;
+        let schema = graphql::build_schema(
+            db.clone(),
+            &SchemaOptions {
+                limits: settings.limits.clone(),
+                introspection: settings.introspection,
+                field_suggestions: settings.field_suggestions,
+            },
+        );
+        let endpoint = web::Data::new(GraphqlEndpoint {
+            schema,
+            verifier: Arc::new(verifier),
+            limits: settings.limits.clone(),
+            graphiql: settings.graphiql,
+        });
+        let db_data = web::Data::new(db.clone());
+
+        let listener = TcpListener::bind(&settings.listen)
+            .with_context(|| format!("binding {}", settings.listen))?;
+        let local = listener.local_addr()?;
+        let mut server = HttpServer::new(move || {
+            App::new()
+                .wrap(TracingLogger::<RedressRootSpan>::new())
+                .wrap(actix_web::middleware::from_fn(request_id_header))
+                .app_data(endpoint.clone())
+                .app_data(db_data.clone())
+                .route("/healthz", web::get().to(health::healthz))
+                .route("/readyz", web::get().to(health::readyz))
+                .service(
+                    web::resource("/graphql")
+                        .route(web::post().to(endpoint::post))
+                        .route(web::get().to(endpoint::get))
+                        .default_service(web::to(endpoint::method_not_allowed)),
+                )
+                .default_service(web::to(not_found))
+        })
+        .shutdown_timeout(settings.shutdown_timeout_seconds)
+        .listen(listener)?;
+        if let Some(workers) = settings.workers {
+            server = server.workers(workers);
+        }
+        Ok(Application {
+            port: local.port(),
+            address: local.to_string(),
+            server: server.run(),
+            db,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
+    /// Serves until SIGINT/SIGTERM, lets in-flight requests finish, then
+    /// closes the database pool.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        self.server.await?;
+        tracing::info!("server stopped; closing the database");
+        self.db.close().await?;
+        Ok(())
+    }
+}
+
+/// Echoes the request id as `X-Request-Id`, so a client can quote it.
+async fn request_id_header(
+    request: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    use actix_web::HttpMessage;
+    let id = request
+        .extensions()
+        .get::<tracing_actix_web::RequestId>()
+        .map(ToString::to_string);
+    let mut response = next.call(request).await?;
+    if let Some(value) = id.and_then(|id| actix_web::http::header::HeaderValue::from_str(&id).ok())
+    {
+        response.headers_mut().insert(
+            actix_web::http::header::HeaderName::from_static("x-request-id"),
+            value,
+        );
+    }
+    Ok(response)
+}
+
+async fn not_found() -> HttpResponse {
+    HttpResponse::NotFound().json(json!({
+        "errors": [{ "message": "not found; GraphQL is served at /graphql", "extensions": { "code": "NOT_FOUND" } }]
+    }))
+}

@@ -1,0 +1,15 @@
+//! Migrations as code. They run at start-up, through `redress migrate`, and in
+//! every test's setup, so the tests exercise exactly these statements.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_create_facility;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_create_facility::Migration)]
+    }
+}
