@@ -6,8 +6,8 @@ use anyhow::Context;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbErr,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
 
 /// How long a SQLite writer waits for the lock before giving up.
@@ -39,11 +39,27 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
         .context("connecting to the database (check REDRESS_DATABASE_URL)")
 }
 
-/// Applies every pending migration.
+/// Key of the PostgreSQL advisory lock that serialises migrations.
+const MIGRATION_LOCK_KEY: i64 = 0x0072_6564_7265_7373; // "redress" in ASCII
+
+/// Applies every pending migration, all in one write transaction (DDL is
+/// transactional on both databases), so a failed migration leaves nothing
+/// half-done and several processes starting at once migrate one after the
+/// other: on SQLite through `BEGIN IMMEDIATE`, on PostgreSQL through an
+/// advisory lock.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
-    Migrator::up(db, None)
+    let txn = begin_write(db).await?;
+    if db.get_database_backend() == DbBackend::Postgres {
+        txn.execute_unprepared(&format!(
+            "SELECT pg_advisory_xact_lock({MIGRATION_LOCK_KEY})"
+        ))
+        .await?;
+    }
+    Migrator::up(&txn, None)
         .await
-        .context("migrating the database schema")
+        .context("migrating the database schema")?;
+    txn.commit().await?;
+    Ok(())
 }
 
 /// Starts a write transaction. On SQLite it is `BEGIN IMMEDIATE`, so two

@@ -67,8 +67,10 @@ impl Application {
         let local = listener.local_addr()?;
         let mut server = HttpServer::new(move || {
             App::new()
-                .wrap(TracingLogger::<RedressRootSpan>::new())
+                // Outermost last: the logger assigns the request id that the
+                // inner middleware echoes.
                 .wrap(actix_web::middleware::from_fn(request_id_header))
+                .wrap(TracingLogger::<RedressRootSpan>::new())
                 .app_data(endpoint.clone())
                 .app_data(db_data.clone())
                 .route("/healthz", web::get().to(health::healthz))

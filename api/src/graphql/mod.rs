@@ -17,9 +17,11 @@ use sea_orm::DatabaseConnection;
 use crate::config::Limits;
 
 #[derive(MergedObject, Default)]
+#[graphql(name = "Query")]
 pub struct QueryRoot(me::MeQuery, node::NodeQuery, facilities::FacilityQuery);
 
 #[derive(MergedObject, Default)]
+#[graphql(name = "Mutation")]
 pub struct MutationRoot(facilities::FacilityMutation);
 
 pub type RedressSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

@@ -1,0 +1,173 @@
+//! The `redress` binary: `token`, `export-schema`, and a first start on the
+//! embedded default.
+
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::helpers::fixture;
+
+fn redress() -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_redress"));
+    for (key, _) in std::env::vars() {
+        if key.starts_with("REDRESS_") {
+            command.env_remove(key);
+        }
+    }
+    command
+}
+
+fn temp_dir() -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("redress-cli-{}", uuid::Uuid::now_v7()))
+}
+
+#[test]
+fn token_refuses_when_only_a_public_key_is_configured() {
+    let output = redress()
+        .args(["token", "--sub", "u1", "--role", "ADMIN", "--facility", "*"])
+        .env("REDRESS_DATA_DIR", temp_dir())
+        .env("REDRESS_JWT_PUBLIC_KEY", fixture("rs256-public.pem"))
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(output.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("identity provider"), "{stderr}");
+}
+
+#[test]
+fn token_refuses_unknown_roles() {
+    let output = redress()
+        .args([
+            "token",
+            "--sub",
+            "u1",
+            "--role",
+            "SUPERUSER",
+            "--facility",
+            "*",
+        ])
+        .env("REDRESS_DATA_DIR", temp_dir())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unknown role"));
+}
+
+#[test]
+fn export_schema_prints_the_checked_in_schema() {
+    let output = redress().arg("export-schema").output().unwrap();
+    assert!(output.status.success());
+    let checked_in =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql")).unwrap();
+    assert_eq!(String::from_utf8(output.stdout).unwrap(), checked_in);
+}
+
+/// The README's first run: `redress` with no configuration creates its data
+/// directory, database and secret; `redress token` signs with that secret.
+#[tokio::test]
+async fn first_start_on_the_embedded_default_answers_me() {
+    let data_dir = temp_dir();
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let mut server = redress()
+        .env("REDRESS_DATA_DIR", &data_dir)
+        .env("REDRESS_LISTEN", format!("127.0.0.1:{port}"))
+        .env("REDRESS_WORKERS", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let client = reqwest::Client::new();
+    let base = format!("http://127.0.0.1:{port}");
+    let mut ready = false;
+    for _ in 0..100 {
+        if let Ok(r) = client.get(format!("{base}/readyz")).send().await
+            && r.status() == StatusCode::OK
+        {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(ready, "server did not become ready");
+    assert!(data_dir.join("redress.db").exists());
+    let secret = data_dir.join("jwt-secret");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&secret).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+
+    let output = redress()
+        .args([
+            "token",
+            "--sub",
+            "dana",
+            "--name",
+            "Dana Reyes",
+            "--role",
+            "patient_relations",
+        ])
+        .args(["--facility", "MAIN", "--ttl", "15m"])
+        .env("REDRESS_DATA_DIR", &data_dir)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let token = String::from_utf8(output.stdout).unwrap();
+    let body: Value = client
+        .post(format!("{base}/graphql"))
+        .bearer_auth(token.trim())
+        .json(&json!({ "query": "{ me { subject name roles facilities } }" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        body,
+        json!({ "data": { "me": {
+            "subject": "dana", "name": "Dana Reyes",
+            "roles": ["PATIENT_RELATIONS"], "facilities": ["MAIN"],
+        }}})
+    );
+
+    // Graceful shutdown on SIGTERM; the log never contains the secret.
+    let pid = server.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let output = server_wait(&mut server);
+    assert!(output.0.success(), "exit status {:?}", output.0);
+    let secret_text = std::fs::read_to_string(&secret).unwrap();
+    assert!(!output.1.contains(secret_text.trim()));
+    assert!(!output.1.contains(token.trim()));
+    assert!(
+        output.1.contains("jwt-secret"),
+        "the log names where the secret is"
+    );
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
+
+fn server_wait(server: &mut std::process::Child) -> (std::process::ExitStatus, String) {
+    use std::io::Read;
+    let status = server.wait().unwrap();
+    let mut log = String::new();
+    if let Some(mut stderr) = server.stderr.take() {
+        stderr.read_to_string(&mut log).unwrap();
+    }
+    (status, log)
+}
