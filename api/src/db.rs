@@ -34,9 +34,34 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
     } else {
         options.max_connections(16).min_connections(1);
     }
-    Database::connect(options)
-        .await
-        .context("connecting to the database (check REDRESS_DATABASE_URL)")
+    let deadline = tokio::time::Instant::now() + SQLITE_BUSY_TIMEOUT;
+    loop {
+        match Database::connect(options.clone()).await {
+            Ok(db) => return Ok(db),
+            // Switching a new SQLite file to WAL needs a moment alone with it;
+            // SQLite answers BUSY at once instead of waiting, so wait here.
+            Err(e) if sqlite_busy(&e) && tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => {
+                return Err(e).context("connecting to the database (check REDRESS_DATABASE_URL)");
+            }
+        }
+    }
+}
+
+/// SQLITE_BUSY (5) or SQLITE_LOCKED (6).
+fn sqlite_busy(error: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    let (DbErr::Conn(RuntimeErr::SqlxError(e))
+    | DbErr::Exec(RuntimeErr::SqlxError(e))
+    | DbErr::Query(RuntimeErr::SqlxError(e))) = error
+    else {
+        return false;
+    };
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|code| code == "5" || code == "6")
 }
 
 /// Key of the PostgreSQL advisory lock that serialises migrations.

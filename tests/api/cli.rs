@@ -78,6 +78,8 @@ async fn first_start_on_the_embedded_default_answers_me() {
         .env("REDRESS_DATA_DIR", &data_dir)
         .env("REDRESS_LISTEN", format!("127.0.0.1:{port}"))
         .env("REDRESS_WORKERS", "1")
+        .env("REDRESS_LOG_FORMAT", "json")
+        .env("RUST_LOG", "debug")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -141,6 +143,62 @@ async fn first_start_on_the_embedded_default_answers_me() {
         }}})
     );
 
+    // Stand-in PHI in variables, a query string and a refused token: none
+    // of it may reach the log.
+    const PHI: &str = "Jane-Doe-MRN-884422";
+    let upsert = json!({
+        "query": "mutation($i: FacilityUpsertInput!) { facilityUpsert(input: $i) { created } }",
+        "variables": { "i": { "code": "MAIN", "name": PHI, "timeZone": "UTC",
+                              "approvalThreshold": { "amount": "1", "currency": "USD" } } },
+    });
+    let output = redress()
+        .args([
+            "token",
+            "--sub",
+            "ann",
+            "--role",
+            "ADMIN",
+            "--facility",
+            "*",
+        ])
+        .env("REDRESS_DATA_DIR", &data_dir)
+        .output()
+        .unwrap();
+    let admin = String::from_utf8(output.stdout).unwrap();
+    let body: Value = client
+        .post(format!("{base}/graphql"))
+        .bearer_auth(admin.trim())
+        .json(&upsert)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        body,
+        json!({ "data": { "facilityUpsert": { "created": true } } })
+    );
+    let response = client
+        .get(format!("{base}/graphql"))
+        .query(&[
+            ("query", "query($x: String) { me { name } }"),
+            ("variables", &format!("{{\"x\":\"{PHI}\"}}")),
+        ])
+        .bearer_auth(token.trim())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let response = client
+        .post(format!("{base}/graphql"))
+        .bearer_auth(PHI)
+        .json(&upsert)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+
     // Graceful shutdown on SIGTERM; the log never contains the secret.
     let pid = server.id().to_string();
     assert!(
@@ -170,4 +228,70 @@ fn server_wait(server: &mut std::process::Child) -> (std::process::ExitStatus, S
         stderr.read_to_string(&mut log).unwrap();
     }
     (status, log)
+}
+
+#[test]
+fn migrate_creates_the_embedded_database() {
+    let data_dir = temp_dir();
+    let output = redress()
+        .arg("migrate")
+        .env("REDRESS_DATA_DIR", &data_dir)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(data_dir.join("redress.db").exists());
+    // Running it again is a no-op, not an error.
+    let output = redress()
+        .arg("migrate")
+        .env("REDRESS_DATA_DIR", &data_dir)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    let _ = std::fs::remove_dir_all(&data_dir);
+}
+
+/// Bad configuration stops start-up with a message that names the setting.
+#[test]
+fn bad_configuration_is_refused_at_start() {
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (&[("REDRESS_JWT_SECRET", "short")], "at least 32 bytes"),
+        (
+            &[("REDRESS_JWT_LEEWAY_SECONDS", "31")],
+            "jwt-leeway-seconds",
+        ),
+        (&[("REDRESS_MAX_PAGE_SIZE", "500")], "max-page-size"),
+        (
+            &[("REDRESS_JWT_PUBLIC_KEY", "/nonexistent/key.pem")],
+            "public key",
+        ),
+        (
+            &[
+                ("REDRESS_JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+                ("REDRESS_JWT_PUBLIC_KEY", "/k.pem"),
+            ],
+            "not both",
+        ),
+    ];
+    for (env, expected) in cases {
+        let mut command = redress();
+        command
+            .arg("serve")
+            .env("REDRESS_DATA_DIR", temp_dir())
+            .env("REDRESS_LISTEN", "127.0.0.1:0");
+        for (key, value) in *env {
+            command.env(key, value);
+        }
+        let output = command.output().unwrap();
+        assert!(!output.status.success(), "{env:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(expected), "{env:?}: {stderr}");
+        assert!(
+            !stderr.contains("0123456789abcdef0123456789abcdef"),
+            "secret in the output"
+        );
+    }
 }
