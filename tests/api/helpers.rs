@@ -204,11 +204,15 @@ impl TestApp {
     }
 
     pub async fn spawn_with(configure: impl FnOnce(&mut Settings)) -> TestApp {
-        init_logs();
         let db = TestDb::new().await;
         let mut settings = settings(&db.url);
         configure(&mut settings);
-        let app = Application::build(settings).await.expect("app builds");
+        Self::start(Application::build(settings).await.expect("app builds"))
+    }
+
+    /// Serves an application built by the test itself.
+    pub fn start(app: Application) -> TestApp {
+        init_logs();
         let address = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());
         TestApp {

@@ -4,6 +4,8 @@ use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 use serde_json::{Value, json};
 
+use redress_api::startup::Application;
+
 use crate::helpers::*;
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json; charset=utf-8";
@@ -287,12 +289,12 @@ async fn introspection_and_suggestions_can_be_switched_off() {
 async fn health_and_readiness() {
     let db = TestDb::new().await;
     let conn = db.connect().await;
-    let app = redress_api::startup::Application::build_with_db(settings(&db.url), conn.clone())
-        .await
-        .unwrap();
-    let base = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
-    let client = reqwest::Client::new();
+    let app = TestApp::start(
+        Application::build_with_db(settings(&db.url), conn.clone())
+            .await
+            .unwrap(),
+    );
+    let (client, base) = (&app.client, &app.address);
 
     let response = client.get(format!("{base}/healthz")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
@@ -342,14 +344,15 @@ async fn health_and_readiness() {
 async fn a_database_fault_is_an_opaque_error_with_the_request_id() {
     let db = TestDb::new().await;
     let conn = db.connect().await;
-    let app = redress_api::startup::Application::build_with_db(settings(&db.url), conn.clone())
-        .await
-        .unwrap();
-    let base = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
+    let app = TestApp::start(
+        Application::build_with_db(settings(&db.url), conn.clone())
+            .await
+            .unwrap(),
+    );
     conn.close().await.unwrap();
-    let response = reqwest::Client::new()
-        .post(format!("{base}/graphql"))
+    let response = app
+        .client
+        .post(app.url("/graphql"))
         .bearer_auth(admin())
         .json(&json!({ "query": "{ facilities { totalCount } }" }))
         .send()
@@ -385,20 +388,9 @@ async fn concurrent_start_ups_migrate_one_database_once() {
     for result in futures_util::future::join_all(starts).await {
         result.unwrap().unwrap();
     }
-    let app = redress_api::startup::Application::build(settings(&db.url))
-        .await
-        .unwrap();
-    let base = format!("http://127.0.0.1:{}", app.port());
-    tokio::spawn(app.run_until_stopped());
-    let body: Value = reqwest::Client::new()
-        .post(format!("{base}/graphql"))
-        .bearer_auth(admin())
-        .json(&json!({ "query": UPSERT, "variables": { "input": facility_input("MAIN") } }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(body["data"]["facilityUpsert"]["created"], true, "{body}");
+    let app = TestApp::start(Application::build(settings(&db.url)).await.unwrap());
+    let data = app
+        .ok(&admin(), UPSERT, json!({ "input": facility_input("MAIN") }))
+        .await;
+    assert_eq!(data["facilityUpsert"]["created"], true, "{data}");
 }

@@ -6,19 +6,33 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-#[tokio::test]
-async fn oversized_bodies_are_413() {
-    let app = TestApp::spawn_with(|s| s.limits.max_body_bytes = 2048).await;
-    let padding = "x".repeat(4096);
-    let body = json!({ "query": format!("{{ __typename }} # {padding}") }).to_string();
-    let response = app
-        .client
+async fn post_body(app: &TestApp, body: impl Into<reqwest::Body>) -> reqwest::Response {
+    app.client
         .post(app.url("/graphql"))
         .header("Content-Type", "application/json")
         .body(body)
         .send()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// `{ __typename }` padded with a comment to exactly `size` bytes of JSON.
+fn padded_query(size: usize) -> String {
+    let empty = json!({ "query": "{ __typename } # " }).to_string();
+    let body = json!({ "query": format!("{{ __typename }} # {}", "x".repeat(size - empty.len())) })
+        .to_string();
+    assert_eq!(body.len(), size);
+    body
+}
+
+#[tokio::test]
+async fn oversized_bodies_are_413() {
+    let app = TestApp::spawn_with(|s| s.limits.max_body_bytes = 2048).await;
+    assert_eq!(
+        post_body(&app, padded_query(2048)).await.status(),
+        StatusCode::OK
+    );
+    let response = post_body(&app, padded_query(2049)).await;
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(error_code(&body), "PAYLOAD_TOO_LARGE");
@@ -26,31 +40,22 @@ async fn oversized_bodies_are_413() {
     // Chunked, without Content-Length: still counted.
     let chunks =
         futures_util::stream::iter((0..8).map(|_| Ok::<_, std::io::Error>(vec![b' '; 512])));
-    let response = app
-        .client
-        .post(app.url("/graphql"))
-        .header("Content-Type", "application/json")
-        .body(reqwest::Body::wrap_stream(chunks))
-        .send()
-        .await
-        .unwrap();
+    let response = post_body(&app, reqwest::Body::wrap_stream(chunks)).await;
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
 }
 
 #[tokio::test]
 async fn the_default_body_limit_is_one_mebibyte() {
     let app = TestApp::spawn().await;
-    let padding = "x".repeat(1024 * 1024);
-    let body = json!({ "query": format!("{{ __typename }} # {padding}") }).to_string();
-    let response = app
-        .client
-        .post(app.url("/graphql"))
-        .header("Content-Type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let mib = 1024 * 1024;
+    assert_eq!(
+        post_body(&app, padded_query(mib)).await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        post_body(&app, padded_query(mib + 1)).await.status(),
+        StatusCode::PAYLOAD_TOO_LARGE
+    );
 }
 
 #[tokio::test]

@@ -2,9 +2,12 @@
 
 use async_graphql::{Enum, SimpleObject};
 
-use crate::services::{Refusal, RefusalCode};
+use crate::services::Refusal;
 
+/// Why a change was refused.
+// The GraphQL face of `services::RefusalCode`; `remote` generates the conversions.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Enum)]
+#[graphql(remote = "crate::services::RefusalCode")]
 pub enum UserErrorCode {
     /// An input value is missing, malformed or out of range.
     Validation,
@@ -34,14 +37,7 @@ impl From<Refusal> for UserError {
         UserError {
             field: (!r.field.is_empty()).then_some(r.field),
             message: r.message,
-            code: match r.code {
-                RefusalCode::Validation => UserErrorCode::Validation,
-                RefusalCode::NotFound => UserErrorCode::NotFound,
-                RefusalCode::InvalidTransition => UserErrorCode::InvalidTransition,
-                RefusalCode::GuardFailed => UserErrorCode::GuardFailed,
-                RefusalCode::Conflict => UserErrorCode::Conflict,
-                RefusalCode::Forbidden => UserErrorCode::Forbidden,
-            },
+            code: r.code.into(),
         }
     }
 }
