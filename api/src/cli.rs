@@ -67,6 +67,9 @@ struct ServeArgs {
     /// HTTP worker threads (default: one per core).
     #[arg(long, env = "REDRESS_WORKERS")]
     workers: Option<usize>,
+    /// Comma-separated browser origins allowed cross-origin (the web client's).
+    #[arg(long, env = "REDRESS_CORS_ORIGINS", value_delimiter = ',', value_parser = crate::config::parse_origin)]
+    cors_origins: Vec<String>,
 }
 
 #[derive(Args, Debug)]
@@ -166,6 +169,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         field_suggestions: args.field_suggestions,
         shutdown_timeout_seconds: args.shutdown_timeout_seconds,
         workers: args.workers,
+        cors_origins: args.cors_origins,
     };
     let app = startup::Application::build(settings).await?;
     tracing::info!(address = %app.address(), "redress is listening; GraphQL at /graphql");

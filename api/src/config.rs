@@ -135,6 +135,29 @@ pub struct Settings {
     pub shutdown_timeout_seconds: u64,
     /// HTTP worker threads; `None`: one per core.
     pub workers: Option<usize>,
+    /// Browser origins allowed to call the API cross-origin (the web
+    /// client's); empty: same-origin only.
+    pub cors_origins: Vec<String>,
+}
+
+/// Checks a CORS origin: `http(s)://host[:port]`, no path, no wildcard.
+pub fn parse_origin(origin: &str) -> Result<String, String> {
+    let origin = origin.trim().trim_end_matches('/');
+    let rest = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+        .ok_or("an origin starts with https:// or http://")?;
+    let valid = !rest.is_empty()
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    if valid {
+        Ok(origin.to_owned())
+    } else {
+        Err(format!(
+            "`{origin}` is not an origin like https://patient-relations.example.org"
+        ))
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -158,4 +181,26 @@ pub fn ensure_data_dir(dir: &Path) -> anyhow::Result<()> {
         anyhow::bail!("{} is not a directory", dir.display());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origin_table() {
+        let cases = [
+            ("https://pr.example.org", Some("https://pr.example.org")),
+            ("http://localhost:5173/", Some("http://localhost:5173")),
+            ("https://[::1]:8443", Some("https://[::1]:8443")),
+            ("*", None),
+            ("https://*.example.org", None),
+            ("https://pr.example.org/app", None),
+            ("pr.example.org", None),
+            ("https://", None),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(parse_origin(input).ok().as_deref(), expected, "{input}");
+        }
+    }
 }

@@ -4,6 +4,8 @@
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+use redress_api::startup::Application;
+
 use crate::helpers::*;
 
 const ROLES: [&str; 5] = [
@@ -268,17 +270,16 @@ async fn pages_are_stable_and_complete() {
     assert_eq!(error_code(&body), "BAD_USER_INPUT");
 }
 
-/// Real parallel requests: exactly one writer wins, the others get CONFLICT.
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn parallel_updates_have_exactly_one_winner() {
-    let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
+/// Twelve real parallel updates at the same version, spread over `apps`:
+/// exactly one wins, the others get CONFLICT, the winner's change is stored.
+async fn assert_one_winner(apps: &[&TestApp]) {
+    create_facility(apps[0], "MAIN").await;
     let token = admin();
     let requests = (0..12).map(|i| {
         let mut input = facility_input("MAIN");
         input["expectedVersion"] = json!(1);
         input["name"] = json!(format!("Writer {i}"));
-        app.graphql(Some(&token), UPSERT, json!({ "input": input }))
+        apps[i % apps.len()].graphql(Some(&token), UPSERT, json!({ "input": input }))
     });
     let results = futures_util::future::join_all(requests).await;
     let mut winners = Vec::new();
@@ -292,17 +293,34 @@ async fn parallel_updates_have_exactly_one_winner() {
         }
     }
     assert_eq!(winners.len(), 1, "{results:?}");
-    let data = app
-        .ok(
-            &token,
-            r#"{ facility(code: "MAIN") { name version } }"#,
-            json!({}),
-        )
-        .await;
-    assert_eq!(
-        data["facility"],
-        json!({ "name": winners[0], "version": 2 })
-    );
+    for app in apps {
+        let data = app
+            .ok(
+                &token,
+                r#"{ facility(code: "MAIN") { name version } }"#,
+                json!({}),
+            )
+            .await;
+        assert_eq!(
+            data["facility"],
+            json!({ "name": winners[0], "version": 2 })
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_updates_have_exactly_one_winner() {
+    assert_one_winner(&[&TestApp::spawn().await]).await;
+}
+
+/// Two servers (two connection pools) on one database, as in a deployment
+/// with several processes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn parallel_updates_through_two_servers_have_exactly_one_winner() {
+    let db = TestDb::new().await;
+    let first = TestApp::start(Application::build(settings(&db.url)).await.unwrap());
+    let second = TestApp::start(Application::build(settings(&db.url)).await.unwrap());
+    assert_one_winner(&[&first, &second]).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -190,6 +190,7 @@ pub fn settings(database_url: &str) -> Settings {
         field_suggestions: true,
         shutdown_timeout_seconds: 1,
         workers: Some(2),
+        cors_origins: Vec::new(),
     }
 }
 

@@ -394,3 +394,55 @@ async fn concurrent_start_ups_migrate_one_database_once() {
         .await;
     assert_eq!(data["facilityUpsert"]["created"], true, "{data}");
 }
+
+#[tokio::test]
+async fn cors_answers_the_configured_origins_only() {
+    let client_origin = "https://patient-relations.example.org";
+    let app = TestApp::spawn_with(|s| s.cors_origins = vec![client_origin.to_owned()]).await;
+    let preflight = |origin: &str| {
+        app.client
+            .request(reqwest::Method::OPTIONS, app.url("/graphql"))
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "POST")
+            .header(
+                "Access-Control-Request-Headers",
+                "authorization, content-type",
+            )
+            .send()
+    };
+    let response = preflight(client_origin).await.unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    assert_eq!(
+        response.headers()["access-control-allow-origin"],
+        client_origin
+    );
+
+    let response = preflight("https://evil.example.com").await.unwrap();
+    assert!(
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none()
+    );
+
+    for (origin, allowed) in [(client_origin, true), ("https://evil.example.com", false)] {
+        let response = app
+            .client
+            .post(app.url("/graphql"))
+            .header("Origin", origin)
+            .json(&json!({ "query": "{ __typename }" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(
+            response
+                .headers()
+                .get("access-control-allow-origin")
+                .is_some(),
+            allowed,
+            "{origin}"
+        );
+        assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+    }
+}

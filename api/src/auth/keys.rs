@@ -14,6 +14,8 @@ use secrecy::{ExposeSecret, SecretString};
 pub const SECRET_FILE: &str = "jwt-secret";
 /// Shortest accepted HS256 secret, in bytes.
 pub const MIN_SECRET_BYTES: usize = 32;
+/// Smallest accepted RSA modulus.
+pub const MIN_RSA_BITS: usize = 2048;
 
 /// Where tokens are verified against.
 #[derive(Clone)]
@@ -64,21 +66,35 @@ impl KeyConfig {
     }
 
     /// An identity provider's PEM public key; the algorithm follows the key:
-    /// RSA → RS256, EC P-256 → ES256. Anything else is refused.
+    /// RSA of 2048 bits or more → RS256, EC on P-256 → ES256. Any other key
+    /// (a weaker RSA key, another curve, a private key) is refused at start
+    /// rather than failing every token later.
     pub fn public_key_pem(pem: Vec<u8>) -> anyhow::Result<Self> {
-        if DecodingKey::from_rsa_pem(&pem).is_ok() {
-            return Ok(KeyConfig::PublicKey {
-                algorithm: Algorithm::RS256,
-                pem,
-            });
-        }
-        if DecodingKey::from_ec_pem(&pem).is_ok() {
-            return Ok(KeyConfig::PublicKey {
-                algorithm: Algorithm::ES256,
-                pem,
-            });
-        }
-        bail!("the public key is not an RSA or EC public key in PEM form")
+        use p256::pkcs8::DecodePublicKey as _;
+        use rsa::pkcs1::DecodeRsaPublicKey as _;
+        use rsa::traits::PublicKeyParts as _;
+
+        let text = std::str::from_utf8(&pem)
+            .map_err(|_| anyhow::anyhow!("the public key is not PEM text"))?;
+        let rsa = rsa::RsaPublicKey::from_public_key_pem(text)
+            .or_else(|_| rsa::RsaPublicKey::from_pkcs1_pem(text));
+        let algorithm = if let Ok(rsa) = rsa {
+            let bits = rsa.size() * 8;
+            if bits < MIN_RSA_BITS {
+                bail!("the RSA public key has {bits} bits; at least {MIN_RSA_BITS} are required");
+            }
+            Algorithm::RS256
+        } else if p256::PublicKey::from_public_key_pem(text).is_ok() {
+            Algorithm::ES256
+        } else {
+            bail!(
+                "the public key must be an RSA (RS256) or EC P-256 (ES256) public key in PEM form"
+            )
+        };
+        let key = KeyConfig::PublicKey { algorithm, pem };
+        // jsonwebtoken must accept it too.
+        key.decoding_key()?;
+        Ok(key)
     }
 
     pub(crate) fn decoding_key(&self) -> anyhow::Result<DecodingKey> {
@@ -222,8 +238,31 @@ mod tests {
         );
     }
 
+    fn fixture(name: &str) -> Vec<u8> {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../tests/fixtures")
+            .join(name);
+        fs::read(path).unwrap_or_default()
+    }
+
     #[test]
-    fn garbage_public_key_is_refused() {
+    fn public_key_table() {
+        let cases: &[(&str, Option<Algorithm>)] = &[
+            ("rs256-public.pem", Some(Algorithm::RS256)),
+            ("rs256-public-pkcs1.pem", Some(Algorithm::RS256)),
+            ("es256-public.pem", Some(Algorithm::ES256)),
+            ("es384-public.pem", None),
+            ("rsa1024-public.pem", None),
+            ("rs256-private.pem", None),
+            ("es256-private.pem", None),
+            ("README", None),
+        ];
+        for (file, expected) in cases {
+            let got = KeyConfig::public_key_pem(fixture(file))
+                .ok()
+                .map(|k| k.algorithm());
+            assert_eq!(got, *expected, "{file}");
+        }
         assert!(KeyConfig::public_key_pem(b"not a key".to_vec()).is_err());
     }
 }

@@ -111,8 +111,9 @@ impl FacilityQuery {
     async fn facilities(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Page size: at most 100 (the configured limit), 20 when omitted.")]
         first: Option<i32>,
-        after: Option<String>,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
     ) -> Result<Connection<String, Facility, ConnectionFields, EmptyFields>> {
         let actor = ctx.authorize(Operation::ReadFacilities)?;
         let db = ctx.db()?;
