@@ -6,19 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// The roles of `domain.md`, "Who does what". The JWT `roles` claim carries
 /// them as SCREAMING_SNAKE_CASE strings.
-#[derive(
-    Copy,
-    Clone,
-    Debug,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    async_graphql::Enum,
-)]
+#[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Role {
     /// Front desk / patient service representatives.

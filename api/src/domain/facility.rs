@@ -5,6 +5,7 @@ use std::str::FromStr;
 use chrono_tz::Tz;
 use rust_decimal::Decimal;
 
+use super::FieldError;
 use super::money::Money;
 
 /// A facility as the caller asked for it, before validation.
@@ -24,22 +25,6 @@ pub struct ValidFacility {
     pub name: String,
     pub time_zone: Tz,
     pub approval_threshold: Money,
-}
-
-/// One refused field: the input path and a message for a person.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct FieldError {
-    pub field: Vec<String>,
-    pub message: String,
-}
-
-impl FieldError {
-    pub fn new(field: &[&str], message: impl Into<String>) -> Self {
-        FieldError {
-            field: field.iter().map(|f| (*f).to_owned()).collect(),
-            message: message.into(),
-        }
-    }
 }
 
 pub const CODE_MAX: usize = 32;

@@ -11,7 +11,7 @@ use super::context::ContextExt;
 use super::errors;
 use super::money::{MoneyInput, MoneyObject};
 use super::node::{NodeKind, encode_id};
-use super::pagination::{ConnectionFields, page_size};
+use super::pagination::{ConnectionFields, DEFAULT_PAGE_SIZE, page_size};
 use super::user_error::UserError;
 use crate::domain::facility::FacilityDraft;
 use crate::domain::money::Money;
@@ -107,7 +107,9 @@ fn decode_cursor(cursor: &str) -> Result<String> {
 #[Object]
 impl FacilityQuery {
     /// The facilities your token grants, ordered by code.
-    #[graphql(complexity = "first.map_or(20, |n| n.max(0) as usize) * child_complexity + 1")]
+    #[graphql(
+        complexity = "first.map_or(DEFAULT_PAGE_SIZE as usize, |n| n.max(0) as usize) * child_complexity + 1"
+    )]
     async fn facilities(
         &self,
         ctx: &Context<'_>,

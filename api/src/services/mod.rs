@@ -3,7 +3,7 @@
 
 pub mod facilities;
 
-use crate::domain::facility::FieldError;
+use crate::domain::FieldError;
 
 /// Why a change was refused, in terms the caller can act on.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
