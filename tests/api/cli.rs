@@ -19,6 +19,35 @@ fn redress() -> Command {
     command
 }
 
+/// `redress token …` signed with the data directory's secret.
+fn mint_token(data_dir: &std::path::Path, args: &[&str]) -> String {
+    let output = redress()
+        .arg("token")
+        .args(args)
+        .env("REDRESS_DATA_DIR", data_dir)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
+
+async fn post(client: &reqwest::Client, base: &str, token: &str, body: &Value) -> Value {
+    client
+        .post(format!("{base}/graphql"))
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
 fn temp_dir() -> std::path::PathBuf {
     std::env::temp_dir().join(format!("redress-cli-{}", uuid::Uuid::now_v7()))
 }
@@ -105,36 +134,28 @@ async fn first_start_on_the_embedded_default_answers_me() {
         0o600
     );
 
-    let output = redress()
-        .args([
-            "token",
+    let token = mint_token(
+        &data_dir,
+        &[
             "--sub",
             "dana",
             "--name",
             "Dana Reyes",
             "--role",
             "patient_relations",
-        ])
-        .args(["--facility", "MAIN", "--ttl", "15m"])
-        .env("REDRESS_DATA_DIR", &data_dir)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+            "--facility",
+            "MAIN",
+            "--ttl",
+            "15m",
+        ],
     );
-    let token = String::from_utf8(output.stdout).unwrap();
-    let body: Value = client
-        .post(format!("{base}/graphql"))
-        .bearer_auth(token.trim())
-        .json(&json!({ "query": "{ me { subject name roles facilities } }" }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = post(
+        &client,
+        &base,
+        &token,
+        &json!({ "query": "{ me { subject name roles facilities } }" }),
+    )
+    .await;
     assert_eq!(
         body,
         json!({ "data": { "me": {
@@ -151,30 +172,11 @@ async fn first_start_on_the_embedded_default_answers_me() {
         "variables": { "i": { "code": "MAIN", "name": PHI, "timeZone": "UTC",
                               "approvalThreshold": { "amount": "1", "currency": "USD" } } },
     });
-    let output = redress()
-        .args([
-            "token",
-            "--sub",
-            "ann",
-            "--role",
-            "ADMIN",
-            "--facility",
-            "*",
-        ])
-        .env("REDRESS_DATA_DIR", &data_dir)
-        .output()
-        .unwrap();
-    let admin = String::from_utf8(output.stdout).unwrap();
-    let body: Value = client
-        .post(format!("{base}/graphql"))
-        .bearer_auth(admin.trim())
-        .json(&upsert)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let admin = mint_token(
+        &data_dir,
+        &["--sub", "ann", "--role", "ADMIN", "--facility", "*"],
+    );
+    let body = post(&client, &base, &admin, &upsert).await;
     assert_eq!(
         body,
         json!({ "data": { "facilityUpsert": { "created": true } } })
