@@ -19,10 +19,9 @@ fn redress() -> Command {
     command
 }
 
-/// `redress token …` signed with the data directory's secret.
-fn mint_token(data_dir: &std::path::Path, args: &[&str]) -> String {
+/// Runs `redress ARGS` on a data directory, asserts success, returns stdout.
+fn run_ok(data_dir: &std::path::Path, args: &[&str]) -> String {
     let output = redress()
-        .arg("token")
         .args(args)
         .env("REDRESS_DATA_DIR", data_dir)
         .output()
@@ -33,6 +32,11 @@ fn mint_token(data_dir: &std::path::Path, args: &[&str]) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8(output.stdout).unwrap().trim().to_owned()
+}
+
+/// `redress token …` signed with the data directory's secret.
+fn mint_token(data_dir: &std::path::Path, args: &[&str]) -> String {
+    run_ok(data_dir, &[&["token"], args].concat())
 }
 
 async fn post(client: &reqwest::Client, base: &str, token: &str, body: &Value) -> Value {
@@ -235,24 +239,10 @@ fn server_wait(server: &mut std::process::Child) -> (std::process::ExitStatus, S
 #[test]
 fn migrate_creates_the_embedded_database() {
     let data_dir = temp_dir();
-    let output = redress()
-        .arg("migrate")
-        .env("REDRESS_DATA_DIR", &data_dir)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    run_ok(&data_dir, &["migrate"]);
     assert!(data_dir.join("redress.db").exists());
     // Running it again is a no-op, not an error.
-    let output = redress()
-        .arg("migrate")
-        .env("REDRESS_DATA_DIR", &data_dir)
-        .output()
-        .unwrap();
-    assert!(output.status.success());
+    run_ok(&data_dir, &["migrate"]);
     let _ = std::fs::remove_dir_all(&data_dir);
 }
 
