@@ -2,8 +2,13 @@
 //!
 //! GraphQL types live in `redress-api`; these models never reach the API directly.
 
+pub mod access_log;
+pub mod audit_event;
+pub mod complaint;
+pub mod complaint_contact;
+pub mod complaint_issue;
+pub mod complaint_note;
+pub mod deadline_policy;
 pub mod facility;
-
-pub mod prelude {
-    pub use crate::facility::Entity as Facility;
-}
+pub mod idempotency_key;
+pub mod reference_counter;

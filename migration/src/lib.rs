@@ -4,12 +4,16 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_create_facility;
+mod m20261122_000002_complaints;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261122_000001_create_facility::Migration)]
+        vec![
+            Box::new(m20261122_000001_create_facility::Migration),
+            Box::new(m20261122_000002_complaints::Migration),
+        ]
     }
 }

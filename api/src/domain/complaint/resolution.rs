@@ -1,0 +1,233 @@
+//! What resolving needs: a finding for every issue, and for a grievance the
+//! written response of A-0123 (with A-0120's QIO notice where owed).
+
+use chrono::{DateTime, Utc};
+use uuid::Uuid;
+
+use super::{Classification, ComplaintState, WrittenResponse};
+use crate::domain::Violation;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub issue_id: Uuid,
+    pub finding: String,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ResolveInput {
+    pub findings: Vec<Finding>,
+    pub summary: Option<String>,
+    pub written_response: Option<WrittenResponse>,
+}
+
+const TEXT_MAX: usize = 20_000;
+
+/// Checks the input against the complaint and returns the findings to
+/// record and the response to keep, or every reason it falls short.
+pub fn check(
+    state: &ComplaintState,
+    input: &ResolveInput,
+    now: DateTime<Utc>,
+) -> Result<(Vec<Finding>, Option<WrittenResponse>), Vec<Violation>> {
+    let mut violations = Vec::new();
+    let mut findings: Vec<Finding> = Vec::new();
+    for (i, f) in input.findings.iter().enumerate() {
+        let index = i.to_string();
+        let path = ["input", "findings", index.as_str(), "finding"];
+        let text = f.finding.trim();
+        if !state.issues.iter().any(|issue| issue.id == f.issue_id) {
+            violations.push(Violation::validation(
+                &["input", "findings", index.as_str(), "issueId"],
+                "no such issue on this complaint",
+            ));
+        } else if findings.iter().any(|seen| seen.issue_id == f.issue_id) {
+            violations.push(Violation::validation(
+                &["input", "findings", index.as_str(), "issueId"],
+                "a finding for this issue is given twice",
+            ));
+        } else if text.is_empty() {
+            violations.push(Violation::validation(&path, "the finding must not be empty"));
+        } else if text.chars().count() > TEXT_MAX {
+            violations.push(Violation::validation(
+                &path,
+                format!("the finding must be at most {TEXT_MAX} characters"),
+            ));
+        } else {
+            findings.push(Finding {
+                issue_id: f.issue_id,
+                finding: text.to_owned(),
+            });
+        }
+    }
+    let missing: Vec<usize> = state
+        .issues
+        .iter()
+        .enumerate()
+        .filter(|(_, issue)| {
+            issue.finding.is_none() && !findings.iter().any(|f| f.issue_id == issue.id)
+        })
+        .map(|(i, _)| i + 1)
+        .collect();
+    if !missing.is_empty() {
+        violations.push(Violation::guard(
+            &["input", "findings"],
+            format!(
+                "every issue needs a finding before the complaint is resolved; missing for issue(s) {}",
+                missing
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
+
+    let response = match (&input.written_response, state.classification) {
+        (None, Classification::Grievance) => {
+            violations.push(Violation::guard(
+                &["input", "writtenResponse"],
+                "a grievance needs its written response (A-0123) before it is resolved",
+            ));
+            None
+        }
+        (None, Classification::Complaint) => None,
+        (Some(r), _) => {
+            check_response(state, r, now, &mut violations);
+            Some(trimmed(r))
+        }
+    };
+
+    if violations.is_empty() {
+        Ok((findings, response))
+    } else {
+        Err(violations)
+    }
+}
+
+fn trimmed(r: &WrittenResponse) -> WrittenResponse {
+    WrittenResponse {
+        contact_person: r.contact_person.trim().to_owned(),
+        investigation_steps: r.investigation_steps.trim().to_owned(),
+        results: r.results.trim().to_owned(),
+        language: r.language.trim().to_owned(),
+        ..r.clone()
+    }
+}
+
+fn check_response(
+    state: &ComplaintState,
+    r: &WrittenResponse,
+    now: DateTime<Utc>,
+    violations: &mut Vec<Violation>,
+) {
+    let texts = [
+        ("contactPerson", &r.contact_person, "the name of the hospital contact person"),
+        ("investigationSteps", &r.investigation_steps, "the steps taken to investigate"),
+        ("results", &r.results, "the results of the grievance process"),
+        ("language", &r.language, "the language it was written in"),
+    ];
+    for (field, value, what) in texts {
+        let value = value.trim();
+        if value.is_empty() {
+            violations.push(Violation::guard(
+                &["input", "writtenResponse", field],
+                format!("the written response must state {what} (A-0123)"),
+            ));
+        } else if value.chars().count() > TEXT_MAX {
+            violations.push(Violation::validation(
+                &["input", "writtenResponse", field],
+                format!("at most {TEXT_MAX} characters"),
+            ));
+        }
+    }
+    let received_on = state.received_at.date_naive();
+    if r.completed_on < received_on || r.completed_on > now.date_naive() + chrono::Days::new(1) {
+        violations.push(Violation::validation(
+            &["input", "writtenResponse", "completedOn"],
+            "the date of completion must be between receipt and today",
+        ));
+    }
+    if r.sent_at < state.received_at || r.sent_at > now + chrono::Duration::minutes(5) {
+        violations.push(Violation::validation(
+            &["input", "writtenResponse", "sentAt"],
+            "when it was sent must be between receipt and now",
+        ));
+    }
+    if state.needs_qio_notice() && !r.qio_notice_included {
+        violations.push(Violation::guard(
+            &["input", "writtenResponse", "qioNoticeIncluded"],
+            "a Medicare beneficiary's grievance about quality of care or premature discharge must tell them of their right to refer it to the QIO (A-0120)",
+        ));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::ViolationKind;
+    use crate::domain::complaint::testing::{response_input, sample};
+
+    #[test]
+    fn response_guards_table() {
+        type Edit = fn(&mut ComplaintState, &mut ResolveInput);
+        let cases: &[(&str, Edit, Option<(ViolationKind, &str)>)] = &[
+            ("complete", |_, _| {}, None),
+            ("missing finding", |_, i| i.findings.clear(), Some((ViolationKind::GuardFailed, "findings"))),
+            ("no response", |_, i| i.written_response = None, Some((ViolationKind::GuardFailed, "writtenResponse"))),
+            ("no contact", |_, i| {
+                if let Some(r) = i.written_response.as_mut() { r.contact_person = " ".into() }
+            }, Some((ViolationKind::GuardFailed, "contactPerson"))),
+            ("no steps", |_, i| {
+                if let Some(r) = i.written_response.as_mut() { r.investigation_steps = String::new() }
+            }, Some((ViolationKind::GuardFailed, "investigationSteps"))),
+            ("no results", |_, i| {
+                if let Some(r) = i.written_response.as_mut() { r.results = String::new() }
+            }, Some((ViolationKind::GuardFailed, "results"))),
+            ("completed before receipt", |s, i| {
+                if let Some(r) = i.written_response.as_mut() { r.completed_on = s.received_at.date_naive() - chrono::Days::new(3) }
+            }, Some((ViolationKind::Validation, "completedOn"))),
+            ("qio owed", |s, i| {
+                s.medicare_beneficiary = true;
+                s.concerns_quality_of_care = true;
+                if let Some(r) = i.written_response.as_mut() { r.qio_notice_included = false }
+            }, Some((ViolationKind::GuardFailed, "qioNoticeIncluded"))),
+            ("qio given", |s, i| {
+                s.medicare_beneficiary = true;
+                s.concerns_premature_discharge = true;
+                if let Some(r) = i.written_response.as_mut() { r.qio_notice_included = true }
+            }, None),
+            ("qio not owed without medicare", |s, i| {
+                s.concerns_quality_of_care = true;
+                if let Some(r) = i.written_response.as_mut() { r.qio_notice_included = false }
+            }, None),
+        ];
+        for (name, edit, expected) in cases {
+            let mut state = sample(Classification::Grievance);
+            let mut input = response_input(&state);
+            edit(&mut state, &mut input);
+            let now = state.received_at + chrono::Duration::days(3);
+            let result = check(&state, &input, now);
+            match expected {
+                None => assert!(result.is_ok(), "{name}: {result:?}"),
+                Some((kind, field)) => {
+                    let errors = result.err().unwrap_or_default();
+                    assert!(
+                        errors.iter().any(|e| e.kind == *kind && e.field.last().map(String::as_str) == Some(*field)),
+                        "{name}: {errors:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_plain_complaint_needs_findings_but_no_letter() {
+        let state = sample(Classification::Complaint);
+        let mut input = response_input(&state);
+        input.written_response = None;
+        let now = state.received_at + chrono::Duration::days(1);
+        assert!(check(&state, &input, now).is_ok());
+        input.findings.clear();
+        assert!(check(&state, &input, now).is_err());
+    }
+}
