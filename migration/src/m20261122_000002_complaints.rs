@@ -39,7 +39,12 @@ impl MigrationTrait for Migration {
             "deadline_policy",
         ] {
             manager
-                .drop_table(Table::drop().table(Alias::new(table)).if_exists().to_owned())
+                .drop_table(
+                    Table::drop()
+                        .table(Alias::new(table))
+                        .if_exists()
+                        .to_owned(),
+                )
                 .await?;
         }
         Ok(())
@@ -108,7 +113,9 @@ async fn create_complaint(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                 .col(integer(Complaint::ReopenCount))
                 .col(uuid(Complaint::PolicyId))
                 .col(timestamp_with_time_zone(Complaint::AcknowledgementDueAt))
-                .col(timestamp_with_time_zone_null(Complaint::AcknowledgementMetAt))
+                .col(timestamp_with_time_zone_null(
+                    Complaint::AcknowledgementMetAt,
+                ))
                 .col(timestamp_with_time_zone(Complaint::ResolutionDueAt))
                 .col(timestamp_with_time_zone_null(Complaint::ResolutionMetAt))
                 .col(text(Complaint::Record))
@@ -131,7 +138,11 @@ async fn create_complaint(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     for (name, cols) in [
         (
             "ix_complaint_facility_received",
-            vec![Complaint::FacilityCode, Complaint::ReceivedAt, Complaint::Id],
+            vec![
+                Complaint::FacilityCode,
+                Complaint::ReceivedAt,
+                Complaint::Id,
+            ],
         ),
         (
             "ix_complaint_received",

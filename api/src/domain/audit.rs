@@ -64,11 +64,17 @@ pub fn canonical(e: &EventContent<'_>) -> Vec<u8> {
     field(&mut out, "request_id", Some(e.request_id));
     field(&mut out, "action", Some(e.action));
     field(&mut out, "record_type", Some(e.record_type));
-    field(&mut out, "record_id", Some(&e.record_id.hyphenated().to_string()));
+    field(
+        &mut out,
+        "record_id",
+        Some(&e.record_id.hyphenated().to_string()),
+    );
     field(
         &mut out,
         "complaint_id",
-        e.complaint_id.map(|c| c.hyphenated().to_string()).as_deref(),
+        e.complaint_id
+            .map(|c| c.hyphenated().to_string())
+            .as_deref(),
     );
     field(&mut out, "facility_code", e.facility_code);
     field(&mut out, "before", e.before);
@@ -206,17 +212,35 @@ mod tests {
         let h1 = chain_hash(GENESIS_HASH, &e1);
         let e2 = content(2, Some("{\"a\":2}"));
         let h2 = chain_hash(&h1, &e2);
-        let link1 = StoredLink { content: e1.clone(), previous_hash: GENESIS_HASH, hash: &h1 };
-        let link2 = StoredLink { content: e2.clone(), previous_hash: &h1, hash: &h2 };
+        let link1 = StoredLink {
+            content: e1.clone(),
+            previous_hash: GENESIS_HASH,
+            hash: &h1,
+        };
+        let link2 = StoredLink {
+            content: e2.clone(),
+            previous_hash: &h1,
+            hash: &h2,
+        };
         assert_eq!(check_link(None, &link1), None);
         assert_eq!(check_link(Some((1, &h1)), &link2), None);
 
         // Edited content.
-        let edited = StoredLink { content: content(2, Some("{\"a\":3}")), previous_hash: &h1, hash: &h2 };
-        assert_eq!(check_link(Some((1, &h1)), &edited), Some(LinkProblem::ContentAltered));
+        let edited = StoredLink {
+            content: content(2, Some("{\"a\":3}")),
+            previous_hash: &h1,
+            hash: &h2,
+        };
+        assert_eq!(
+            check_link(Some((1, &h1)), &edited),
+            Some(LinkProblem::ContentAltered)
+        );
         // Re-hashed after an edit: the next link's pointer no longer matches.
         let forged = chain_hash(GENESIS_HASH, &content(1, Some("{\"a\":9}")));
-        assert_eq!(check_link(Some((1, &forged)), &link2), Some(LinkProblem::PreviousHashMismatch));
+        assert_eq!(
+            check_link(Some((1, &forged)), &link2),
+            Some(LinkProblem::PreviousHashMismatch)
+        );
         // Deleted predecessor.
         assert_eq!(check_link(None, &link2), Some(LinkProblem::MissingEvents));
     }
@@ -226,8 +250,14 @@ mod tests {
         let v1 = json!({"status": "RECEIVED", "owner": null, "issues": [1]});
         let v2 = json!({"status": "INVESTIGATING", "owner": {"subject": "x"}, "issues": [1]});
         let (old, new) = diff(&v1, &v2);
-        assert_eq!(Value::Object(old), json!({"status": "RECEIVED", "owner": null}));
-        assert_eq!(Value::Object(new.clone()), json!({"status": "INVESTIGATING", "owner": {"subject": "x"}}));
+        assert_eq!(
+            Value::Object(old),
+            json!({"status": "RECEIVED", "owner": null})
+        );
+        assert_eq!(
+            Value::Object(new.clone()),
+            json!({"status": "INVESTIGATING", "owner": {"subject": "x"}})
+        );
         let mut doc = v1.as_object().cloned().unwrap_or_default();
         apply(&mut doc, &new);
         assert_eq!(Value::Object(doc), v2);

@@ -13,10 +13,66 @@ pub enum Operation {
     ReadFacilities,
     /// Create or change a facility.
     UpsertFacility,
+    /// Read deadline policies.
+    ReadDeadlinePolicies,
+    /// Create or change a deadline policy.
+    UpsertDeadlinePolicy,
+    /// Log a new complaint.
+    CreateComplaint,
+    /// Read complaint content (STAFF: only what they logged).
+    ReadComplaints,
+    /// Change a complaint's details and HCAT issues.
+    UpdateComplaint,
+    /// Give an unowned complaint its owner.
+    AssignComplaint,
+    /// Change the owner of a complaint that has one.
+    ReassignComplaint,
+    AcknowledgeComplaint,
+    StartInvestigation,
+    EscalateComplaint,
+    /// Resolve on the spot (STAFF: only what they logged).
+    ResolveAtPointOfService,
+    ResolveComplaint,
+    CloseComplaint,
+    WithdrawComplaint,
+    ReopenComplaint,
+    ExtendDeadline,
+    AddNote,
+    LogContact,
+    /// Query the audit trail across complaints (`auditEvents`).
+    ReadAuditTrail,
+    /// Who read a complaint (`accessLog`).
+    ReadAccessLog,
+    /// Check the hash chain (`auditTrailVerification`); shows no content.
+    VerifyAuditTrail,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 2] = [Operation::ReadFacilities, Operation::UpsertFacility];
+    pub const ALL: [Operation; 23] = [
+        Operation::ReadFacilities,
+        Operation::UpsertFacility,
+        Operation::ReadDeadlinePolicies,
+        Operation::UpsertDeadlinePolicy,
+        Operation::CreateComplaint,
+        Operation::ReadComplaints,
+        Operation::UpdateComplaint,
+        Operation::AssignComplaint,
+        Operation::ReassignComplaint,
+        Operation::AcknowledgeComplaint,
+        Operation::StartInvestigation,
+        Operation::EscalateComplaint,
+        Operation::ResolveAtPointOfService,
+        Operation::ResolveComplaint,
+        Operation::CloseComplaint,
+        Operation::WithdrawComplaint,
+        Operation::ReopenComplaint,
+        Operation::ExtendDeadline,
+        Operation::AddNote,
+        Operation::LogContact,
+        Operation::ReadAuditTrail,
+        Operation::ReadAccessLog,
+        Operation::VerifyAuditTrail,
+    ];
 }
 
 /// Whether a single role allows an operation.
@@ -25,13 +81,35 @@ pub fn role_allows(role: Role, op: Operation) -> bool {
     use Role::*;
     // Each arm names its roles: a new operation forces a decision for each.
     match op {
-        // Every user needs facility names and time zones to work.
-        ReadFacilities => matches!(
+        // Every user needs facility names, time zones and clock rules.
+        ReadFacilities | ReadDeadlinePolicies => matches!(
             role,
             Staff | PatientRelations | PatientRelationsManager | Compliance | Admin
         ),
         // Configuration belongs to administrators alone.
-        UpsertFacility => matches!(role, Admin),
+        UpsertFacility | UpsertDeadlinePolicy => matches!(role, Admin),
+        // Intake and on-the-spot resolution are the front desk's too.
+        CreateComplaint | ResolveAtPointOfService => {
+            matches!(role, Staff | PatientRelations | PatientRelationsManager)
+        }
+        // Compliance reads everything in scope; ADMIN sees no complaint
+        // content (minimum necessary, 45 CFR 164.502(b)).
+        ReadComplaints => matches!(
+            role,
+            Staff | PatientRelations | PatientRelationsManager | Compliance
+        ),
+        // Working complaints to closure: patient relations.
+        UpdateComplaint | AssignComplaint | AcknowledgeComplaint | StartInvestigation
+        | EscalateComplaint | ResolveComplaint | CloseComplaint | WithdrawComplaint
+        | ReopenComplaint | AddNote | LogContact => {
+            matches!(role, PatientRelations | PatientRelationsManager)
+        }
+        // Leads only.
+        ReassignComplaint | ExtendDeadline => matches!(role, PatientRelationsManager),
+        // The trail and the access log hold complaint content: compliance.
+        ReadAuditTrail | ReadAccessLog => matches!(role, Compliance),
+        // Verification shows hashes and sequence numbers only.
+        VerifyAuditTrail => matches!(role, Compliance | Admin),
     }
 }
 
@@ -40,32 +118,74 @@ pub fn permits(actor: &Actor, op: Operation) -> bool {
     actor.roles.iter().any(|role| role_allows(*role, op))
 }
 
+/// STAFF see only the complaints they logged, unless another of their
+/// roles reads more.
+pub fn sees_only_own(actor: &Actor) -> bool {
+    !actor.roles.iter().any(|role| {
+        matches!(
+            role,
+            Role::PatientRelations | Role::PatientRelationsManager | Role::Compliance
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::actor::FacilityScope;
 
-    /// The whole role × operation table, allowed and refused.
+    /// The whole role × operation table, allowed and refused: one row per
+    /// operation, one column per role (STAFF, PR, PRM, COMPLIANCE, ADMIN).
     #[test]
     fn role_operation_table() {
         use Operation::*;
-        use Role::*;
-        let table: &[(Role, Operation, bool)] = &[
-            (Staff, ReadFacilities, true),
-            (PatientRelations, ReadFacilities, true),
-            (PatientRelationsManager, ReadFacilities, true),
-            (Compliance, ReadFacilities, true),
-            (Admin, ReadFacilities, true),
-            (Staff, UpsertFacility, false),
-            (PatientRelations, UpsertFacility, false),
-            (PatientRelationsManager, UpsertFacility, false),
-            (Compliance, UpsertFacility, false),
-            (Admin, UpsertFacility, true),
+        let table: &[(Operation, [bool; 5])] = &[
+            (ReadFacilities, [true, true, true, true, true]),
+            (UpsertFacility, [false, false, false, false, true]),
+            (ReadDeadlinePolicies, [true, true, true, true, true]),
+            (UpsertDeadlinePolicy, [false, false, false, false, true]),
+            (CreateComplaint, [true, true, true, false, false]),
+            (ReadComplaints, [true, true, true, true, false]),
+            (UpdateComplaint, [false, true, true, false, false]),
+            (AssignComplaint, [false, true, true, false, false]),
+            (ReassignComplaint, [false, false, true, false, false]),
+            (AcknowledgeComplaint, [false, true, true, false, false]),
+            (StartInvestigation, [false, true, true, false, false]),
+            (EscalateComplaint, [false, true, true, false, false]),
+            (ResolveAtPointOfService, [true, true, true, false, false]),
+            (ResolveComplaint, [false, true, true, false, false]),
+            (CloseComplaint, [false, true, true, false, false]),
+            (WithdrawComplaint, [false, true, true, false, false]),
+            (ReopenComplaint, [false, true, true, false, false]),
+            (ExtendDeadline, [false, false, true, false, false]),
+            (AddNote, [false, true, true, false, false]),
+            (LogContact, [false, true, true, false, false]),
+            (ReadAuditTrail, [false, false, false, true, false]),
+            (ReadAccessLog, [false, false, false, true, false]),
+            (VerifyAuditTrail, [false, false, false, true, true]),
         ];
-        assert_eq!(table.len(), Role::ALL.len() * Operation::ALL.len());
-        for (role, op, allowed) in table {
-            assert_eq!(role_allows(*role, *op), *allowed, "{role:?} {op:?}");
+        assert_eq!(table.len(), Operation::ALL.len());
+        for (op, row) in table {
+            for (role, allowed) in Role::ALL.iter().zip(row) {
+                assert_eq!(role_allows(*role, *op), *allowed, "{role:?} {op:?}");
+            }
         }
+    }
+
+    #[test]
+    fn only_staff_sees_only_own() {
+        let actor = |roles: &[Role]| Actor {
+            subject: "u".into(),
+            name: "u".into(),
+            roles: roles.iter().copied().collect(),
+            facilities: FacilityScope::All,
+        };
+        assert!(sees_only_own(&actor(&[Role::Staff])));
+        assert!(!sees_only_own(&actor(&[
+            Role::Staff,
+            Role::PatientRelations
+        ])));
+        assert!(!sees_only_own(&actor(&[Role::Compliance])));
     }
 
     #[test]

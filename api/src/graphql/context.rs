@@ -7,6 +7,7 @@ use super::errors;
 use crate::config::Limits;
 use crate::domain::actor::Actor;
 use crate::domain::permissions::{self, Operation};
+use crate::services::Caller;
 
 /// Per-request data, inserted by the HTTP layer.
 #[derive(Clone, Debug)]
@@ -25,6 +26,8 @@ pub trait ContextExt {
     fn db(&self) -> Result<&DatabaseConnection>;
     fn limits(&self) -> Result<&Limits>;
     fn request_id(&self) -> &str;
+    /// The verified caller and the request id, for attribution.
+    fn caller(&self) -> Result<Caller<'_>>;
     /// Turns a fault into an opaque error carrying the request id.
     fn internal(&self, error: impl Into<anyhow::Error>) -> async_graphql::Error;
 }
@@ -69,5 +72,14 @@ impl ContextExt for Context<'_> {
 
     fn internal(&self, error: impl Into<anyhow::Error>) -> async_graphql::Error {
         errors::internal(self.request_id(), error)
+    }
+
+    fn caller(&self) -> Result<Caller<'_>> {
+        let rc = self.request_context()?;
+        let actor = rc.actor.as_ref().ok_or_else(errors::unauthenticated)?;
+        Ok(Caller {
+            actor,
+            request_id: &rc.request_id,
+        })
     }
 }

@@ -184,7 +184,7 @@ impl FacilityMutation {
         ctx: &Context<'_>,
         input: FacilityUpsertInput,
     ) -> Result<FacilityUpsertPayload> {
-        let actor = ctx.actor()?;
+        let caller = ctx.caller()?;
         let draft = FacilityDraft {
             code: input.code,
             name: input.name,
@@ -192,7 +192,8 @@ impl FacilityMutation {
             approval_threshold_amount: input.approval_threshold.amount,
             approval_threshold_currency: input.approval_threshold.currency,
         };
-        match services::facilities::upsert(ctx.db()?, actor, &draft, input.expected_version).await {
+        match services::facilities::upsert(ctx.db()?, &caller, &draft, input.expected_version).await
+        {
             Ok((model, upserted)) => {
                 tracing::info!(
                     facility_id = %model.id,

@@ -1,14 +1,20 @@
 //! The GraphQL schema: thin resolvers over the services, one module per
 //! area, merged into the query and mutation roots.
 
+pub mod audit;
+pub mod complaint_mutations;
+pub mod complaints;
 pub mod context;
 pub mod document;
+pub mod enums;
 pub mod errors;
 pub mod facilities;
+pub mod loaders;
 pub mod me;
 pub mod money;
 pub mod node;
 pub mod pagination;
+pub mod policies;
 pub mod user_error;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
@@ -18,11 +24,22 @@ use crate::config::Limits;
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Query")]
-pub struct QueryRoot(me::MeQuery, node::NodeQuery, facilities::FacilityQuery);
+pub struct QueryRoot(
+    me::MeQuery,
+    node::NodeQuery,
+    facilities::FacilityQuery,
+    policies::PolicyQuery,
+    complaints::ComplaintQuery,
+    audit::AuditQuery,
+);
 
 #[derive(MergedObject, Default)]
 #[graphql(name = "Mutation")]
-pub struct MutationRoot(facilities::FacilityMutation);
+pub struct MutationRoot(
+    facilities::FacilityMutation,
+    policies::PolicyMutation,
+    complaint_mutations::ComplaintMutation,
+);
 
 pub type RedressSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
 
@@ -47,6 +64,7 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
 /// The schema served over HTTP, with its limits and the database.
 pub fn build_schema(db: DatabaseConnection, options: &SchemaOptions) -> RedressSchema {
     let mut schema = builder()
+        .data(loaders::Loaders::new(&db))
         .data(db)
         .data(options.limits.clone())
         .limit_depth(options.limits.max_query_depth)

@@ -5,6 +5,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use uuid::Uuid;
 
+use super::complaints::{Complaint, complaint_by_uuid};
 use super::context::ContextExt;
 use super::facilities::Facility;
 use crate::domain::permissions::Operation;
@@ -15,24 +16,28 @@ use crate::services;
 #[graphql(field(name = "id", ty = "ID", desc = "Opaque global id."))]
 pub enum Node {
     Facility(Facility),
+    Complaint(Complaint),
 }
 
 /// The kinds of record a global id can name.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum NodeKind {
     Facility,
+    Complaint,
 }
 
 impl NodeKind {
     fn prefix(self) -> &'static str {
         match self {
             NodeKind::Facility => "Facility",
+            NodeKind::Complaint => "Complaint",
         }
     }
 
     fn parse(s: &str) -> Option<NodeKind> {
         match s {
             "Facility" => Some(NodeKind::Facility),
+            "Complaint" => Some(NodeKind::Complaint),
             _ => None,
         }
     }
@@ -69,6 +74,12 @@ impl NodeQuery {
                     .await
                     .map_err(|e| ctx.internal(e))?;
                 Ok(row.map(|m| Node::Facility(Facility::from(m))))
+            }
+            NodeKind::Complaint => {
+                ctx.authorize(Operation::ReadComplaints)?;
+                Ok(complaint_by_uuid(ctx, uuid, "node")
+                    .await?
+                    .map(Node::Complaint))
             }
         }
     }

@@ -9,9 +9,10 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::{Refusal, RefusalCode, ServiceError};
+use super::audit::{self, NewEvent, RECORD_FACILITY};
+use super::{Caller, Refusal, RefusalCode, ServiceError, finish};
 use crate::db;
-use crate::domain::actor::{Actor, FacilityScope};
+use crate::domain::actor::FacilityScope;
 use crate::domain::facility::{FacilityDraft, ValidFacility, validate};
 use crate::domain::permissions::{Operation, permits};
 
@@ -87,10 +88,11 @@ pub enum Upserted {
 /// that exists, is a conflict; nothing is written on any refusal.
 pub async fn upsert(
     db: &DatabaseConnection,
-    actor: &Actor,
+    caller: &Caller<'_>,
     draft: &FacilityDraft,
     expected_version: Option<i32>,
 ) -> Result<(facility::Model, Upserted), ServiceError> {
+    let actor = caller.actor;
     if !permits(actor, Operation::UpsertFacility) {
         return Err(Refusal::new(
             RefusalCode::Forbidden,
@@ -119,7 +121,7 @@ pub async fn upsert(
         .await?;
     let now = Utc::now().trunc_subsecs(6);
     let outcome = match (existing, expected_version) {
-        (None, None) => create(&txn, &valid, now)
+        (None, None) => create(&txn, caller, &valid, now)
             .await
             .map(|m| (m, Upserted::Created)),
         (None, Some(_)) => Err(Refusal::new(
@@ -140,24 +142,27 @@ pub async fn upsert(
         )
         .on(&["input", "expectedVersion"])
         .into()),
-        (Some(current), Some(version)) => update(&txn, &current, &valid, version, now)
+        (Some(current), Some(version)) => update(&txn, caller, &current, &valid, version, now)
             .await
             .map(|m| (m, Upserted::Updated)),
     };
-    match outcome {
-        Ok(done) => {
-            txn.commit().await?;
-            Ok(done)
-        }
-        Err(e) => {
-            txn.rollback().await?;
-            Err(e)
-        }
-    }
+    finish(txn, outcome).await
+}
+
+/// The audit document of a facility.
+fn document(m: &facility::Model) -> serde_json::Value {
+    serde_json::json!({
+        "code": m.code,
+        "name": m.name,
+        "timeZone": m.time_zone,
+        "approvalThreshold": [m.approval_threshold_amount, m.approval_threshold_currency],
+        "version": m.version,
+    })
 }
 
 async fn create(
     txn: &impl ConnectionTrait,
+    caller: &Caller<'_>,
     valid: &ValidFacility,
     now: chrono::DateTime<Utc>,
 ) -> Result<facility::Model, ServiceError> {
@@ -173,7 +178,24 @@ async fn create(
         updated_at: Set(now),
     };
     match model.insert(txn).await {
-        Ok(m) => Ok(m),
+        Ok(m) => {
+            audit::append(
+                txn,
+                caller,
+                NewEvent::change(
+                    "FACILITY_CREATE",
+                    RECORD_FACILITY,
+                    m.id,
+                    None,
+                    &document(&m),
+                )
+                .facility(&m.code),
+                now,
+            )
+            .await?;
+            super::policies::seed_defaults(txn, caller, m.id, &m.code, now).await?;
+            Ok(m)
+        }
         // Someone created the same code between our read and our insert.
         Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
             Err(Refusal::new(
@@ -189,6 +211,7 @@ async fn create(
 
 async fn update(
     txn: &impl ConnectionTrait,
+    caller: &Caller<'_>,
     current: &facility::Model,
     valid: &ValidFacility,
     expected_version: i32,
@@ -228,10 +251,23 @@ async fn update(
         .on(&["input", "expectedVersion"])
         .into());
     }
-    Facility::find_by_id(current.id)
+    let updated = Facility::find_by_id(current.id)
         .one(txn)
         .await?
-        .ok_or_else(|| {
-            sea_orm::DbErr::RecordNotFound("facility vanished during update".into()).into()
-        })
+        .ok_or_else(|| sea_orm::DbErr::RecordNotFound("facility vanished during update".into()))?;
+    audit::append(
+        txn,
+        caller,
+        NewEvent::change(
+            "FACILITY_UPDATE",
+            RECORD_FACILITY,
+            updated.id,
+            Some(&document(current)),
+            &document(&updated),
+        )
+        .facility(&updated.code),
+        now,
+    )
+    .await?;
+    Ok(updated)
 }

@@ -1,9 +1,35 @@
 //! Services apply the domain rules to the database, one transaction per
 //! business action. They take `&impl ConnectionTrait` where they only read.
 
+pub mod access_log;
+pub mod audit;
+pub mod complaints;
 pub mod facilities;
+pub mod idempotency;
+pub mod policies;
 
-use crate::domain::FieldError;
+use crate::domain::actor::Actor;
+use crate::domain::{FieldError, Violation, ViolationKind};
+
+/// Who is acting, for attribution: the verified actor and the request id
+/// every audit event and access-log entry carries.
+#[derive(Copy, Clone, Debug)]
+pub struct Caller<'a> {
+    pub actor: &'a Actor,
+    pub request_id: &'a str,
+}
+
+impl Caller<'_> {
+    /// The actor's roles as stored: space-separated claim spellings.
+    pub fn roles(&self) -> String {
+        self.actor
+            .roles
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
 
 /// Why a change was refused, in terms the caller can act on.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -44,6 +70,43 @@ impl From<FieldError> for Refusal {
             field: e.field,
             message: e.message,
             code: RefusalCode::Validation,
+        }
+    }
+}
+
+impl From<Violation> for Refusal {
+    fn from(v: Violation) -> Self {
+        Refusal {
+            field: v.field,
+            message: v.message,
+            code: match v.kind {
+                ViolationKind::Validation => RefusalCode::Validation,
+                ViolationKind::InvalidTransition => RefusalCode::InvalidTransition,
+                ViolationKind::GuardFailed => RefusalCode::GuardFailed,
+            },
+        }
+    }
+}
+
+/// Turns the domain's violations into refusals.
+pub fn refused(violations: Vec<Violation>) -> ServiceError {
+    ServiceError::Refused(violations.into_iter().map(Refusal::from).collect())
+}
+
+/// Commits on success, rolls back on any refusal or fault: a failed
+/// change writes nothing, audit event included.
+pub async fn finish<T>(
+    txn: sea_orm::DatabaseTransaction,
+    outcome: Result<T, ServiceError>,
+) -> Result<T, ServiceError> {
+    match outcome {
+        Ok(value) => {
+            txn.commit().await?;
+            Ok(value)
+        }
+        Err(e) => {
+            txn.rollback().await?;
+            Err(e)
         }
     }
 }

@@ -10,7 +10,11 @@ use super::{
 use crate::domain::Violation;
 
 /// The reasons the intake facts make a grievance, in a stable order.
-pub fn reasons(channel: Channel, medicare_beneficiary: bool, facts: &GrievanceFacts) -> Vec<ClassificationReason> {
+pub fn reasons(
+    channel: Channel,
+    medicare_beneficiary: bool,
+    facts: &GrievanceFacts,
+) -> Vec<ClassificationReason> {
     let mut reasons = Vec::new();
     if channel.is_written() {
         reasons.push(ClassificationReason::Written);
@@ -166,7 +170,12 @@ mod tests {
             (Channel::Phone, true, billing, &[R::MedicareBillingRights]),
             // Billing rights under 42 CFR 489 only for beneficiaries.
             (Channel::Phone, false, billing, &[]),
-            (Channel::Letter, false, harm, &[R::Written, R::AbuseNeglectOrHarm]),
+            (
+                Channel::Letter,
+                false,
+                harm,
+                &[R::Written, R::AbuseNeglectOrHarm],
+            ),
         ];
         for (channel, medicare, facts, expected) in cases {
             let got = reasons(*channel, *medicare, facts);

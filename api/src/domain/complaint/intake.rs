@@ -50,23 +50,25 @@ pub struct IntakeDraft {
     pub expedited: bool,
 }
 
-fn text(
-    v: &mut Vec<Violation>,
-    path: &[&str],
-    value: &str,
-    max: usize,
-    required: bool,
-) -> String {
+fn text(v: &mut Vec<Violation>, path: &[&str], value: &str, max: usize, required: bool) -> String {
     let t = value.trim();
     if required && t.is_empty() {
         v.push(Violation::validation(path, "must not be empty"));
     } else if t.chars().count() > max {
-        v.push(Violation::validation(path, format!("must be at most {max} characters")));
+        v.push(Violation::validation(
+            path,
+            format!("must be at most {max} characters"),
+        ));
     }
     t.to_owned()
 }
 
-fn optional(v: &mut Vec<Violation>, path: &[&str], value: &Option<String>, max: usize) -> Option<String> {
+fn optional(
+    v: &mut Vec<Violation>,
+    path: &[&str],
+    value: &Option<String>,
+    max: usize,
+) -> Option<String> {
     value
         .as_deref()
         .map(|s| text(v, path, s, max, false))
@@ -75,9 +77,20 @@ fn optional(v: &mut Vec<Violation>, path: &[&str], value: &Option<String>, max: 
 
 pub fn clean_complainant(v: &mut Vec<Violation>, c: &Complainant) -> Complainant {
     Complainant {
-        name: text(v, &["input", "complainant", "name"], &c.name, SHORT_MAX, true),
+        name: text(
+            v,
+            &["input", "complainant", "name"],
+            &c.name,
+            SHORT_MAX,
+            true,
+        ),
         relationship: c.relationship,
-        contact: optional(v, &["input", "complainant", "contact"], &c.contact, SHORT_MAX),
+        contact: optional(
+            v,
+            &["input", "complainant", "contact"],
+            &c.contact,
+            SHORT_MAX,
+        ),
         preferred_language: optional(
             v,
             &["input", "complainant", "preferredLanguage"],
@@ -113,15 +126,30 @@ pub fn clean_people(v: &mut Vec<Violation>, people: &[PersonInvolved]) -> Vec<Pe
         .map(|(i, p)| {
             let i = i.to_string();
             PersonInvolved {
-                name: text(v, &["input", "peopleInvolved", &i, "name"], &p.name, SHORT_MAX, true),
-                role: optional(v, &["input", "peopleInvolved", &i, "role"], &p.role, SHORT_MAX),
+                name: text(
+                    v,
+                    &["input", "peopleInvolved", &i, "name"],
+                    &p.name,
+                    SHORT_MAX,
+                    true,
+                ),
+                role: optional(
+                    v,
+                    &["input", "peopleInvolved", &i, "role"],
+                    &p.role,
+                    SHORT_MAX,
+                ),
             }
         })
         .collect()
 }
 
 /// Validates the issues; existing ones (by id) keep their finding.
-pub fn clean_issues(v: &mut Vec<Violation>, drafts: &[IssueDraft], existing: &[Issue]) -> Vec<Issue> {
+pub fn clean_issues(
+    v: &mut Vec<Violation>,
+    drafts: &[IssueDraft],
+    existing: &[Issue],
+) -> Vec<Issue> {
     if drafts.is_empty() {
         v.push(Violation::validation(
             &["input", "issues"],
@@ -168,7 +196,9 @@ pub fn clean_issues(v: &mut Vec<Violation>, drafts: &[IssueDraft], existing: &[I
             summary,
             // A finding answers the issue as coded; recoding it to another
             // category asks for a new finding.
-            finding: kept.filter(|_| !changed_coding).and_then(|k| k.finding.clone()),
+            finding: kept
+                .filter(|_| !changed_coding)
+                .and_then(|k| k.finding.clone()),
         });
     }
     out
@@ -191,12 +221,35 @@ pub struct Opening<'a> {
 pub fn open(draft: &IntakeDraft, o: Opening<'_>) -> Result<ComplaintState, Vec<Violation>> {
     let mut v = Vec::new();
     check_received_at(&mut v, draft.received_at, o.now);
-    let department = text(&mut v, &["input", "department"], &draft.department, SHORT_MAX, true);
-    let received_by = text(&mut v, &["input", "receivedBy"], &draft.received_by, SHORT_MAX, true);
+    let department = text(
+        &mut v,
+        &["input", "department"],
+        &draft.department,
+        SHORT_MAX,
+        true,
+    );
+    let received_by = text(
+        &mut v,
+        &["input", "receivedBy"],
+        &draft.received_by,
+        SHORT_MAX,
+        true,
+    );
     let complainant = clean_complainant(&mut v, &draft.complainant);
     let patient = clean_patient(&mut v, &draft.patient);
-    let description = text(&mut v, &["input", "description"], &draft.description, TEXT_MAX, true);
-    let desired_outcome = optional(&mut v, &["input", "desiredOutcome"], &draft.desired_outcome, TEXT_MAX);
+    let description = text(
+        &mut v,
+        &["input", "description"],
+        &draft.description,
+        TEXT_MAX,
+        true,
+    );
+    let desired_outcome = optional(
+        &mut v,
+        &["input", "desiredOutcome"],
+        &draft.desired_outcome,
+        TEXT_MAX,
+    );
     let people_involved = clean_people(&mut v, &draft.people_involved);
     let issues = clean_issues(&mut v, &draft.issues, &[]);
     if !v.is_empty() {
@@ -329,7 +382,12 @@ pub fn update(state: &mut ComplaintState, patch: &DetailsPatch) -> Result<(), Ve
         next.description = text(&mut v, &["input", "description"], d, TEXT_MAX, true);
     }
     if let Some(d) = &patch.desired_outcome {
-        next.desired_outcome = optional(&mut v, &["input", "desiredOutcome"], &Some(d.clone()), TEXT_MAX);
+        next.desired_outcome = optional(
+            &mut v,
+            &["input", "desiredOutcome"],
+            &Some(d.clone()),
+            TEXT_MAX,
+        );
     }
     if let Some(p) = &patch.people_involved {
         next.people_involved = clean_people(&mut v, p);
@@ -339,15 +397,30 @@ pub fn update(state: &mut ComplaintState, patch: &DetailsPatch) -> Result<(), Ve
     }
     let flags = [
         (patch.medicare_beneficiary, &mut next.medicare_beneficiary),
-        (patch.concerns_quality_of_care, &mut next.concerns_quality_of_care),
-        (patch.concerns_premature_discharge, &mut next.concerns_premature_discharge),
-        (patch.formal_handling_requested, &mut next.facts.formal_handling_requested),
-        (patch.alleges_abuse_neglect_or_harm, &mut next.facts.alleges_abuse_neglect_or_harm),
+        (
+            patch.concerns_quality_of_care,
+            &mut next.concerns_quality_of_care,
+        ),
+        (
+            patch.concerns_premature_discharge,
+            &mut next.concerns_premature_discharge,
+        ),
+        (
+            patch.formal_handling_requested,
+            &mut next.facts.formal_handling_requested,
+        ),
+        (
+            patch.alleges_abuse_neglect_or_harm,
+            &mut next.facts.alleges_abuse_neglect_or_harm,
+        ),
         (
             patch.concerns_conditions_of_participation,
             &mut next.facts.concerns_conditions_of_participation,
         ),
-        (patch.medicare_billing_rights, &mut next.facts.medicare_billing_rights),
+        (
+            patch.medicare_billing_rights,
+            &mut next.facts.medicare_billing_rights,
+        ),
     ];
     for (value, slot) in flags {
         if let Some(value) = value {
@@ -369,10 +442,21 @@ mod tests {
 
     #[test]
     fn references() {
-        assert_eq!(reference(Classification::Grievance, 2026, 123), "GRV-2026-000123");
-        assert_eq!(reference(Classification::Complaint, 2026, 1_234_567), "CMP-2026-1234567");
-        let new_year_eve_utc = "2027-01-01T03:00:00Z".parse::<DateTime<Utc>>().unwrap_or_default();
-        assert_eq!(reference_year(new_year_eve_utc, chrono_tz::America::Chicago), 2026);
+        assert_eq!(
+            reference(Classification::Grievance, 2026, 123),
+            "GRV-2026-000123"
+        );
+        assert_eq!(
+            reference(Classification::Complaint, 2026, 1_234_567),
+            "CMP-2026-1234567"
+        );
+        let new_year_eve_utc = "2027-01-01T03:00:00Z"
+            .parse::<DateTime<Utc>>()
+            .unwrap_or_default();
+        assert_eq!(
+            reference_year(new_year_eve_utc, chrono_tz::America::Chicago),
+            2026
+        );
     }
 
     #[test]

@@ -146,7 +146,10 @@ fn check_moment(
         )]);
     }
     if at > now + chrono::Duration::minutes(5) {
-        return Err(vec![Violation::validation(field, "cannot be in the future")]);
+        return Err(vec![Violation::validation(
+            field,
+            "cannot be in the future",
+        )]);
     }
     Ok(())
 }
@@ -172,7 +175,10 @@ pub fn acknowledge(
 
 /// RECEIVED/ACKNOWLEDGED → INVESTIGATING: needs an owner. A complaint that
 /// needs investigation was not resolved at the time: it becomes a grievance.
-pub fn start_investigation(state: &mut ComplaintState, cx: &Actx<'_>) -> Result<(), Vec<Violation>> {
+pub fn start_investigation(
+    state: &mut ComplaintState,
+    cx: &Actx<'_>,
+) -> Result<(), Vec<Violation>> {
     check_table(state, Action::StartInvestigation)?;
     if state.owner.is_none() {
         return Err(vec![Violation::guard(
@@ -245,7 +251,12 @@ pub fn resolve(
         at: cx.now,
         by: cx.by.clone(),
         at_point_of_service: false,
-        summary: input.summary.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned),
+        summary: input
+            .summary
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned),
         written_response: response,
     });
     state.clocks.acknowledgement_met_at.get_or_insert(cx.now);
@@ -286,7 +297,11 @@ pub fn close(
 }
 
 /// RECEIVED/ACKNOWLEDGED/INVESTIGATING → WITHDRAWN, with a reason.
-pub fn withdraw(state: &mut ComplaintState, cx: &Actx<'_>, reason: &str) -> Result<(), Vec<Violation>> {
+pub fn withdraw(
+    state: &mut ComplaintState,
+    cx: &Actx<'_>,
+    reason: &str,
+) -> Result<(), Vec<Violation>> {
     check_table(state, Action::Withdraw)?;
     let reason = required_reason(reason, "withdraw a complaint")?;
     step(state, Action::Withdraw)?;
@@ -300,7 +315,11 @@ pub fn withdraw(state: &mut ComplaintState, cx: &Actx<'_>, reason: &str) -> Resu
 
 /// RESOLVED/CLOSED/WITHDRAWN → INVESTIGATING, with a reason; counted as
 /// reopened. The earlier resolution stays in the history, not on the record.
-pub fn reopen(state: &mut ComplaintState, cx: &Actx<'_>, reason: &str) -> Result<(), Vec<Violation>> {
+pub fn reopen(
+    state: &mut ComplaintState,
+    cx: &Actx<'_>,
+    reason: &str,
+) -> Result<(), Vec<Violation>> {
     check_table(state, Action::Reopen)?;
     let reason = required_reason(reason, "reopen a complaint")?;
     step(state, Action::Reopen)?;
@@ -488,7 +507,9 @@ mod tests {
                     now: state.received_at + chrono::Duration::days(3),
                 };
                 let result = match action {
-                    Action::Acknowledge => acknowledge(&mut state, &cx, ContactMethod::Phone, cx.now),
+                    Action::Acknowledge => {
+                        acknowledge(&mut state, &cx, ContactMethod::Phone, cx.now)
+                    }
                     Action::StartInvestigation => start_investigation(&mut state, &cx),
                     Action::ResolveAtPointOfService => {
                         resolve_at_point_of_service(&mut state, &cx, "apologised, fixed")
@@ -510,7 +531,11 @@ mod tests {
                         let errors = result.err().unwrap_or_default();
                         assert_eq!(errors.len(), 1, "{from:?} {action:?}");
                         assert_eq!(errors[0].kind, ViolationKind::InvalidTransition);
-                        assert!(errors[0].message.contains(from.as_str()), "{}", errors[0].message);
+                        assert!(
+                            errors[0].message.contains(from.as_str()),
+                            "{}",
+                            errors[0].message
+                        );
                         for allowed in allowed_actions(*from) {
                             assert!(errors[0].message.contains(allowed.as_str()));
                         }
@@ -544,7 +569,9 @@ mod tests {
 
         // A grievance is never resolved at the point of service.
         let mut s = sample(Classification::Grievance);
-        let err = resolve_at_point_of_service(&mut s, &cx, "done").err().unwrap_or_default();
+        let err = resolve_at_point_of_service(&mut s, &cx, "done")
+            .err()
+            .unwrap_or_default();
         assert_eq!(err[0].kind, ViolationKind::GuardFailed);
 
         // Withdraw and reopen need reasons.

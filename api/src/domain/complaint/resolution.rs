@@ -46,7 +46,10 @@ pub fn check(
                 "a finding for this issue is given twice",
             ));
         } else if text.is_empty() {
-            violations.push(Violation::validation(&path, "the finding must not be empty"));
+            violations.push(Violation::validation(
+                &path,
+                "the finding must not be empty",
+            ));
         } else if text.chars().count() > TEXT_MAX {
             violations.push(Violation::validation(
                 &path,
@@ -121,9 +124,21 @@ fn check_response(
     violations: &mut Vec<Violation>,
 ) {
     let texts = [
-        ("contactPerson", &r.contact_person, "the name of the hospital contact person"),
-        ("investigationSteps", &r.investigation_steps, "the steps taken to investigate"),
-        ("results", &r.results, "the results of the grievance process"),
+        (
+            "contactPerson",
+            &r.contact_person,
+            "the name of the hospital contact person",
+        ),
+        (
+            "investigationSteps",
+            &r.investigation_steps,
+            "the steps taken to investigate",
+        ),
+        (
+            "results",
+            &r.results,
+            "the results of the grievance process",
+        ),
         ("language", &r.language, "the language it was written in"),
     ];
     for (field, value, what) in texts {
@@ -172,34 +187,84 @@ mod tests {
         type Edit = fn(&mut ComplaintState, &mut ResolveInput);
         let cases: &[(&str, Edit, Option<(ViolationKind, &str)>)] = &[
             ("complete", |_, _| {}, None),
-            ("missing finding", |_, i| i.findings.clear(), Some((ViolationKind::GuardFailed, "findings"))),
-            ("no response", |_, i| i.written_response = None, Some((ViolationKind::GuardFailed, "writtenResponse"))),
-            ("no contact", |_, i| {
-                if let Some(r) = i.written_response.as_mut() { r.contact_person = " ".into() }
-            }, Some((ViolationKind::GuardFailed, "contactPerson"))),
-            ("no steps", |_, i| {
-                if let Some(r) = i.written_response.as_mut() { r.investigation_steps = String::new() }
-            }, Some((ViolationKind::GuardFailed, "investigationSteps"))),
-            ("no results", |_, i| {
-                if let Some(r) = i.written_response.as_mut() { r.results = String::new() }
-            }, Some((ViolationKind::GuardFailed, "results"))),
-            ("completed before receipt", |s, i| {
-                if let Some(r) = i.written_response.as_mut() { r.completed_on = s.received_at.date_naive() - chrono::Days::new(3) }
-            }, Some((ViolationKind::Validation, "completedOn"))),
-            ("qio owed", |s, i| {
-                s.medicare_beneficiary = true;
-                s.concerns_quality_of_care = true;
-                if let Some(r) = i.written_response.as_mut() { r.qio_notice_included = false }
-            }, Some((ViolationKind::GuardFailed, "qioNoticeIncluded"))),
-            ("qio given", |s, i| {
-                s.medicare_beneficiary = true;
-                s.concerns_premature_discharge = true;
-                if let Some(r) = i.written_response.as_mut() { r.qio_notice_included = true }
-            }, None),
-            ("qio not owed without medicare", |s, i| {
-                s.concerns_quality_of_care = true;
-                if let Some(r) = i.written_response.as_mut() { r.qio_notice_included = false }
-            }, None),
+            (
+                "missing finding",
+                |_, i| i.findings.clear(),
+                Some((ViolationKind::GuardFailed, "findings")),
+            ),
+            (
+                "no response",
+                |_, i| i.written_response = None,
+                Some((ViolationKind::GuardFailed, "writtenResponse")),
+            ),
+            (
+                "no contact",
+                |_, i| {
+                    if let Some(r) = i.written_response.as_mut() {
+                        r.contact_person = " ".into()
+                    }
+                },
+                Some((ViolationKind::GuardFailed, "contactPerson")),
+            ),
+            (
+                "no steps",
+                |_, i| {
+                    if let Some(r) = i.written_response.as_mut() {
+                        r.investigation_steps = String::new()
+                    }
+                },
+                Some((ViolationKind::GuardFailed, "investigationSteps")),
+            ),
+            (
+                "no results",
+                |_, i| {
+                    if let Some(r) = i.written_response.as_mut() {
+                        r.results = String::new()
+                    }
+                },
+                Some((ViolationKind::GuardFailed, "results")),
+            ),
+            (
+                "completed before receipt",
+                |s, i| {
+                    if let Some(r) = i.written_response.as_mut() {
+                        r.completed_on = s.received_at.date_naive() - chrono::Days::new(3)
+                    }
+                },
+                Some((ViolationKind::Validation, "completedOn")),
+            ),
+            (
+                "qio owed",
+                |s, i| {
+                    s.medicare_beneficiary = true;
+                    s.concerns_quality_of_care = true;
+                    if let Some(r) = i.written_response.as_mut() {
+                        r.qio_notice_included = false
+                    }
+                },
+                Some((ViolationKind::GuardFailed, "qioNoticeIncluded")),
+            ),
+            (
+                "qio given",
+                |s, i| {
+                    s.medicare_beneficiary = true;
+                    s.concerns_premature_discharge = true;
+                    if let Some(r) = i.written_response.as_mut() {
+                        r.qio_notice_included = true
+                    }
+                },
+                None,
+            ),
+            (
+                "qio not owed without medicare",
+                |s, i| {
+                    s.concerns_quality_of_care = true;
+                    if let Some(r) = i.written_response.as_mut() {
+                        r.qio_notice_included = false
+                    }
+                },
+                None,
+            ),
         ];
         for (name, edit, expected) in cases {
             let mut state = sample(Classification::Grievance);
@@ -212,7 +277,8 @@ mod tests {
                 Some((kind, field)) => {
                     let errors = result.err().unwrap_or_default();
                     assert!(
-                        errors.iter().any(|e| e.kind == *kind && e.field.last().map(String::as_str) == Some(*field)),
+                        errors.iter().any(|e| e.kind == *kind
+                            && e.field.last().map(String::as_str) == Some(*field)),
                         "{name}: {errors:?}"
                     );
                 }
