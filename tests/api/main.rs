@@ -4,8 +4,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod audit_trail;
 mod auth;
 mod cli;
+mod complaint_clocks;
+mod complaint_concurrency;
+mod complaint_helpers;
+mod complaint_intake;
+mod complaint_lifecycle;
+mod complaint_permissions;
 mod facilities;
 mod helpers;
 mod http;

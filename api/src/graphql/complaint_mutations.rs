@@ -395,17 +395,14 @@ where
     let caller = ctx.caller()?;
     let result = match complaint_uuid(id, "id") {
         Ok(uuid) => {
-            svc::change(
-                ctx.db()?,
-                &caller,
+            let change = svc::Change {
                 op,
-                uuid,
+                id: uuid,
                 expected_version,
                 action,
                 reason,
-                f,
-            )
-            .await
+            };
+            svc::change(ctx.db()?, &caller, change, f).await
         }
         Err(e) => Err(e),
     };

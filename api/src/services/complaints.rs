@@ -303,6 +303,20 @@ pub struct Env {
     pub policy: Policy,
 }
 
+/// Which change, to which complaint, at which version.
+#[derive(Clone, Copy, Debug)]
+pub struct Change<'a> {
+    /// The permission it needs.
+    pub op: Operation,
+    pub id: Uuid,
+    /// The version the caller read; anything else is a conflict.
+    pub expected_version: i32,
+    /// The audit action, e.g. `COMPLAINT_RESOLVE`.
+    pub action: &'static str,
+    /// The reason recorded with the audit event.
+    pub reason: Option<&'a str>,
+}
+
 /// The one path every change of an existing complaint takes: the role may
 /// do `op`; the complaint exists for the caller; `expected_version` is
 /// current; the domain function `f` accepts; then the row, the issue
@@ -311,16 +325,19 @@ pub struct Env {
 pub async fn change<F>(
     db: &DatabaseConnection,
     caller: &Caller<'_>,
-    op: Operation,
-    id: Uuid,
-    expected_version: i32,
-    action: &'static str,
-    reason: Option<&str>,
+    change: Change<'_>,
     f: F,
 ) -> Result<Record, ServiceError>
 where
     F: FnOnce(&mut ComplaintState, &Env) -> Result<(), ServiceError>,
 {
+    let Change {
+        op,
+        id,
+        expected_version,
+        action,
+        reason,
+    } = change;
     let actor = caller.actor;
     if !permits(actor, op) {
         return Err(forbidden(op));

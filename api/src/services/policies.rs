@@ -89,16 +89,37 @@ pub fn default_name(program: Program) -> &'static str {
     }
 }
 
+/// A row's version and times.
+#[derive(Clone, Copy)]
+struct Stamp {
+    version: i32,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl Stamp {
+    fn new(now: DateTime<Utc>) -> Self {
+        Stamp {
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
 fn row(
     id: Uuid,
     facility_id: Uuid,
     program: Program,
     name: &str,
     rules: &PolicyRules,
-    version: i32,
-    created_at: DateTime<Utc>,
-    now: DateTime<Utc>,
+    stamp: Stamp,
 ) -> deadline_policy::Model {
+    let Stamp {
+        version,
+        created_at,
+        updated_at,
+    } = stamp;
     deadline_policy::Model {
         id,
         facility_id,
@@ -117,7 +138,7 @@ fn row(
         max_extension_unit: rules.max_extension.map(|s| s.unit.as_str().to_owned()),
         version,
         created_at,
-        updated_at: now,
+        updated_at,
     }
 }
 
@@ -152,9 +173,7 @@ pub async fn seed_defaults(
         program,
         default_name(program),
         &clocks::default_rules(program),
-        1,
-        now,
-        now,
+        Stamp::new(now),
     );
     m.clone()
         .into_active_model()
@@ -281,7 +300,14 @@ pub async fn upsert(
         let existing = for_program(&txn, facility.id, &facility.code, draft.program).await?;
         match (existing, draft.expected_version) {
             (None, None) => {
-                let m = row(Uuid::now_v7(), facility.id, draft.program, &name, &draft.rules, 1, now, now);
+                let m = row(
+                    Uuid::now_v7(),
+                    facility.id,
+                    draft.program,
+                    &name,
+                    &draft.rules,
+                    Stamp::new(now),
+                );
                 m.clone().into_active_model().reset_all().insert(&txn).await?;
                 audit::append(
                     &txn,
@@ -316,9 +342,11 @@ pub async fn upsert(
                     draft.program,
                     &name,
                     &draft.rules,
-                    current.model.version + 1,
-                    current.model.created_at,
-                    now,
+                    Stamp {
+                        version: current.model.version + 1,
+                        created_at: current.model.created_at,
+                        updated_at: now,
+                    },
                 );
                 let mut active = m.clone().into_active_model().reset_all();
                 active.id = sea_orm::ActiveValue::Unchanged(m.id);

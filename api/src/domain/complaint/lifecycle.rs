@@ -162,6 +162,7 @@ pub fn acknowledge(
     at: DateTime<Utc>,
 ) -> Result<(), Vec<Violation>> {
     check_table(state, Action::Acknowledge)?;
+    let at = chrono::SubsecRound::trunc_subsecs(at, 6);
     check_moment(state, at, cx.now, &["input", "acknowledgedAt"])?;
     step(state, Action::Acknowledge)?;
     state.acknowledgement = Some(Acknowledgement {

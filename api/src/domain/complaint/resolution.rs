@@ -113,6 +113,7 @@ fn trimmed(r: &WrittenResponse) -> WrittenResponse {
         investigation_steps: r.investigation_steps.trim().to_owned(),
         results: r.results.trim().to_owned(),
         language: r.language.trim().to_owned(),
+        sent_at: chrono::SubsecRound::trunc_subsecs(r.sent_at, 6),
         ..r.clone()
     }
 }

@@ -1,0 +1,298 @@
+//! Clocks and deadline policies: the seeded CMS default, Medicare Advantage
+//! with an expedited clock and one extension, a business-days policy,
+//! overdue complaints, and extensions within the policy's limits.
+
+use serde_json::{Value, json};
+
+use crate::complaint_helpers::*;
+use crate::helpers::*;
+
+const POLICIES: &str = r#"query($code: String) { deadlinePolicies(facilityCode: $code) { totalCount nodes {
+  id facilityCode program name version maxExtensions
+  acknowledgement { amount unit } resolution { amount unit }
+  expeditedResolution { amount unit } maxExtension { amount unit } } } }"#;
+
+const POLICY_UPSERT: &str = r#"mutation($input: DeadlinePolicyUpsertInput!) { deadlinePolicyUpsert(input: $input) {
+  deadlinePolicy { program version acknowledgement { amount unit } resolution { amount unit } maxExtensions }
+  userErrors { field message code } } }"#;
+
+async fn upsert_policy(app: &TestApp, token: &str, input: Value) -> Value {
+    app.ok(token, POLICY_UPSERT, json!({ "input": input }))
+        .await["deadlinePolicyUpsert"]
+        .clone()
+}
+
+fn clock<'a>(c: &'a Value, kind: &str) -> &'a Value {
+    c["clocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kind"] == kind)
+        .unwrap()
+}
+
+fn time(v: &Value) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap())
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+}
+
+#[tokio::test]
+async fn every_new_facility_gets_the_cms_default_policy() {
+    let app = TestApp::spawn().await;
+    create_facility(&app, "MAIN").await;
+    let data = app
+        .ok(&specialist(), POLICIES, json!({ "code": "MAIN" }))
+        .await;
+    let policies = &data["deadlinePolicies"];
+    assert_eq!(policies["totalCount"], 1);
+    let p = &policies["nodes"][0];
+    assert_eq!(p["program"], "CMS_HOSPITAL");
+    assert_eq!(
+        p["acknowledgement"],
+        json!({ "amount": 7, "unit": "CALENDAR_DAYS" })
+    );
+    assert_eq!(
+        p["resolution"],
+        json!({ "amount": 30, "unit": "CALENDAR_DAYS" })
+    );
+    assert_eq!(p["maxExtensions"], 0);
+    // Seeding is audited with the facility's creation.
+    let events = app
+        .ok(
+            &token("co-all", &["COMPLIANCE"], &["*"]),
+            "{ auditEvents { nodes { action } } }",
+            json!({}),
+        )
+        .await;
+    let actions: Vec<&str> = events["auditEvents"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["FACILITY_CREATE", "DEADLINE_POLICY_CREATE"]);
+}
+
+#[tokio::test]
+async fn policy_upsert_rules() {
+    let app = TestApp::spawn().await;
+    create_facility(&app, "MAIN").await;
+    let ma = json!({
+        "facilityCode": "MAIN", "program": "MEDICARE_ADVANTAGE",
+        "acknowledgement": { "amount": 7, "unit": "CALENDAR_DAYS" },
+        "resolution": { "amount": 30, "unit": "CALENDAR_DAYS" },
+        "expeditedResolution": { "amount": 24, "unit": "HOURS" },
+        "maxExtensions": 1, "maxExtension": { "amount": 14, "unit": "CALENDAR_DAYS" }
+    });
+    // Not an administrator.
+    let p = upsert_policy(&app, &manager(), ma.clone()).await;
+    assert_eq!(user_error_codes(&p), ["FORBIDDEN"]);
+    // Outside the administrator's facilities: does not exist.
+    let p = upsert_policy(&app, &token("admin-n", &["ADMIN"], &["NORTH"]), ma.clone()).await;
+    assert_eq!(user_error_codes(&p), ["NOT_FOUND"]);
+    // Invalid rules, all reported.
+    let mut bad = ma.clone();
+    bad["resolution"] = json!({ "amount": 0, "unit": "CALENDAR_DAYS" });
+    bad["maxExtension"] = Value::Null;
+    let p = upsert_policy(&app, &admin(), bad).await;
+    assert!(user_error_codes(&p).len() >= 2, "{p:#}");
+    assert!(user_error_codes(&p).iter().all(|c| c == "VALIDATION"));
+    // Created, then a second create conflicts, a stale change conflicts.
+    let p = upsert_policy(&app, &admin(), ma.clone()).await;
+    assert_eq!(p["userErrors"], json!([]), "{p:#}");
+    assert_eq!(p["deadlinePolicy"]["version"], 1);
+    assert_eq!(
+        user_error_codes(&upsert_policy(&app, &admin(), ma.clone()).await),
+        ["CONFLICT"]
+    );
+    let mut change = ma.clone();
+    change["expectedVersion"] = json!(1);
+    change["resolution"] = json!({ "amount": 21, "unit": "CALENDAR_DAYS" });
+    let p = upsert_policy(&app, &admin(), change.clone()).await;
+    assert_eq!(p["deadlinePolicy"]["version"], 2);
+    assert_eq!(
+        user_error_codes(&upsert_policy(&app, &admin(), change).await),
+        ["CONFLICT"]
+    );
+}
+
+/// Medicare Advantage: 24 hours when expedited; one extension of at most
+/// 14 days, by a manager, with a reason.
+#[tokio::test]
+async fn expedited_clock_and_extensions_within_policy() {
+    let app = TestApp::spawn().await;
+    create_facility(&app, "MAIN").await;
+    let p = upsert_policy(
+        &app,
+        &admin(),
+        json!({
+            "facilityCode": "MAIN", "program": "MEDICARE_ADVANTAGE",
+            "acknowledgement": { "amount": 7, "unit": "CALENDAR_DAYS" },
+            "resolution": { "amount": 30, "unit": "CALENDAR_DAYS" },
+            "expeditedResolution": { "amount": 24, "unit": "HOURS" },
+            "maxExtensions": 1, "maxExtension": { "amount": 14, "unit": "CALENDAR_DAYS" }
+        }),
+    )
+    .await;
+    assert_eq!(p["userErrors"], json!([]));
+
+    let mut input = intake("MAIN");
+    input["program"] = json!("MEDICARE_ADVANTAGE");
+    input["expedited"] = json!(true);
+    let c = create_complaint(&app, &manager(), input).await;
+    let received = time(&c["receivedAt"]);
+    assert_eq!(
+        time(&clock(&c, "RESOLUTION")["dueAt"]),
+        received + chrono::Duration::hours(24)
+    );
+    // The acknowledgement is never due after the resolution.
+    assert_eq!(
+        time(&clock(&c, "ACKNOWLEDGEMENT")["dueAt"]),
+        received + chrono::Duration::hours(24)
+    );
+
+    let mut input = intake("MAIN");
+    input["program"] = json!("MEDICARE_ADVANTAGE");
+    let c = create_complaint(&app, &manager(), input).await;
+    let due = time(&clock(&c, "RESOLUTION")["dueAt"]);
+    let extend = |c: &Value, amount: i64, reason: &str| {
+        at(
+            c,
+            json!({ "clock": "RESOLUTION", "by": { "amount": amount, "unit": "CALENDAR_DAYS" }, "reason": reason }),
+        )
+    };
+    // Specialists may not extend.
+    let p = mutate(
+        &app,
+        &specialist(),
+        "complaintExtendDeadline",
+        extend(&c, 14, "records pending"),
+    )
+    .await;
+    assert_eq!(user_error_codes(&p), ["FORBIDDEN"]);
+    // Longer than the policy allows, or without a reason: refused.
+    let p = mutate(
+        &app,
+        &manager(),
+        "complaintExtendDeadline",
+        extend(&c, 15, "records pending"),
+    )
+    .await;
+    assert_eq!(user_error_codes(&p), ["VALIDATION"], "{p:#}");
+    let p = mutate(
+        &app,
+        &manager(),
+        "complaintExtendDeadline",
+        extend(&c, 14, "  "),
+    )
+    .await;
+    assert_eq!(user_error_codes(&p), ["VALIDATION"], "{p:#}");
+    // Granted.
+    let c = must(
+        &app,
+        &manager(),
+        "complaintExtendDeadline",
+        extend(&c, 14, "Awaiting records from the SNF"),
+    )
+    .await;
+    assert_eq!(
+        time(&clock(&c, "RESOLUTION")["dueAt"]),
+        due + chrono::Duration::days(14)
+    );
+    assert_eq!(clock(&c, "RESOLUTION")["extensions"], 1);
+    // The policy allows one.
+    let p = mutate(
+        &app,
+        &manager(),
+        "complaintExtendDeadline",
+        extend(&c, 1, "still waiting"),
+    )
+    .await;
+    assert_eq!(user_error_codes(&p), ["VALIDATION"], "{p:#}");
+    let h = app
+        .ok(&compliance(), HISTORY, json!({ "id": c["id"] }))
+        .await;
+    let last = h["complaint"]["history"]["nodes"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .clone();
+    assert_eq!(last["action"], "COMPLAINT_EXTEND_DEADLINE");
+    assert_eq!(last["reason"], "Awaiting records from the SNF");
+}
+
+/// Two business days from a Friday morning in Chicago: due at local
+/// midnight starting Wednesday.
+#[tokio::test]
+async fn business_day_clock_skips_the_weekend_in_the_facility_zone() {
+    let app = TestApp::spawn().await;
+    create_facility(&app, "MAIN").await;
+    let p = upsert_policy(
+        &app,
+        &admin(),
+        json!({
+            "facilityCode": "MAIN", "program": "COMMERCIAL",
+            "acknowledgement": { "amount": 2, "unit": "BUSINESS_DAYS" },
+            "resolution": { "amount": 30, "unit": "CALENDAR_DAYS" }
+        }),
+    )
+    .await;
+    assert_eq!(p["userErrors"], json!([]), "{p:#}");
+    let mut input = intake("MAIN");
+    input["program"] = json!("COMMERCIAL");
+    input["receivedAt"] = json!("2026-11-20T15:00:00Z"); // Friday 09:00 CST
+    let c = create_complaint(&app, &manager(), input).await;
+    let ack = clock(&c, "ACKNOWLEDGEMENT");
+    assert_eq!(
+        time(&ack["dueAt"]),
+        time(&json!("2026-11-25T06:00:00Z")),
+        "{ack:#}"
+    );
+    assert_eq!(ack["dueAtLocal"], "2026-11-25T00:00:00-06:00");
+}
+
+#[tokio::test]
+async fn overdue_is_visible_and_filterable() {
+    let app = TestApp::spawn().await;
+    create_facility(&app, "MAIN").await;
+    let mut old = intake("MAIN");
+    old["receivedAt"] = json!((chrono::Utc::now() - chrono::Duration::days(10)).to_rfc3339());
+    let late = create_complaint(&app, &manager(), old).await;
+    let fresh = create_complaint(&app, &manager(), intake("MAIN")).await;
+    assert_eq!(late["overdue"], true);
+    assert_eq!(clock(&late, "ACKNOWLEDGEMENT")["status"], "OVERDUE");
+    assert_eq!(clock(&late, "RESOLUTION")["status"], "RUNNING");
+    assert_eq!(fresh["overdue"], false);
+
+    let q = "query($f: ComplaintFilterInput) { complaints(filter: $f) { totalCount nodes { reference } } }";
+    let refs = |data: &Value| -> Vec<String> {
+        data["complaints"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|n| n["reference"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let overdue = app
+        .ok(&compliance(), q, json!({ "f": { "overdue": true } }))
+        .await;
+    assert_eq!(refs(&overdue), [late["reference"].as_str().unwrap()]);
+    let on_time = app
+        .ok(&compliance(), q, json!({ "f": { "overdue": false } }))
+        .await;
+    assert_eq!(refs(&on_time), [fresh["reference"].as_str().unwrap()]);
+
+    // Acknowledging late meets the clock, late; no longer overdue.
+    let c = must(
+        &app,
+        &manager(),
+        "complaintAcknowledge",
+        at(&late, json!({ "method": "PHONE" })),
+    )
+    .await;
+    assert_eq!(clock(&c, "ACKNOWLEDGEMENT")["status"], "MET_LATE");
+    assert_eq!(clock(&c, "ACKNOWLEDGEMENT")["metOnTime"], false);
+    assert_eq!(c["overdue"], false);
+}

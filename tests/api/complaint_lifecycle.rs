@@ -1,0 +1,605 @@
+//! The complaint lifecycle through HTTP: every (state, action) pair, and two
+//! realistic walks — a written grievance from intake to closure, and a
+//! verbal complaint resolved at the point of service — checking
+//! classification, clocks, history and `complaintAsOf` at each step.
+
+use serde_json::{Value, json};
+
+use crate::complaint_helpers::*;
+use crate::helpers::*;
+
+const STATES: [&str; 6] = [
+    "RECEIVED",
+    "ACKNOWLEDGED",
+    "INVESTIGATING",
+    "RESOLVED",
+    "CLOSED",
+    "WITHDRAWN",
+];
+
+/// A complaint with an owner, moved into `state` by a manager.
+async fn complaint_in(app: &TestApp, state: &str) -> Value {
+    let m = manager();
+    let c = create_complaint(app, &m, intake("MAIN")).await;
+    let c = must(
+        app,
+        &m,
+        "complaintAssign",
+        at(
+            &c,
+            json!({ "ownerSubject": "pr-1", "ownerName": "Pat Rivera" }),
+        ),
+    )
+    .await;
+    let investigating = |c: Value| async move {
+        must(
+            app,
+            &manager(),
+            "complaintStartInvestigation",
+            at(&c, json!({})),
+        )
+        .await
+    };
+    let resolved = |c: Value| async move {
+        let c = investigating(c).await;
+        must(
+            app,
+            &manager(),
+            "complaintResolve",
+            at(
+                &c,
+                json!({ "findings": findings(&c), "writtenResponse": written_response(false) }),
+            ),
+        )
+        .await
+    };
+    let c = match state {
+        "RECEIVED" => c,
+        "ACKNOWLEDGED" => {
+            must(
+                app,
+                &m,
+                "complaintAcknowledge",
+                at(&c, json!({ "method": "PHONE" })),
+            )
+            .await
+        }
+        "INVESTIGATING" => investigating(c).await,
+        "RESOLVED" => resolved(c).await,
+        "CLOSED" => {
+            let c = resolved(c).await;
+            must(app, &m, "complaintClose", at(&c, json!({}))).await
+        }
+        "WITHDRAWN" => {
+            must(
+                app,
+                &m,
+                "complaintWithdraw",
+                at(&c, json!({ "reason": "Complainant asked to withdraw" })),
+            )
+            .await
+        }
+        other => panic!("no such state {other}"),
+    };
+    assert_eq!(c["status"], state);
+    c
+}
+
+/// The mutation and an input that meets every guard of the action.
+fn action_call(action: &str, c: &Value) -> (&'static str, Value) {
+    match action {
+        "ACKNOWLEDGE" => ("complaintAcknowledge", at(c, json!({ "method": "LETTER" }))),
+        "START_INVESTIGATION" => ("complaintStartInvestigation", at(c, json!({}))),
+        "RESOLVE_AT_POINT_OF_SERVICE" => (
+            "complaintResolveAtPointOfService",
+            at(
+                c,
+                json!({ "resolution": "Apologised and moved the appointment" }),
+            ),
+        ),
+        "RESOLVE" => (
+            "complaintResolve",
+            at(
+                c,
+                json!({ "findings": findings(c), "writtenResponse": written_response(false) }),
+            ),
+        ),
+        "CLOSE" => ("complaintClose", at(c, json!({}))),
+        "WITHDRAW" => (
+            "complaintWithdraw",
+            at(c, json!({ "reason": "No longer wanted" })),
+        ),
+        "REOPEN" => (
+            "complaintReopen",
+            at(c, json!({ "reason": "New information" })),
+        ),
+        other => panic!("no such action {other}"),
+    }
+}
+
+/// Every (state, action) pair of `domain.md`'s lifecycle, through HTTP.
+/// `None` means refused with INVALID_TRANSITION, naming the state and the
+/// allowed actions, and changing nothing.
+#[tokio::test]
+async fn every_state_and_action_through_http() {
+    let app = TestApp::spawn().await;
+    create_facility(&app, "MAIN").await;
+    let table: &[(&str, [Option<&str>; 7])] = &[
+        // ACKNOWLEDGE, START_INVESTIGATION, RESOLVE_AT_POINT_OF_SERVICE, RESOLVE, CLOSE, WITHDRAW, REOPEN
+        (
+            "RECEIVED",
+            [
+                Some("ACKNOWLEDGED"),
+                Some("INVESTIGATING"),
+                Some("RESOLVED"),
+                None,
+                None,
+                Some("WITHDRAWN"),
+                None,
+            ],
+        ),
+        (
+            "ACKNOWLEDGED",
+            [
+                None,
+                Some("INVESTIGATING"),
+                None,
+                Some("RESOLVED"),
+                None,
+                Some("WITHDRAWN"),
+                None,
+            ],
+        ),
+        (
+            "INVESTIGATING",
+            [
+                None,
+                None,
+                None,
+                Some("RESOLVED"),
+                None,
+                Some("WITHDRAWN"),
+                None,
+            ],
+        ),
+        (
+            "RESOLVED",
+            [
+                None,
+                None,
+                None,
+                None,
+                Some("CLOSED"),
+                None,
+                Some("INVESTIGATING"),
+            ],
+        ),
+        (
+            "CLOSED",
+            [None, None, None, None, None, None, Some("INVESTIGATING")],
+        ),
+        (
+            "WITHDRAWN",
+            [None, None, None, None, None, None, Some("INVESTIGATING")],
+        ),
+    ];
+    let actions = [
+        "ACKNOWLEDGE",
+        "START_INVESTIGATION",
+        "RESOLVE_AT_POINT_OF_SERVICE",
+        "RESOLVE",
+        "CLOSE",
+        "WITHDRAW",
+        "REOPEN",
+    ];
+    assert_eq!(table.len(), STATES.len());
+    for (state, row) in table {
+        for (action, expected) in actions.iter().zip(row) {
+            let c = complaint_in(&app, state).await;
+            let allowed: Vec<&str> = c["allowedActions"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| a.as_str().unwrap())
+                .collect();
+            let (mutation, input) = action_call(action, &c);
+            let payload = mutate(&app, &manager(), mutation, input).await;
+            match expected {
+                Some(to) => {
+                    assert_eq!(
+                        payload["userErrors"],
+                        json!([]),
+                        "{state} {action}: {payload:#}"
+                    );
+                    assert_eq!(payload["complaint"]["status"], *to, "{state} {action}");
+                    assert_eq!(
+                        payload["complaint"]["version"],
+                        c["version"].as_i64().unwrap() + 1
+                    );
+                    assert!(
+                        allowed.contains(action),
+                        "{state}: {action} missing from allowedActions {allowed:?}"
+                    );
+                }
+                None => {
+                    assert_eq!(
+                        user_error_codes(&payload),
+                        ["INVALID_TRANSITION"],
+                        "{state} {action}: {payload:#}"
+                    );
+                    let message = payload["userErrors"][0]["message"].as_str().unwrap();
+                    assert!(message.contains(state), "{message}");
+                    assert!(
+                        !allowed.contains(action),
+                        "{state}: {action} in allowedActions"
+                    );
+                    let now = app
+                        .ok(
+                            &manager(),
+                            "query($id: ID!) { complaint(id: $id) { status version } }",
+                            json!({ "id": c["id"] }),
+                        )
+                        .await;
+                    assert_eq!(
+                        now["complaint"]["status"], *state,
+                        "{state} {action} changed state"
+                    );
+                    assert_eq!(
+                        now["complaint"]["version"], c["version"],
+                        "{state} {action} changed version"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// Details, ownership and escalation are open-state actions too.
+#[tokio::test]
+async fn open_state_actions_refused_once_finished() {
+    let app = TestApp::spawn().await;
+    create_facility(&app, "MAIN").await;
+    for state in ["CLOSED", "WITHDRAWN", "RESOLVED"] {
+        let c = complaint_in(&app, state).await;
+        for (mutation, extra) in [
+            ("complaintUpdate", json!({ "department": "Radiology" })),
+            (
+                "complaintAssign",
+                json!({ "ownerSubject": "pr-2", "ownerName": "Sam" }),
+            ),
+            (
+                "complaintEscalate",
+                json!({ "reason": "needs investigation" }),
+            ),
+        ] {
+            let payload = mutate(&app, &manager(), mutation, at(&c, extra)).await;
+            let codes = user_error_codes(&payload);
+            assert!(
+                codes.contains(&"INVALID_TRANSITION".to_owned()),
+                "{state} {mutation}: {payload:#}"
+            );
+        }
+    }
+}
+
+async fn as_of(app: &TestApp, id: &Value, at: &str) -> Value {
+    app.ok(
+        &compliance(),
+        &format!("query($id: ID!, $at: DateTime!) {{ complaintAsOf(id: $id, at: $at) {{ {COMPLAINT_FIELDS} notes {{ body }} }} }}"),
+        json!({ "id": id, "at": at }),
+    )
+    .await["complaintAsOf"]
+        .clone()
+}
+
+async fn actions(app: &TestApp, id: &Value) -> Vec<String> {
+    let h = app.ok(&compliance(), HISTORY, json!({ "id": id })).await;
+    h["complaint"]["history"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn clock<'a>(c: &'a Value, kind: &str) -> &'a Value {
+    c["clocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|k| k["kind"] == kind)
+        .unwrap()
+}
+
+fn parse(t: &Value) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(t.as_str().unwrap())
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+}
+
+/// A daughter's letter about her mother's premature discharge: a Medicare
+/// beneficiary's written grievance, worked from intake to closure.
+#[tokio::test]
+async fn written_grievance_from_intake_to_closure() {
+    let app = TestApp::spawn().await;
+    create_facility(&app, "MAIN").await;
+    let pr = specialist();
+    let received = chrono::Utc::now() - chrono::Duration::days(2);
+    let mut input = intake("MAIN");
+    input["channel"] = json!("LETTER");
+    input["receivedAt"] = json!(received.to_rfc3339());
+    input["complainant"] =
+        json!({ "name": "Ana Ruiz", "relationship": "CHILD", "preferredLanguage": "es" });
+    input["patient"] = json!({ "mrn": "MRN-7781", "name": "Rosa Ruiz" });
+    input["medicareBeneficiary"] = json!(true);
+    input["concernsPrematureDischarge"] = json!(true);
+    input["description"] =
+        json!("My mother was sent home the day after surgery and readmitted two days later.");
+    input["issues"] = json!([
+        { "category": "SAFETY", "severity": 3, "stageOfCare": "DISCHARGE_TRANSFER" },
+        { "category": "COMMUNICATION", "severity": 2, "stageOfCare": "DISCHARGE_TRANSFER" }
+    ]);
+
+    // Intake: written → grievance; the QIO notice will be owed.
+    let c = create_complaint(&app, &pr, input).await;
+    let id = c["id"].clone();
+    assert_eq!(c["classification"], "GRIEVANCE");
+    assert_eq!(c["classificationReasons"], json!(["WRITTEN"]));
+    assert!(
+        c["reference"].as_str().unwrap().starts_with("GRV-"),
+        "{}",
+        c["reference"]
+    );
+    assert_eq!(c["qioNoticeRequired"], true);
+    assert_eq!(c["status"], "RECEIVED");
+    // CMS defaults: acknowledge in 7 calendar days, resolve in 30, in
+    // Chicago time (no DST change in this window).
+    let received_at = parse(&c["receivedAt"]);
+    assert_eq!(
+        parse(&clock(&c, "ACKNOWLEDGEMENT")["dueAt"]),
+        received_at + chrono::Duration::days(7)
+    );
+    assert_eq!(clock(&c, "ACKNOWLEDGEMENT")["status"], "RUNNING");
+    assert!(
+        clock(&c, "RESOLUTION")["dueAtLocal"]
+            .as_str()
+            .unwrap()
+            .ends_with("-06:00")
+    );
+    let v1 = c.clone();
+
+    // The point-of-service path is closed to a grievance.
+    let p = mutate(
+        &app,
+        &pr,
+        "complaintResolveAtPointOfService",
+        at(&c, json!({ "resolution": "sorry" })),
+    )
+    .await;
+    assert_eq!(user_error_codes(&p), ["GUARD_FAILED"]);
+
+    // Acknowledged by letter: the acknowledgement clock is met on time.
+    let c = must(
+        &app,
+        &pr,
+        "complaintAcknowledge",
+        at(&c, json!({ "method": "LETTER" })),
+    )
+    .await;
+    assert_eq!(c["status"], "ACKNOWLEDGED");
+    assert_eq!(clock(&c, "ACKNOWLEDGEMENT")["status"], "MET_ON_TIME");
+    let v2 = c.clone();
+
+    // Notes and contacts are appended, not versioned.
+    let note = app
+        .ok(&pr, "mutation($input: ComplaintAddNoteInput!) { complaintAddNote(input: $input) { note { body author { subject } } userErrors { code } } }",
+            json!({ "input": { "complaintId": id, "body": "Called the daughter; she wants a meeting." } }))
+        .await;
+    assert_eq!(note["complaintAddNote"]["userErrors"], json!([]));
+    let contact = app
+        .ok(&pr, "mutation($input: ComplaintLogContactInput!) { complaintLogContact(input: $input) { contact { method direction } userErrors { code } } }",
+            json!({ "input": { "complaintId": id, "direction": "OUTBOUND", "method": "PHONE",
+                               "contactedAt": chrono::Utc::now().to_rfc3339(), "withWhom": "Ana Ruiz",
+                               "summary": "Explained the review process." } }))
+        .await;
+    assert_eq!(contact["complaintLogContact"]["userErrors"], json!([]));
+
+    // Investigation needs an owner.
+    let p = mutate(&app, &pr, "complaintStartInvestigation", at(&c, json!({}))).await;
+    assert_eq!(user_error_codes(&p), ["GUARD_FAILED"]);
+    let c = must(
+        &app,
+        &pr,
+        "complaintAssign",
+        at(
+            &c,
+            json!({ "ownerSubject": "pr-1", "ownerName": "Pat Rivera" }),
+        ),
+    )
+    .await;
+    let c = must(&app, &pr, "complaintStartInvestigation", at(&c, json!({}))).await;
+    assert_eq!(c["status"], "INVESTIGATING");
+    let v3 = c.clone();
+
+    // Resolution guards: every issue needs a finding, the letter needs the
+    // A-0123 elements and, here, the QIO notice.
+    let p = mutate(
+        &app,
+        &pr,
+        "complaintResolve",
+        at(&c, json!({ "findings": findings(&c) })),
+    )
+    .await;
+    assert_eq!(user_error_codes(&p), ["GUARD_FAILED"], "{p:#}");
+    let mut one_finding = findings(&c);
+    one_finding.as_array_mut().unwrap().pop();
+    let p = mutate(
+        &app,
+        &pr,
+        "complaintResolve",
+        at(
+            &c,
+            json!({ "findings": one_finding, "writtenResponse": written_response(true) }),
+        ),
+    )
+    .await;
+    assert_eq!(user_error_codes(&p), ["GUARD_FAILED"], "{p:#}");
+    assert_eq!(p["userErrors"][0]["field"], json!(["input", "findings"]));
+    let p = mutate(
+        &app,
+        &pr,
+        "complaintResolve",
+        at(
+            &c,
+            json!({ "findings": findings(&c), "writtenResponse": written_response(false) }),
+        ),
+    )
+    .await;
+    assert_eq!(user_error_codes(&p), ["GUARD_FAILED"]);
+    assert_eq!(
+        p["userErrors"][0]["field"],
+        json!(["input", "writtenResponse", "qioNoticeIncluded"])
+    );
+    let mut incomplete = written_response(true);
+    incomplete["investigationSteps"] = json!("  ");
+    let p = mutate(
+        &app,
+        &pr,
+        "complaintResolve",
+        at(
+            &c,
+            json!({ "findings": findings(&c), "writtenResponse": incomplete }),
+        ),
+    )
+    .await;
+    assert_eq!(user_error_codes(&p), ["GUARD_FAILED"]);
+    let c = must(
+        &app,
+        &pr,
+        "complaintResolve",
+        at(
+            &c,
+            json!({ "findings": findings(&c), "writtenResponse": written_response(true) }),
+        ),
+    )
+    .await;
+    assert_eq!(c["status"], "RESOLVED");
+    assert_eq!(
+        c["resolution"]["writtenResponse"]["qioNoticeIncluded"],
+        true
+    );
+    assert_eq!(clock(&c, "RESOLUTION")["status"], "MET_ON_TIME");
+    assert!(
+        c["issues"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["finding"].is_string())
+    );
+    let v4 = c.clone();
+
+    let c = must(&app, &pr, "complaintClose", at(&c, json!({}))).await;
+    assert_eq!(c["status"], "CLOSED");
+    assert!(c["closedAt"].is_string());
+    assert_eq!(c["overdue"], false);
+
+    // History: every change, in order, attributed.
+    assert_eq!(
+        actions(&app, &id).await,
+        [
+            "COMPLAINT_CREATE",
+            "COMPLAINT_ACKNOWLEDGE",
+            "COMPLAINT_NOTE_ADD",
+            "COMPLAINT_CONTACT_LOG",
+            "COMPLAINT_ASSIGN",
+            "COMPLAINT_START_INVESTIGATION",
+            "COMPLAINT_RESOLVE",
+            "COMPLAINT_CLOSE",
+        ]
+    );
+
+    // complaintAsOf rebuilds each step from the events alone.
+    assert_eq!(
+        as_of(
+            &app,
+            &id,
+            &(received - chrono::Duration::days(1)).to_rfc3339()
+        )
+        .await,
+        Value::Null
+    );
+    for (step, expected) in [
+        (&v1, "RECEIVED"),
+        (&v2, "ACKNOWLEDGED"),
+        (&v3, "INVESTIGATING"),
+        (&v4, "RESOLVED"),
+    ] {
+        let past = as_of(&app, &id, step["updatedAt"].as_str().unwrap()).await;
+        assert_eq!(past["status"], expected);
+        assert_eq!(past["version"], step["version"]);
+        assert_eq!(past["classification"], step["classification"]);
+        assert_eq!(past["issues"], step["issues"]);
+        assert_eq!(past["clocks"], step["clocks"]);
+    }
+    let now = as_of(&app, &id, &chrono::Utc::now().to_rfc3339()).await;
+    assert_eq!(now["status"], "CLOSED");
+    assert_eq!(now["notes"].as_array().unwrap().len(), 1);
+
+    let v = app.ok(&compliance(), VERIFY, json!({})).await;
+    assert_eq!(v["auditTrailVerification"]["intact"], true);
+}
+
+/// A patient complains at the desk; the clerk fixes it on the spot.
+#[tokio::test]
+async fn verbal_complaint_resolved_at_point_of_service() {
+    let app = TestApp::spawn().await;
+    create_facility(&app, "MAIN").await;
+    let staff = token("staff-7", &["STAFF"], &["MAIN"]);
+    let mut input = intake("MAIN");
+    input["channel"] = json!("IN_PERSON");
+    input["issues"] =
+        json!([{ "category": "ENVIRONMENT", "severity": 1, "stageOfCare": "CARE_ON_WARD" }]);
+    input["description"] = json!("Room too cold overnight.");
+    let c = create_complaint(&app, &staff, input).await;
+    assert_eq!(c["classification"], "COMPLAINT");
+    assert_eq!(c["classificationReasons"], json!([]));
+    assert!(c["reference"].as_str().unwrap().starts_with("CMP-"));
+    assert_eq!(c["createdBy"]["subject"], "staff-7");
+    assert_eq!(c["allowedActions"], json!(["RESOLVE_AT_POINT_OF_SERVICE"]));
+
+    let c = must(
+        &app,
+        &staff,
+        "complaintResolveAtPointOfService",
+        at(
+            &c,
+            json!({ "resolution": "Extra blanket; thermostat fixed." }),
+        ),
+    )
+    .await;
+    assert_eq!(c["status"], "RESOLVED");
+    assert_eq!(c["resolution"]["atPointOfService"], true);
+    assert_eq!(c["classification"], "COMPLAINT");
+    assert_eq!(clock(&c, "ACKNOWLEDGEMENT")["status"], "MET_ON_TIME");
+    assert_eq!(clock(&c, "RESOLUTION")["status"], "MET_ON_TIME");
+
+    // The clerk cannot close it; patient relations does.
+    let p = mutate(&app, &staff, "complaintClose", at(&c, json!({}))).await;
+    assert_eq!(user_error_codes(&p), ["FORBIDDEN"]);
+    let c = must(&app, &specialist(), "complaintClose", at(&c, json!({}))).await;
+    assert_eq!(c["status"], "CLOSED");
+    assert_eq!(
+        actions(&app, &c["id"]).await,
+        [
+            "COMPLAINT_CREATE",
+            "COMPLAINT_RESOLVE_AT_POINT_OF_SERVICE",
+            "COMPLAINT_CLOSE"
+        ]
+    );
+    let past = as_of(&app, &c["id"], &chrono::Utc::now().to_rfc3339()).await;
+    assert_eq!(past["status"], "CLOSED");
+    assert_eq!(
+        past["resolution"]["summary"],
+        "Extra blanket; thermostat fixed."
+    );
+}
