@@ -1,5 +1,5 @@
 //! The `redress` command line: `serve` (default), `migrate`, `token`,
-//! `export-schema`.
+//! `export-schema`, `seed --demo`.
 
 use std::time::Duration;
 
@@ -36,6 +36,18 @@ enum Command {
     Token(TokenArgs),
     /// Print the GraphQL schema (SDL) built from the code.
     ExportSchema,
+    /// Load data into the database (migrating it first).
+    Seed(SeedArgs),
+}
+
+#[derive(Args, Debug)]
+struct SeedArgs {
+    /// A realistic demo data set for trying the web client: two facilities
+    /// and complaints in every state. Refused when it is already there.
+    #[arg(long, required = true)]
+    demo: bool,
+    #[command(flatten)]
+    storage: StorageArgs,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -132,6 +144,19 @@ pub async fn run() -> anyhow::Result<()> {
                 ttl: args.ttl,
             })?;
             println!("{token}");
+            Ok(())
+        }
+        Some(Command::Seed(args)) => {
+            telemetry::init(LogFormat::Text);
+            let db = db::connect(&args.storage.database_url()?).await?;
+            db::migrate(&db).await?;
+            if args.demo {
+                let seeded = crate::seed::demo(&db).await?;
+                println!(
+                    "seeded {} facilities (MERCY-MAIN, MERCY-NORTH) and {} complaints",
+                    seeded.facilities, seeded.complaints
+                );
+            }
             Ok(())
         }
         Some(Command::ExportSchema) => {

@@ -1,12 +1,14 @@
 //! Redress: the complaints and grievances backend for hospital
 //! patient-relations teams.
 //!
-//! - [`domain`]: the rules (roles and permissions, facilities, money), pure.
+//! - [`domain`]: the rules (roles and permissions, facilities, money, the
+//!   complaint lifecycle, classification, clocks, the audit chain), pure.
 //! - [`services`]: the rules applied to the database in transactions.
 //! - [`graphql`]: thin resolvers, the schema and its errors.
 //! - [`http`]: GraphQL over HTTP, health checks, request tracing.
 //! - [`auth`]: tokens in, actors out.
-//! - [`startup`], [`config`], [`cli`], [`db`], [`telemetry`]: running it.
+//! - [`startup`], [`config`], [`cli`], [`db`], [`telemetry`]: running it;
+//!   [`seed`]: the demo data set.
 
 pub mod auth;
 pub mod cli;
@@ -15,6 +17,7 @@ pub mod db;
 pub mod domain;
 pub mod graphql;
 pub mod http;
+pub mod seed;
 pub mod services;
 pub mod startup;
 pub mod telemetry;

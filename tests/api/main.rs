@@ -18,3 +18,4 @@ mod helpers;
 mod http;
 mod limits;
 mod schema;
+mod seed;
