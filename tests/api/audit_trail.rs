@@ -60,7 +60,11 @@ async fn event_count(app: &TestApp) -> u64 {
 
 async fn verify(app: &TestApp, from: Value, to: Value) -> Value {
     let data = app
-        .ok(&compliance(), VERIFY_RANGE, json!({ "from": from, "to": to }))
+        .ok(
+            &compliance(),
+            VERIFY_RANGE,
+            json!({ "from": from, "to": to }),
+        )
         .await;
     data["auditTrailVerification"].clone()
 }
@@ -103,7 +107,11 @@ async fn some_history(app: &TestApp) -> Value {
             json!({ "input": { "complaintId": c["id"], "body": "Left a voicemail." } }),
         )
         .await;
-    assert_eq!(data["complaintAddNote"]["userErrors"], json!([]), "{data:#}");
+    assert_eq!(
+        data["complaintAddNote"]["userErrors"],
+        json!([]),
+        "{data:#}"
+    );
     c
 }
 
@@ -131,7 +139,10 @@ async fn tamper_and_detect(app: &TestApp, conn: &DatabaseConnection, total: u64)
         "the edited event is 3: {v:#}"
     );
     assert_eq!(v["firstBrokenLink"]["problem"], "CONTENT_ALTERED", "{v:#}");
-    assert_eq!(v["checkedCount"], 3, "verification stops at the break: {v:#}");
+    assert_eq!(
+        v["checkedCount"], 3,
+        "verification stops at the break: {v:#}"
+    );
 
     // Editing the `after` JSON is caught the same way.
     let after = text_at(conn, "after", 3).await;
@@ -146,7 +157,10 @@ async fn tamper_and_detect(app: &TestApp, conn: &DatabaseConnection, total: u64)
     .await
     .unwrap();
     let v = verify(app, Value::Null, Value::Null).await;
-    assert_eq!(v["intact"], false, "an edited `after` went unnoticed: {v:#}");
+    assert_eq!(
+        v["intact"], false,
+        "an edited `after` went unnoticed: {v:#}"
+    );
     assert_eq!(v["firstBrokenLink"]["sequence"], 3, "{v:#}");
     assert_eq!(v["firstBrokenLink"]["problem"], "CONTENT_ALTERED", "{v:#}");
 
@@ -195,7 +209,10 @@ async fn tamper_and_detect(app: &TestApp, conn: &DatabaseConnection, total: u64)
         v["firstBrokenLink"]["sequence"], 4,
         "event 3 now matches its forged hash; event 4 no longer links to it: {v:#}"
     );
-    assert_eq!(v["firstBrokenLink"]["problem"], "PREVIOUS_HASH_MISMATCH", "{v:#}");
+    assert_eq!(
+        v["firstBrokenLink"]["problem"], "PREVIOUS_HASH_MISMATCH",
+        "{v:#}"
+    );
 
     // Put it back exactly: the chain is whole again.
     conn.execute_unprepared(&format!(
@@ -256,7 +273,11 @@ async fn editing_an_audit_row_is_caught() {
         reason_before,
         "a refused UPDATE changed the row"
     );
-    assert_eq!(event_count(&app).await, total, "a refused DELETE removed rows");
+    assert_eq!(
+        event_count(&app).await,
+        total,
+        "a refused DELETE removed rows"
+    );
     assert_intact(&app, total).await;
 
     // Someone with DDL rights lifts the guard: verification still catches it.
@@ -392,7 +413,13 @@ async fn failed_mutation_writes_nothing() {
         at(&g, json!({ "ownerSubject": "pr-1", "ownerName": "Pat" })),
     )
     .await;
-    let g = must(&app, &specialist(), "complaintStartInvestigation", at(&g, json!({}))).await;
+    let g = must(
+        &app,
+        &specialist(),
+        "complaintStartInvestigation",
+        at(&g, json!({})),
+    )
+    .await;
     refused_without_trace(
         &app,
         &specialist(),
@@ -457,7 +484,10 @@ async fn verification_over_a_time_range() {
 
     // Only `from`: everything from then on.
     let v = verify(&app, from.clone(), Value::Null).await;
-    let later = events.iter().filter(|e| parse(&e["occurredAt"]) >= lo).count();
+    let later = events
+        .iter()
+        .filter(|e| parse(&e["occurredAt"]) >= lo)
+        .count();
     assert_eq!(v["checkedCount"].as_u64().unwrap() as usize, later, "{v:#}");
     assert_eq!(v["intact"], true, "{v:#}");
 
@@ -568,7 +598,10 @@ async fn access_log_records_every_read() {
     .collect();
     assert_eq!(newest, expected, "access log, newest first: {log:#}");
     let nodes = log["nodes"].as_array().unwrap();
-    assert_eq!(nodes[1]["actor"]["roles"], json!(["PATIENT_RELATIONS_MANAGER"]));
+    assert_eq!(
+        nodes[1]["actor"]["roles"],
+        json!(["PATIENT_RELATIONS_MANAGER"])
+    );
     for pair in nodes.windows(2) {
         let time = |v: &Value| chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap();
         assert!(

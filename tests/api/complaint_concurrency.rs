@@ -174,7 +174,10 @@ async fn twenty_conflicting_transitions(apps: &[&TestApp], complaint: &Value) ->
                 ["CONFLICT"],
                 "request {i} ({mutation}) lost with something other than a single CONFLICT: {payload:#}"
             );
-            assert!(payload["complaint"].is_null(), "a loser returned a complaint: {payload:#}");
+            assert!(
+                payload["complaint"].is_null(),
+                "a loser returned a complaint: {payload:#}"
+            );
         }
     }
     assert_eq!(
@@ -196,7 +199,11 @@ async fn twenty_parallel_transitions_one_winner() {
 
     let winner = twenty_conflicting_transitions(&[&app], &c).await;
     let version = c["version"].as_i64().unwrap();
-    assert_eq!(winner["version"].as_i64().unwrap(), version + 1, "{winner:#}");
+    assert_eq!(
+        winner["version"].as_i64().unwrap(),
+        version + 1,
+        "{winner:#}"
+    );
     assert!(
         winner["status"] == "ACKNOWLEDGED" || winner["status"] == "WITHDRAWN",
         "{winner:#}"
@@ -257,9 +264,18 @@ async fn twenty_parallel_creates_get_distinct_references() {
         assert_eq!(*status, StatusCode::OK, "{body:#}");
         assert!(body.get("errors").is_none(), "{body:#}");
         let payload = &body["data"]["complaintCreate"];
-        assert_eq!(payload["userErrors"], json!([]), "a create failed: {payload:#}");
+        assert_eq!(
+            payload["userErrors"],
+            json!([]),
+            "a create failed: {payload:#}"
+        );
         assert_eq!(payload["replayed"], false, "{payload:#}");
-        references.push(payload["complaint"]["reference"].as_str().unwrap().to_owned());
+        references.push(
+            payload["complaint"]["reference"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
         ids.insert(payload["complaint"]["id"].as_str().unwrap().to_owned());
     }
     assert_eq!(ids.len(), 20, "20 creates must give 20 complaints");
@@ -311,7 +327,11 @@ async fn twenty_parallel_creates_get_distinct_references() {
     );
 
     let list = app
-        .ok(&compliance(), "{ complaints(first: 1) { totalCount } }", json!({}))
+        .ok(
+            &compliance(),
+            "{ complaints(first: 1) { totalCount } }",
+            json!({}),
+        )
         .await;
     assert_eq!(
         list["complaints"]["totalCount"], 21,
@@ -427,7 +447,12 @@ async fn two_server_processes_share_one_chain() {
         c["version"].as_i64().unwrap() + 1
     );
     assert_eq!(
-        history_count(a, &c["id"], &["COMPLAINT_ACKNOWLEDGE", "COMPLAINT_WITHDRAW"]).await,
+        history_count(
+            a,
+            &c["id"],
+            &["COMPLAINT_ACKNOWLEDGE", "COMPLAINT_WITHDRAW"]
+        )
+        .await,
         1,
         "history must hold exactly one event for the transition"
     );
@@ -447,7 +472,11 @@ async fn two_server_processes_share_one_chain() {
         assert_eq!(*status, StatusCode::OK, "{body:#}");
         assert!(body.get("errors").is_none(), "a note failed: {body:#}");
         let payload = &body["data"]["complaintAddNote"];
-        assert_eq!(payload["userErrors"], json!([]), "a note was refused: {payload:#}");
+        assert_eq!(
+            payload["userErrors"],
+            json!([]),
+            "a note was refused: {payload:#}"
+        );
     }
     let notes = b
         .ok(

@@ -164,7 +164,11 @@ async fn the_same_idempotency_key_returns_the_first_complaint() {
     );
     // Another user's identical key is theirs alone.
     let other = app
-        .ok(&specialist(), &create_mutation(), json!({ "input": input }))
+        .ok(
+            &specialist(),
+            &create_mutation(),
+            json!({ "input": input.clone() }),
+        )
         .await;
     assert_eq!(other["complaintCreate"]["replayed"], false);
     assert_ne!(
@@ -175,6 +179,30 @@ async fn the_same_idempotency_key_returns_the_first_complaint() {
         .ok(&compliance(), "{ complaints { totalCount } }", json!({}))
         .await;
     assert_eq!(count["complaints"]["totalCount"], 2);
+
+    // A replay is a read: logged, and refused once the complaint is out of
+    // the user's sight.
+    let id = first["complaintCreate"]["complaint"]["id"].clone();
+    let log =
+        "query($id: ID!) { accessLog(complaintId: $id) { nodes { operation actor { subject } } } }";
+    let entries = app.ok(&compliance(), log, json!({ "id": id })).await;
+    let replays: Vec<&Value> = entries["accessLog"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["operation"] == "complaintCreate (replay)")
+        .collect();
+    assert_eq!(replays.len(), 1, "{entries:#}");
+    assert_eq!(replays[0]["actor"]["subject"], "prm-1");
+    create_facility(&app, "WEST").await;
+    let moved = token("prm-1", &["PATIENT_RELATIONS_MANAGER"], &["WEST"]);
+    let mut west = input.clone();
+    west["facilityCode"] = json!("WEST");
+    let data = app
+        .ok(&moved, &create_mutation(), json!({ "input": west }))
+        .await;
+    assert_eq!(data["complaintCreate"]["complaint"], Value::Null);
+    assert_eq!(user_error_codes(&data["complaintCreate"]), ["NOT_FOUND"]);
 }
 
 #[tokio::test]

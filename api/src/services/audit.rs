@@ -332,7 +332,8 @@ pub enum RebuildError {
     Db(#[from] DbErr),
     #[error("event {0} does not hold a JSON object")]
     NotAnObject(i64),
-    #[error("the rebuilt document is not a complaint: {0}")]
+    // serde's message can quote a value (PHI): keep only where it failed.
+    #[error("the rebuilt document is not a complaint ({:?} error at line {}, column {})", .0.classify(), .0.line(), .0.column())]
     NotAComplaint(#[from] serde_json::Error),
 }
 

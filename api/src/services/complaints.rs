@@ -199,10 +199,21 @@ pub async fn create(
         if let Some(key) = &key
             && let Some(id) = idempotency::find(&txn, &actor.subject, OP_CREATE, key).await?
         {
+            // A replay is a read: the same visibility rules, and logged.
             let m = Complaint::find_by_id(id)
                 .one(&txn)
                 .await?
-                .ok_or_else(|| DbErr::RecordNotFound(format!("complaint {id}")))?;
+                .filter(|m| visible(actor, m))
+                .ok_or_else(|| {
+                    ServiceError::from(
+                        Refusal::new(
+                            RefusalCode::NotFound,
+                            "this idempotency key created a complaint you cannot see",
+                        )
+                        .on(&["input", "idempotencyKey"]),
+                    )
+                })?;
+            super::access_log::record(&txn, caller, &[m.id], "complaintCreate (replay)").await?;
             return Ok((record_of(&m)?, true));
         }
         let code = crate::domain::facility::normalize_code(&draft.facility_code);
@@ -747,6 +758,7 @@ pub async fn add_note(
             && let Some(id) = idempotency::find(&txn, &actor.subject, OP_NOTE, key).await?
             && let Some(existing) = ComplaintNote::find_by_id(id).one(&txn).await?
         {
+            target(&txn, actor, existing.complaint_id).await?;
             return Ok(existing);
         }
         let complaint = target(&txn, actor, complaint_id).await?;
@@ -822,6 +834,7 @@ pub async fn log_contact(
             && let Some(id) = idempotency::find(&txn, &actor.subject, OP_CONTACT, key).await?
             && let Some(existing) = ComplaintContact::find_by_id(id).one(&txn).await?
         {
+            target(&txn, actor, existing.complaint_id).await?;
             return Ok(existing);
         }
         let complaint = target(&txn, actor, draft.complaint_id).await?;

@@ -219,12 +219,14 @@ spelled_enum! {
 
 /// A user, as recorded on the complaint: the token subject and display name.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct UserRef {
     pub subject: String,
     pub name: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Complainant {
     pub name: String,
     pub relationship: Relationship,
@@ -235,12 +237,14 @@ pub struct Complainant {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Patient {
     pub mrn: Option<String>,
     pub name: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct PersonInvolved {
     pub name: String,
     pub role: Option<String>,
@@ -248,6 +252,7 @@ pub struct PersonInvolved {
 
 /// One HCAT-coded issue and, once investigated, its finding.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Issue {
     pub id: Uuid,
     pub category: HcatCategory,
@@ -260,6 +265,7 @@ pub struct Issue {
 
 /// The facts intake classifies on.
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct GrievanceFacts {
     pub formal_handling_requested: bool,
     pub alleges_abuse_neglect_or_harm: bool,
@@ -268,6 +274,7 @@ pub struct GrievanceFacts {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Escalation {
     pub at: DateTime<Utc>,
     pub by: UserRef,
@@ -275,6 +282,7 @@ pub struct Escalation {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Acknowledgement {
     pub at: DateTime<Utc>,
     pub method: ContactMethod,
@@ -283,6 +291,7 @@ pub struct Acknowledgement {
 
 /// The written response to a grievance (A-0123), plus the QIO notice (A-0120).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct WrittenResponse {
     pub contact_person: String,
     pub investigation_steps: String,
@@ -296,6 +305,7 @@ pub struct WrittenResponse {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Resolution {
     pub at: DateTime<Utc>,
     pub by: UserRef,
@@ -306,6 +316,7 @@ pub struct Resolution {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Withdrawal {
     pub at: DateTime<Utc>,
     pub by: UserRef,
@@ -313,6 +324,7 @@ pub struct Withdrawal {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Reopening {
     pub at: DateTime<Utc>,
     pub by: UserRef,
@@ -320,6 +332,7 @@ pub struct Reopening {
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Extension {
     pub clock: ClockKind,
     pub by_span: Span,
@@ -332,6 +345,7 @@ pub struct Extension {
 
 /// The clocks' state on the complaint.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Clocks {
     pub policy_id: Uuid,
     pub program: Program,
@@ -370,6 +384,7 @@ impl Clocks {
 
 /// The whole complaint.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ComplaintState {
     pub reference: String,
     pub facility_id: Uuid,
