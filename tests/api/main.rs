@@ -17,5 +17,6 @@ mod facilities;
 mod helpers;
 mod http;
 mod limits;
+mod queries;
 mod schema;
 mod seed;

@@ -1,0 +1,63 @@
+//! No N+1: a page of complaints with their facility, notes, contacts,
+//! clocks and issues costs the same number of SQL statements for 3
+//! complaints as for 15. Counted with sea-orm's metric callback, not timed.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde_json::json;
+
+use redress_api::startup::Application;
+
+use crate::complaint_helpers::*;
+use crate::helpers::*;
+
+const PAGE: &str = "{ complaints(first: 100) { nodes {
+  reference facility { code timeZone } notes { body } contacts { summary }
+  clocks { status dueAtLocal } issues { category } } } }";
+
+async fn add_complaints(app: &TestApp, n: usize) {
+    for _ in 0..n {
+        let c = create_complaint(app, &manager(), intake("MAIN")).await;
+        let note = app
+            .ok(
+                &manager(),
+                "mutation($input: ComplaintAddNoteInput!) { complaintAddNote(input: $input) { userErrors { code } } }",
+                json!({ "input": { "complaintId": c["id"], "body": "Called back." } }),
+            )
+            .await;
+        assert_eq!(note["complaintAddNote"]["userErrors"], json!([]));
+    }
+}
+
+#[tokio::test]
+async fn a_page_of_complaints_costs_the_same_statements_whatever_its_size() {
+    let db = TestDb::new().await;
+    let mut conn = db.connect().await;
+    let statements = Arc::new(AtomicUsize::new(0));
+    let counter = statements.clone();
+    conn.set_metric_callback(move |_| {
+        counter.fetch_add(1, Ordering::SeqCst);
+    });
+    let app = TestApp::start(
+        Application::build_with_db(settings(&db.url), conn)
+            .await
+            .unwrap(),
+    );
+    create_facility(&app, "MAIN").await;
+
+    let mut cost = Vec::new();
+    for n in [3, 12] {
+        add_complaints(&app, n).await;
+        statements.store(0, Ordering::SeqCst);
+        let data = app.ok(&compliance(), PAGE, json!({})).await;
+        let rows = data["complaints"]["nodes"].as_array().unwrap().len();
+        cost.push((rows, statements.load(Ordering::SeqCst)));
+    }
+    assert_eq!(cost[0].0, 3);
+    assert_eq!(cost[1].0, 15);
+    assert_eq!(
+        cost[0].1, cost[1].1,
+        "statements for (rows, statements) {cost:?} must not grow with the page"
+    );
+}
