@@ -5,8 +5,9 @@
 use chrono::{DateTime, SubsecRound, Utc};
 use entity::audit_event::{self, Entity as AuditEvent};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
 };
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -231,7 +232,22 @@ const VERIFY_BATCH: u64 = 1000;
 /// whole trail when open-ended), each checked against the event before it
 /// even when that one lies before the range, and names the first broken
 /// link.
+///
+/// It reads inside one transaction: one consistent view of the trail (on
+/// SQLite a WAL snapshot, which does not hold writers back), and one
+/// connection, so memory stays at about one batch.
 pub async fn verify(
+    db: &DatabaseConnection,
+    from: Option<DateTime<Utc>>,
+    to: Option<DateTime<Utc>>,
+) -> Result<Verification, DbErr> {
+    let txn = db.begin().await?;
+    let result = verify_in(&txn, from, to).await;
+    txn.commit().await?;
+    result
+}
+
+async fn verify_in(
     db: &impl ConnectionTrait,
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
