@@ -295,4 +295,42 @@ async fn overdue_is_visible_and_filterable() {
     assert_eq!(clock(&c, "ACKNOWLEDGEMENT")["status"], "MET_LATE");
     assert_eq!(clock(&c, "ACKNOWLEDGEMENT")["metOnTime"], false);
     assert_eq!(c["overdue"], false);
+
+    // Which clocks were met, and which were missed, are filterable.
+    let met = app
+        .ok(
+            &compliance(),
+            q,
+            json!({ "f": { "acknowledgementMet": true } }),
+        )
+        .await;
+    assert_eq!(refs(&met), [late["reference"].as_str().unwrap()]);
+    let unmet = app
+        .ok(
+            &compliance(),
+            q,
+            json!({ "f": { "acknowledgementMet": false } }),
+        )
+        .await;
+    assert_eq!(refs(&unmet), [fresh["reference"].as_str().unwrap()]);
+    let missed = app
+        .ok(&compliance(), q, json!({ "f": { "missedDeadline": true } }))
+        .await;
+    assert_eq!(
+        refs(&missed),
+        [late["reference"].as_str().unwrap()],
+        "met late counts as missed"
+    );
+    let kept = app
+        .ok(
+            &compliance(),
+            q,
+            json!({ "f": { "missedDeadline": false } }),
+        )
+        .await;
+    assert_eq!(refs(&kept), [fresh["reference"].as_str().unwrap()]);
+    let resolved = app
+        .ok(&compliance(), q, json!({ "f": { "resolutionMet": true } }))
+        .await;
+    assert_eq!(refs(&resolved), Vec::<String>::new());
 }

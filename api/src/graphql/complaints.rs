@@ -620,6 +620,13 @@ pub struct ComplaintFilterInput {
     pub medicare_beneficiary: Option<bool>,
     /// Reopened at least once (or, with false, never).
     pub reopened: Option<bool>,
+    /// The acknowledgement clock is met (or, with false, not yet).
+    pub acknowledgement_met: Option<bool>,
+    /// The resolution clock is met (or, with false, not yet).
+    pub resolution_met: Option<bool>,
+    /// A clock was met late, or is overdue now (or, with false, every
+    /// clock so far met on time or still running on time).
+    pub missed_deadline: Option<bool>,
 }
 
 impl ComplaintFilterInput {
@@ -659,6 +666,9 @@ impl ComplaintFilterInput {
             overdue: self.overdue,
             medicare_beneficiary: self.medicare_beneficiary,
             reopened: self.reopened,
+            acknowledgement_met: self.acknowledgement_met,
+            resolution_met: self.resolution_met,
+            missed_deadline: self.missed_deadline,
         })
     }
 }

@@ -30,6 +30,15 @@ impl Loader<Uuid> for FacilityLoader {
     }
 }
 
+/// Groups rows by their complaint, keeping their order.
+fn by_complaint<T>(rows: Vec<T>, complaint: impl Fn(&T) -> Uuid) -> HashMap<Uuid, Vec<T>> {
+    let mut out: HashMap<Uuid, Vec<T>> = HashMap::new();
+    for row in rows {
+        out.entry(complaint(&row)).or_default().push(row);
+    }
+    out
+}
+
 impl Loader<Uuid> for NotesLoader {
     type Value = Vec<complaint_note::Model>;
     type Error = Arc<sea_orm::DbErr>;
@@ -38,11 +47,7 @@ impl Loader<Uuid> for NotesLoader {
         let rows = services::complaints::notes_for(&self.0, keys)
             .await
             .map_err(Arc::new)?;
-        let mut out: HashMap<Uuid, Self::Value> = HashMap::new();
-        for row in rows {
-            out.entry(row.complaint_id).or_default().push(row);
-        }
-        Ok(out)
+        Ok(by_complaint(rows, |n| n.complaint_id))
     }
 }
 
@@ -54,11 +59,7 @@ impl Loader<Uuid> for ContactsLoader {
         let rows = services::complaints::contacts_for(&self.0, keys)
             .await
             .map_err(Arc::new)?;
-        let mut out: HashMap<Uuid, Self::Value> = HashMap::new();
-        for row in rows {
-            out.entry(row.complaint_id).or_default().push(row);
-        }
-        Ok(out)
+        Ok(by_complaint(rows, |c| c.complaint_id))
     }
 }
 

@@ -9,7 +9,7 @@ use entity::complaint_contact::{self, Entity as ComplaintContact};
 use entity::complaint_issue::{self, Entity as ComplaintIssue};
 use entity::complaint_note::{self, Entity as ComplaintNote};
 use entity::reference_counter::{self, Entity as ReferenceCounter};
-use sea_orm::sea_query::{Expr, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
     EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select,
@@ -489,6 +489,13 @@ pub struct ComplaintFilter {
     pub overdue: Option<bool>,
     pub medicare_beneficiary: Option<bool>,
     pub reopened: Option<bool>,
+    /// The acknowledgement clock is met (or, with false, not yet).
+    pub acknowledgement_met: Option<bool>,
+    /// The resolution clock is met (or, with false, not yet).
+    pub resolution_met: Option<bool>,
+    /// A clock was met late, or is past due and unmet on an open complaint
+    /// (or, with false, neither).
+    pub missed_deadline: Option<bool>,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -535,6 +542,30 @@ fn overdue_condition(now: DateTime<Utc>) -> Condition {
                         .add(complaint::Column::ResolutionDueAt.lt(now)),
                 ),
         )
+}
+
+/// A clock met after its due time, or overdue now. Each comparison is
+/// guarded by `IS NOT NULL`, so the condition is never SQL NULL and its
+/// negation ("no deadline missed") keeps the complaints still on time.
+fn missed_condition(now: DateTime<Utc>) -> Condition {
+    Condition::any()
+        .add(
+            Condition::all()
+                .add(complaint::Column::AcknowledgementMetAt.is_not_null())
+                .add(
+                    Expr::col(complaint::Column::AcknowledgementMetAt)
+                        .gt(Expr::col(complaint::Column::AcknowledgementDueAt)),
+                ),
+        )
+        .add(
+            Condition::all()
+                .add(complaint::Column::ResolutionMetAt.is_not_null())
+                .add(
+                    Expr::col(complaint::Column::ResolutionMetAt)
+                        .gt(Expr::col(complaint::Column::ResolutionDueAt)),
+                ),
+        )
+        .add(overdue_condition(now))
 }
 
 fn filtered(actor: &Actor, filter: &ComplaintFilter, now: DateTime<Utc>) -> Select<Complaint> {
@@ -604,6 +635,27 @@ fn filtered(actor: &Actor, filter: &ComplaintFilter, now: DateTime<Utc>) -> Sele
     match filter.reopened {
         Some(true) => q = q.filter(complaint::Column::ReopenCount.gt(0)),
         Some(false) => q = q.filter(complaint::Column::ReopenCount.eq(0)),
+        None => {}
+    }
+    if let Some(met) = filter.acknowledgement_met {
+        let column = complaint::Column::AcknowledgementMetAt;
+        q = q.filter(if met {
+            column.is_not_null()
+        } else {
+            column.is_null()
+        });
+    }
+    if let Some(met) = filter.resolution_met {
+        let column = complaint::Column::ResolutionMetAt;
+        q = q.filter(if met {
+            column.is_not_null()
+        } else {
+            column.is_null()
+        });
+    }
+    match filter.missed_deadline {
+        Some(true) => q = q.filter(missed_condition(now)),
+        Some(false) => q = q.filter(missed_condition(now).not()),
         None => {}
     }
     q
