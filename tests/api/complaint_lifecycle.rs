@@ -261,6 +261,17 @@ async fn open_state_actions_refused_once_finished() {
     create_facility(&app, "MAIN").await;
     for state in ["CLOSED", "WITHDRAWN", "RESOLVED"] {
         let c = complaint_in(&app, state).await;
+        if state == "WITHDRAWN" {
+            // Unmet clocks stop; a withdrawn complaint never goes overdue.
+            let statuses: Vec<&str> = c["clocks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|k| k["status"].as_str().unwrap())
+                .collect();
+            assert_eq!(statuses, ["STOPPED", "STOPPED"]);
+            assert_eq!(c["overdue"], false);
+        }
         for (mutation, extra) in [
             ("complaintUpdate", json!({ "department": "Radiology" })),
             (

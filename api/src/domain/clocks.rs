@@ -109,6 +109,9 @@ string_enum! {
         MetOnTime => "MET_ON_TIME",
         /// Met after the due instant.
         MetLate => "MET_LATE",
+        /// Never met: the complaint was withdrawn (or otherwise finished)
+        /// first, so the clock no longer runs.
+        Stopped => "STOPPED",
     }
 }
 

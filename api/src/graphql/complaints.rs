@@ -496,7 +496,7 @@ impl Complaint {
                 due_at_local: c.due_at.with_timezone(&tz).to_rfc3339(),
                 met_at: c.met_at,
                 met_on_time: c.met_on_time(),
-                status: c.status(now).into(),
+                status: self.state.clock_status(&c, now).into(),
                 extensions: i32::try_from(self.state.clocks.extension_count(c.kind))
                     .unwrap_or(i32::MAX),
             })

@@ -185,4 +185,6 @@ pub enum ClockStatus {
     Overdue,
     MetOnTime,
     MetLate,
+    /// Never met: the complaint was withdrawn first.
+    Stopped,
 }

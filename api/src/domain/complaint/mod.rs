@@ -14,7 +14,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::clocks::{ClockKind, ClockState, Program, Span};
+use super::clocks::{ClockKind, ClockState, ClockStatus, Program, Span};
 
 /// Defines a fieldless enum with its SCREAMING_SNAKE_CASE spelling, `ALL`,
 /// `as_str` and `parse`, so the stored text and the API agree.
@@ -430,6 +430,16 @@ impl ComplaintState {
             && (self.concerns_quality_of_care || self.concerns_premature_discharge)
     }
 
+    /// A clock's status on this complaint: an unmet clock stops when the
+    /// complaint is no longer open (withdrawn), rather than going overdue.
+    pub fn clock_status(&self, clock: &ClockState, now: DateTime<Utc>) -> ClockStatus {
+        if clock.met_at.is_none() && !self.status.is_open() {
+            ClockStatus::Stopped
+        } else {
+            clock.status(now)
+        }
+    }
+
     /// Any clock past due and not met, while the complaint is open.
     pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
         self.status.is_open()
@@ -522,6 +532,20 @@ pub(crate) mod testing {
             created_at: received_at,
             updated_at: received_at,
         }
+    }
+
+    #[test]
+    fn unmet_clocks_stop_when_the_complaint_is_withdrawn() {
+        let mut state = sample(Classification::Complaint);
+        let late = state.received_at + chrono::Duration::days(60);
+        let [ack, _] = state.clocks.states(state.received_at);
+        assert_eq!(state.clock_status(&ack, late), ClockStatus::Overdue);
+        state.status = Status::Withdrawn;
+        assert_eq!(state.clock_status(&ack, late), ClockStatus::Stopped);
+        assert!(!state.is_overdue(late));
+        state.clocks.acknowledgement_met_at = Some(state.received_at);
+        let [ack, _] = state.clocks.states(state.received_at);
+        assert_eq!(state.clock_status(&ack, late), ClockStatus::MetOnTime);
     }
 
     /// A resolve input that satisfies every guard for `state`.
