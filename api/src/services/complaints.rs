@@ -23,7 +23,6 @@ use super::policies::{self, Policy};
 use super::{Caller, Refusal, RefusalCode, ServiceError, finish, idempotency, refused};
 use crate::db;
 use crate::domain::actor::{Actor, FacilityScope};
-use crate::domain::complaint::classification::{classify, reasons};
 use crate::domain::complaint::intake::{self, IntakeDraft, Opening};
 use crate::domain::complaint::{
     Classification, ComplaintState, ContactDirection, ContactMethod, HcatCategory, Status, UserRef,
@@ -242,29 +241,10 @@ pub async fn create(
         };
         let tz = time_zone(&facility.time_zone)?;
         let now = Utc::now().trunc_subsecs(6);
-        let d = &draft.intake;
-        let classification = classify(&reasons(d.channel, d.medicare_beneficiary, &d.facts));
         // Validate before taking a number, so refusals burn none.
-        let probe = Opening {
-            reference: String::new(),
-            facility_id: facility.id,
-            facility_code: &facility.code,
-            tz,
-            policy_id: policy.model.id,
-            rules: &policy.rules,
-            by: by_of(actor),
-            now,
-        };
-        intake::open(d, probe).map_err(refused)?;
-        let received_at = d.received_at.trunc_subsecs(6);
-        let year = intake::reference_year(received_at, tz);
-        let number = next_number(&txn, year).await?;
-        let mut intake_draft = d.clone();
-        intake_draft.received_at = received_at;
-        let state = intake::open(
-            &intake_draft,
+        let mut state = intake::open(
+            &draft.intake,
             Opening {
-                reference: intake::reference(classification, year, number),
                 facility_id: facility.id,
                 facility_code: &facility.code,
                 tz,
@@ -275,6 +255,9 @@ pub async fn create(
             },
         )
         .map_err(refused)?;
+        let year = intake::reference_year(state.received_at, tz);
+        let number = next_number(&txn, year).await?;
+        state.reference = intake::reference(state.classification, year, number);
         let id = Uuid::now_v7();
         row(id, &state)?
             .into_active_model()

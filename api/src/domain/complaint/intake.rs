@@ -1,7 +1,7 @@
 //! Intake and edits of a complaint's details: what makes a valid record,
 //! its reference, and its first state.
 
-use chrono::{DateTime, Datelike, Duration, Utc};
+use chrono::{DateTime, Datelike, Duration, SubsecRound, Utc};
 use chrono_tz::Tz;
 use uuid::Uuid;
 
@@ -206,7 +206,6 @@ pub fn clean_issues(
 
 /// Everything intake needs besides the draft.
 pub struct Opening<'a> {
-    pub reference: String,
     pub facility_id: Uuid,
     pub facility_code: &'a str,
     pub tz: Tz,
@@ -217,10 +216,13 @@ pub struct Opening<'a> {
 }
 
 /// Validates the draft and builds the new complaint: classified, clocks set
-/// from the policy in the facility's time zone.
+/// from the policy in the facility's time zone. The reference is left empty
+/// for the caller to number once the complaint is known to be valid (see
+/// [`reference`]), so a refusal uses up no number.
 pub fn open(draft: &IntakeDraft, o: Opening<'_>) -> Result<ComplaintState, Vec<Violation>> {
     let mut v = Vec::new();
-    check_received_at(&mut v, draft.received_at, o.now);
+    let received_at = draft.received_at.trunc_subsecs(6);
+    check_received_at(&mut v, received_at, o.now);
     let department = text(
         &mut v,
         &["input", "department"],
@@ -256,14 +258,14 @@ pub fn open(draft: &IntakeDraft, o: Opening<'_>) -> Result<ComplaintState, Vec<V
         return Err(v);
     }
     let classification_reasons = reasons(draft.channel, draft.medicare_beneficiary, &draft.facts);
-    let (ack_due, res_due) = clocks::initial_due(o.rules, draft.received_at, o.tz, draft.expedited);
+    let (ack_due, res_due) = clocks::initial_due(o.rules, received_at, o.tz, draft.expedited);
     Ok(ComplaintState {
-        reference: o.reference,
+        reference: String::new(),
         facility_id: o.facility_id,
         facility_code: o.facility_code.to_owned(),
         department,
         channel: draft.channel,
-        received_at: draft.received_at,
+        received_at,
         received_by,
         complainant,
         patient,
