@@ -54,6 +54,7 @@ fn rss_kib() -> Option<u64> {
 
 fn draft(i: usize) -> CreateDraft {
     CreateDraft {
+        accessibility_request_id: None,
         facility_code: "BENCH".to_owned(),
         idempotency_key: None,
         intake: IntakeDraft {

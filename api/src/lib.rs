@@ -2,11 +2,13 @@
 //! patient-relations teams.
 //!
 //! - [`domain`]: the rules (roles and permissions, facilities, money, the
-//!   complaint lifecycle, classification, clocks, the audit chain), pure.
+//!   complaint lifecycle, classification, clocks, the audit chain, service
+//!   recovery, the interpreter log, accessibility requests), pure.
 //! - [`services`]: the rules applied to the database in transactions.
 //! - [`graphql`]: thin resolvers, the schema and its errors.
 //! - [`http`]: GraphQL over HTTP, health checks, request tracing.
 //! - [`auth`]: tokens in, actors out.
+//! - [`ids`]: opaque global ids.
 //! - [`startup`], [`config`], [`cli`], [`db`], [`telemetry`]: running it;
 //!   [`seed`]: the demo data set.
 
@@ -17,6 +19,7 @@ pub mod db;
 pub mod domain;
 pub mod graphql;
 pub mod http;
+pub mod ids;
 pub mod seed;
 pub mod services;
 pub mod startup;

@@ -242,6 +242,7 @@ async fn create(db: &DatabaseConnection, caller: &Caller<'_>, s: &Story) -> anyh
     let received_at =
         (Utc::now() - Duration::days(s.days_ago) - Duration::hours(2)).trunc_subsecs(6);
     let draft = CreateDraft {
+        accessibility_request_id: None,
         facility_code: s.facility.to_owned(),
         idempotency_key: None,
         intake: IntakeDraft {

@@ -3,6 +3,7 @@
 //! GraphQL types live in `redress-api`; these models never reach the API directly.
 
 pub mod access_log;
+pub mod accessibility_request;
 pub mod audit_event;
 pub mod complaint;
 pub mod complaint_contact;
@@ -11,4 +12,7 @@ pub mod complaint_note;
 pub mod deadline_policy;
 pub mod facility;
 pub mod idempotency_key;
+pub mod interpreter_session;
+pub mod record_access;
 pub mod reference_counter;
+pub mod service_recovery_action;

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_create_facility;
 mod m20261122_000002_complaints;
+mod m20261122_000003_linked_work;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_create_facility::Migration),
             Box::new(m20261122_000002_complaints::Migration),
+            Box::new(m20261122_000003_linked_work::Migration),
         ]
     }
 }

@@ -2,13 +2,17 @@
 //! Everything here is a pure function over plain types and is unit-tested as
 //! a table.
 
+pub mod accessibility;
 pub mod actor;
 pub mod audit;
 pub mod clocks;
 pub mod complaint;
 pub mod facility;
+pub mod interpreter;
 pub mod money;
 pub mod permissions;
+pub mod service_recovery;
+pub mod work;
 
 /// One refused field: the input path and a message for a person.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -5,7 +5,7 @@ use std::str::FromStr;
 use iso_currency::Currency;
 use rust_decimal::Decimal;
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Money {
     pub amount: Decimal,
     /// ISO 4217 alphabetic code, upper case.

@@ -45,10 +45,34 @@ pub enum Operation {
     ReadAccessLog,
     /// Check the hash chain (`auditTrailVerification`); shows no content.
     VerifyAuditTrail,
+    ReadServiceRecovery,
+    ProposeServiceRecovery,
+    /// Approve or decline an action below the approval threshold.
+    DecideServiceRecovery,
+    /// Approve or decline an action at or above the threshold (and never
+    /// one's own proposal: a domain guard).
+    DecideServiceRecoveryAboveThreshold,
+    CompleteServiceRecovery,
+    CancelServiceRecovery,
+    /// Read the interpreter log (STAFF: only what they logged).
+    ReadInterpreterSessions,
+    LogInterpreterSession,
+    /// Correct a log entry (STAFF: only what they logged).
+    AmendInterpreterSession,
+    /// Read accessibility requests (STAFF: only what they filed).
+    ReadAccessibilityRequests,
+    CreateAccessibilityRequest,
+    /// Acknowledge, schedule, fulfil, provide an alternative, cancel.
+    WorkAccessibilityRequest,
+    /// Deny on fundamental alteration or undue burden.
+    DenyAccessibilityRequest,
+    /// Who read a service-recovery action, interpreter session or
+    /// accessibility request (`recordAccessLog`).
+    ReadRecordAccessLog,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 23] = [
+    pub const ALL: [Operation; 37] = [
         Operation::ReadFacilities,
         Operation::UpsertFacility,
         Operation::ReadDeadlinePolicies,
@@ -72,6 +96,20 @@ impl Operation {
         Operation::ReadAuditTrail,
         Operation::ReadAccessLog,
         Operation::VerifyAuditTrail,
+        Operation::ReadServiceRecovery,
+        Operation::ProposeServiceRecovery,
+        Operation::DecideServiceRecovery,
+        Operation::DecideServiceRecoveryAboveThreshold,
+        Operation::CompleteServiceRecovery,
+        Operation::CancelServiceRecovery,
+        Operation::ReadInterpreterSessions,
+        Operation::LogInterpreterSession,
+        Operation::AmendInterpreterSession,
+        Operation::ReadAccessibilityRequests,
+        Operation::CreateAccessibilityRequest,
+        Operation::WorkAccessibilityRequest,
+        Operation::DenyAccessibilityRequest,
+        Operation::ReadRecordAccessLog,
     ];
 }
 
@@ -110,6 +148,31 @@ pub fn role_allows(role: Role, op: Operation) -> bool {
         ReadAuditTrail | ReadAccessLog => matches!(role, Compliance),
         // Verification shows hashes and sequence numbers only.
         VerifyAuditTrail => matches!(role, Compliance | Admin),
+        // Service recovery is part of working a complaint; compliance
+        // reads it (cost reports), the front desk does not.
+        ReadServiceRecovery => matches!(
+            role,
+            PatientRelations | PatientRelationsManager | Compliance
+        ),
+        ProposeServiceRecovery
+        | DecideServiceRecovery
+        | CompleteServiceRecovery
+        | CancelServiceRecovery
+        | WorkAccessibilityRequest => matches!(role, PatientRelations | PatientRelationsManager),
+        // Leads only: money above the threshold, and denying an aid.
+        DecideServiceRecoveryAboveThreshold | DenyAccessibilityRequest => {
+            matches!(role, PatientRelationsManager)
+        }
+        // The front desk logs sessions and files requests, and sees (and
+        // corrects) only its own; compliance reads them all in scope.
+        ReadInterpreterSessions | ReadAccessibilityRequests => matches!(
+            role,
+            Staff | PatientRelations | PatientRelationsManager | Compliance
+        ),
+        LogInterpreterSession | AmendInterpreterSession | CreateAccessibilityRequest => {
+            matches!(role, Staff | PatientRelations | PatientRelationsManager)
+        }
+        ReadRecordAccessLog => matches!(role, Compliance),
     }
 }
 
@@ -163,6 +226,23 @@ mod tests {
             (ReadAuditTrail, [false, false, false, true, false]),
             (ReadAccessLog, [false, false, false, true, false]),
             (VerifyAuditTrail, [false, false, false, true, true]),
+            (ReadServiceRecovery, [false, true, true, true, false]),
+            (ProposeServiceRecovery, [false, true, true, false, false]),
+            (DecideServiceRecovery, [false, true, true, false, false]),
+            (
+                DecideServiceRecoveryAboveThreshold,
+                [false, false, true, false, false],
+            ),
+            (CompleteServiceRecovery, [false, true, true, false, false]),
+            (CancelServiceRecovery, [false, true, true, false, false]),
+            (ReadInterpreterSessions, [true, true, true, true, false]),
+            (LogInterpreterSession, [true, true, true, false, false]),
+            (AmendInterpreterSession, [true, true, true, false, false]),
+            (ReadAccessibilityRequests, [true, true, true, true, false]),
+            (CreateAccessibilityRequest, [true, true, true, false, false]),
+            (WorkAccessibilityRequest, [false, true, true, false, false]),
+            (DenyAccessibilityRequest, [false, false, true, false, false]),
+            (ReadRecordAccessLog, [false, false, false, true, false]),
         ];
         assert_eq!(table.len(), Operation::ALL.len());
         for (op, row) in table {

@@ -10,10 +10,16 @@ use super::context::ContextExt;
 use super::errors;
 use super::node::{NodeKind, decode_id, encode_id};
 use super::pagination::{DEFAULT_PAGE_SIZE, page_size};
+use crate::domain::accessibility::AccessibilityRequestState;
 use crate::domain::actor::FacilityScope;
+use crate::domain::interpreter::InterpreterSessionState;
 use crate::domain::permissions::Operation;
+use crate::domain::service_recovery::ServiceRecoveryState;
 use crate::services;
-use crate::services::audit::{EventFilter, RECORD_COMPLAINT, RECORD_FACILITY};
+use crate::services::audit::{
+    EventFilter, RECORD_ACCESSIBILITY_REQUEST, RECORD_COMPLAINT, RECORD_FACILITY,
+    RECORD_INTERPRETER_SESSION, RECORD_SERVICE_RECOVERY,
+};
 
 /// Who did it, as the token said at the time.
 #[derive(SimpleObject)]
@@ -73,6 +79,11 @@ impl AuditEvent {
         match self.0.record_type.as_str() {
             RECORD_COMPLAINT => encode_id(NodeKind::Complaint, self.0.record_id),
             RECORD_FACILITY => encode_id(NodeKind::Facility, self.0.record_id),
+            RECORD_SERVICE_RECOVERY => encode_id(NodeKind::ServiceRecoveryAction, self.0.record_id),
+            RECORD_INTERPRETER_SESSION => encode_id(NodeKind::InterpreterSession, self.0.record_id),
+            RECORD_ACCESSIBILITY_REQUEST => {
+                encode_id(NodeKind::AccessibilityRequest, self.0.record_id)
+            }
             _ => ID(self.0.record_id.to_string()),
         }
     }
@@ -231,6 +242,28 @@ pub struct AccessLogEntry {
     pub operation: String,
 }
 
+impl AccessLogEntry {
+    fn new(
+        id: Uuid,
+        accessed_at: DateTime<Utc>,
+        (subject, name, roles): (String, String, &str),
+        request_id: String,
+        operation: String,
+    ) -> Self {
+        AccessLogEntry {
+            id: ID(id.to_string()),
+            accessed_at,
+            actor: AuditActor {
+                subject,
+                name,
+                roles: roles.split_whitespace().map(str::to_owned).collect(),
+            },
+            request_id,
+            operation,
+        }
+    }
+}
+
 #[derive(SimpleObject)]
 pub struct AccessLogFields {
     pub total_count: u64,
@@ -323,21 +356,77 @@ impl AuditQuery {
         connection.edges.extend(rows.into_iter().map(|r| {
             Edge::new(
                 r.id.to_string(),
-                AccessLogEntry {
-                    id: ID(r.id.to_string()),
-                    accessed_at: r.accessed_at,
-                    actor: AuditActor {
-                        subject: r.actor_subject,
-                        name: r.actor_name,
-                        roles: r
-                            .actor_roles
-                            .split_whitespace()
-                            .map(str::to_owned)
-                            .collect(),
-                    },
-                    request_id: r.request_id,
-                    operation: r.operation,
-                },
+                AccessLogEntry::new(
+                    r.id,
+                    r.accessed_at,
+                    (r.actor_subject, r.actor_name, &r.actor_roles),
+                    r.request_id,
+                    r.operation,
+                ),
+            )
+        }));
+        Ok(Some(connection))
+    }
+
+    /// Who read a service-recovery action, interpreter session or
+    /// accessibility request and when, newest first (COMPLIANCE); null when
+    /// the record does not exist for you.
+    #[graphql(
+        complexity = "first.map_or(DEFAULT_PAGE_SIZE as usize, |n| n.max(0) as usize) * child_complexity + 1"
+    )]
+    async fn record_access_log(
+        &self,
+        ctx: &Context<'_>,
+        record_id: ID,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Option<Connection<String, AccessLogEntry, AccessLogFields, EmptyFields>>> {
+        let actor = ctx.authorize(Operation::ReadRecordAccessLog)?;
+        let db = ctx.db()?;
+        let visible = match decode_id(&record_id) {
+            Some((NodeKind::ServiceRecoveryAction, uuid)) => {
+                services::work::by_id::<ServiceRecoveryState>(db, actor, uuid)
+                    .await
+                    .map(|r| r.map(|_| uuid))
+            }
+            Some((NodeKind::InterpreterSession, uuid)) => {
+                services::work::by_id::<InterpreterSessionState>(db, actor, uuid)
+                    .await
+                    .map(|r| r.map(|_| uuid))
+            }
+            Some((NodeKind::AccessibilityRequest, uuid)) => {
+                services::work::by_id::<AccessibilityRequestState>(db, actor, uuid)
+                    .await
+                    .map(|r| r.map(|_| uuid))
+            }
+            _ => Ok(None),
+        };
+        let Some(uuid) = visible.map_err(|e| ctx.internal(e))? else {
+            return Ok(None);
+        };
+        let limit = page_size(ctx, first)?;
+        let after = super::work::after_cursor(after.as_deref())?;
+        let (rows, has_next) = services::record_access::list(db, uuid, after, limit)
+            .await
+            .map_err(|e| ctx.internal(e))?;
+        let total = services::record_access::count(db, uuid)
+            .await
+            .map_err(|e| ctx.internal(e))?;
+        let mut connection = Connection::with_additional_fields(
+            after.is_some(),
+            has_next,
+            AccessLogFields { total_count: total },
+        );
+        connection.edges.extend(rows.into_iter().map(|r| {
+            Edge::new(
+                r.id.to_string(),
+                AccessLogEntry::new(
+                    r.id,
+                    r.accessed_at,
+                    (r.actor_subject, r.actor_name, &r.actor_roles),
+                    r.request_id,
+                    r.operation,
+                ),
             )
         }));
         Ok(Some(connection))

@@ -157,6 +157,10 @@ pub struct ComplaintCreateInput {
     #[graphql(default)]
     pub expedited: bool,
     /// The same key from you returns the first complaint instead of a second.
+    /// Open it from this failed accessibility request (denied, met with an
+    /// alternative, fulfilled late, or open past its needed-by time): the
+    /// complaint is a grievance, and the two are linked both ways.
+    pub accessibility_request_id: Option<ID>,
     pub idempotency_key: Option<String>,
 }
 
@@ -437,9 +441,26 @@ impl ComplaintMutation {
             }
             Err(ServiceError::Db(e)) => return Err(ctx.internal(e)),
         };
+        let request_id = match super::work::optional_uuid_of(
+            input.accessibility_request_id.as_ref(),
+            NodeKind::AccessibilityRequest,
+            "accessibility request",
+            "accessibilityRequestId",
+        ) {
+            Ok(id) => id,
+            Err(ServiceError::Refused(r)) => {
+                return Ok(ComplaintCreatePayload {
+                    complaint: None,
+                    replayed: false,
+                    user_errors: user_errors(r),
+                });
+            }
+            Err(ServiceError::Db(e)) => return Err(ctx.internal(e)),
+        };
         let draft = CreateDraft {
             facility_code: input.facility_code,
             idempotency_key: input.idempotency_key,
+            accessibility_request_id: request_id,
             intake: IntakeDraft {
                 department: input.department,
                 channel: input.channel.into(),
@@ -754,11 +775,7 @@ impl ComplaintMutation {
                     by: &env.by,
                     now: env.now,
                 };
-                // No record links to a complaint yet (service recovery and
-                // accessibility requests arrive later); the guard runs on
-                // the empty list so the check is already in place.
-                let unfinished: Vec<lifecycle::UnfinishedWork> = Vec::new();
-                domain(lifecycle::close(state, &cx, &unfinished))
+                domain(lifecycle::close(state, &cx, &env.unfinished))
             },
         )
         .await

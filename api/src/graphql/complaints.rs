@@ -11,18 +11,26 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
+use super::accessibility::AccessibilityRequest;
 use super::audit::{AuditEventConnection, history};
 use super::context::ContextExt;
 use super::enums::*;
 use super::errors;
 use super::facilities::Facility;
+use super::interpreter::InterpreterSession;
 use super::loaders::Loaders;
 use super::node::{NodeKind, decode_id, encode_id};
 use super::pagination::{DEFAULT_PAGE_SIZE, page_size};
+use super::service_recovery::ServiceRecoveryAction;
+use crate::domain::accessibility::AccessibilityRequestState;
 use crate::domain::clocks as domain_clocks;
 use crate::domain::complaint::{self as dc, ComplaintState, lifecycle};
+use crate::domain::interpreter::InterpreterSessionState;
 use crate::domain::permissions::{Operation, permits};
+use crate::domain::service_recovery::ServiceRecoveryState;
+use crate::services::audit::records_as_of;
 use crate::services::complaints::{self as svc, ComplaintFilter, Cursor, Order, OrderField};
+use crate::services::work::{WorkRecord, visible as work_visible};
 use crate::services::{self, Caller};
 
 /// A complaint or grievance. When it came from `complaintAsOf`, every
@@ -249,6 +257,21 @@ impl ComplaintContact {
             },
             created_at: m.created_at,
         })
+    }
+}
+
+impl Complaint {
+    /// The linked records the caller may see (STAFF: what they created).
+    fn visible_to<R: WorkRecord>(
+        &self,
+        ctx: &Context<'_>,
+        rows: Vec<(Uuid, R)>,
+    ) -> Result<Vec<(Uuid, R)>> {
+        let actor = ctx.actor()?;
+        Ok(rows
+            .into_iter()
+            .filter(|(_, r)| work_visible(actor, r.facility_code(), r.created_by()))
+            .collect())
     }
 }
 
@@ -549,6 +572,81 @@ impl Complaint {
             .filter(|c| self.as_of.is_none_or(|at| c.created_at <= at))
             .filter_map(ComplaintContact::from_model)
             .collect())
+    }
+    /// Service-recovery actions on it, in the order proposed; empty for
+    /// roles that may not read service recovery (STAFF).
+    async fn service_recovery_actions(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<ServiceRecoveryAction>> {
+        if !permits(ctx.actor()?, Operation::ReadServiceRecovery) {
+            return Ok(Vec::new());
+        }
+        let rows = match self.as_of {
+            Some(at) => records_as_of::<ServiceRecoveryState>(ctx.db()?, self.uuid, at)
+                .await
+                .map_err(|e| ctx.internal(e))?,
+            None => loaders(ctx)?
+                .service_recovery
+                .load_one(self.uuid)
+                .await
+                .map_err(|e| ctx.internal(anyhow::anyhow!("{e}")))?
+                .unwrap_or_default(),
+        };
+        Ok(self
+            .visible_to(ctx, rows)?
+            .into_iter()
+            .map(ServiceRecoveryAction::new)
+            .collect())
+    }
+    /// Interpreter sessions linked to it (STAFF: those they logged).
+    async fn interpreter_sessions(&self, ctx: &Context<'_>) -> Result<Vec<InterpreterSession>> {
+        let rows = match self.as_of {
+            Some(at) => records_as_of::<InterpreterSessionState>(ctx.db()?, self.uuid, at)
+                .await
+                .map_err(|e| ctx.internal(e))?,
+            None => loaders(ctx)?
+                .interpreter_sessions
+                .load_one(self.uuid)
+                .await
+                .map_err(|e| ctx.internal(anyhow::anyhow!("{e}")))?
+                .unwrap_or_default(),
+        };
+        Ok(self
+            .visible_to(ctx, rows)?
+            .into_iter()
+            .map(InterpreterSession::new)
+            .collect())
+    }
+    /// Accessibility requests linked to it, including the one it was
+    /// opened from (STAFF: those they filed).
+    async fn accessibility_requests(&self, ctx: &Context<'_>) -> Result<Vec<AccessibilityRequest>> {
+        let rows = match self.as_of {
+            Some(at) => records_as_of::<AccessibilityRequestState>(ctx.db()?, self.uuid, at)
+                .await
+                .map_err(|e| ctx.internal(e))?,
+            None => loaders(ctx)?
+                .accessibility_requests
+                .load_one(self.uuid)
+                .await
+                .map_err(|e| ctx.internal(anyhow::anyhow!("{e}")))?
+                .unwrap_or_default(),
+        };
+        let at = self.as_of.unwrap_or_else(Utc::now);
+        Ok(self
+            .visible_to(ctx, rows)?
+            .into_iter()
+            .map(|r| AccessibilityRequest {
+                at,
+                ..AccessibilityRequest::new(r)
+            })
+            .collect())
+    }
+    /// The failed accessibility request this complaint was opened from.
+    async fn opened_from_accessibility_request_id(&self) -> Option<ID> {
+        self.state
+            .accessibility_request_id
+            .map(|id| encode_id(NodeKind::AccessibilityRequest, id))
     }
     /// Its audit events, in order: every change to it and to its notes and
     /// contacts.

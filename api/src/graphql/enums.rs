@@ -39,6 +39,9 @@ pub enum ClassificationReason {
     MedicareBillingRights,
     /// Not resolved at the time by staff present (escalated, or investigated).
     NotResolvedAtTime,
+    /// Opened from a failed accessibility request (Section 504, 45 CFR 84.7;
+    /// Section 1557, 45 CFR 92.7: such complaints go through the grievance procedure).
+    AccessibilityFailure,
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Enum)]

@@ -10,7 +10,11 @@ use entity::{complaint_contact, complaint_note, facility};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
+use crate::domain::accessibility::AccessibilityRequestState;
+use crate::domain::interpreter::InterpreterSessionState;
+use crate::domain::service_recovery::ServiceRecoveryState;
 use crate::services;
+use crate::services::work::WorkRecord;
 
 pub struct FacilityLoader(pub DatabaseConnection);
 pub struct NotesLoader(pub DatabaseConnection);
@@ -63,11 +67,56 @@ impl Loader<Uuid> for ContactsLoader {
     }
 }
 
+/// Service-recovery actions, interpreter sessions and accessibility
+/// requests of a page of complaints, one query per kind.
+pub struct ServiceRecoveryLoader(pub DatabaseConnection);
+pub struct InterpreterSessionsLoader(pub DatabaseConnection);
+pub struct AccessibilityRequestsLoader(pub DatabaseConnection);
+
+macro_rules! linked_loader {
+    ($loader:ty, $state:ty, $query:path) => {
+        impl Loader<Uuid> for $loader {
+            type Value = Vec<(Uuid, $state)>;
+            type Error = Arc<sea_orm::DbErr>;
+
+            async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+                let rows = $query(&self.0, keys).await.map_err(Arc::new)?;
+                let mut out: HashMap<Uuid, Self::Value> = HashMap::new();
+                for (id, state) in rows {
+                    if let Some(complaint) = state.complaint_id() {
+                        out.entry(complaint).or_default().push((id, state));
+                    }
+                }
+                Ok(out)
+            }
+        }
+    };
+}
+
+linked_loader!(
+    ServiceRecoveryLoader,
+    ServiceRecoveryState,
+    services::service_recovery::for_complaints
+);
+linked_loader!(
+    InterpreterSessionsLoader,
+    InterpreterSessionState,
+    services::interpreter::for_complaints
+);
+linked_loader!(
+    AccessibilityRequestsLoader,
+    AccessibilityRequestState,
+    services::accessibility::for_complaints
+);
+
 /// Every loader, registered as schema data.
 pub struct Loaders {
     pub facilities: DataLoader<FacilityLoader>,
     pub notes: DataLoader<NotesLoader>,
     pub contacts: DataLoader<ContactsLoader>,
+    pub service_recovery: DataLoader<ServiceRecoveryLoader>,
+    pub interpreter_sessions: DataLoader<InterpreterSessionsLoader>,
+    pub accessibility_requests: DataLoader<AccessibilityRequestsLoader>,
 }
 
 impl Loaders {
@@ -76,6 +125,15 @@ impl Loaders {
             facilities: DataLoader::new(FacilityLoader(db.clone()), tokio::spawn),
             notes: DataLoader::new(NotesLoader(db.clone()), tokio::spawn),
             contacts: DataLoader::new(ContactsLoader(db.clone()), tokio::spawn),
+            service_recovery: DataLoader::new(ServiceRecoveryLoader(db.clone()), tokio::spawn),
+            interpreter_sessions: DataLoader::new(
+                InterpreterSessionsLoader(db.clone()),
+                tokio::spawn,
+            ),
+            accessibility_requests: DataLoader::new(
+                AccessibilityRequestsLoader(db.clone()),
+                tokio::spawn,
+            ),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! The GraphQL schema: thin resolvers over the services, one module per
 //! area, merged into the query and mutation roots.
 
+pub mod accessibility;
 pub mod audit;
 pub mod complaint_mutations;
 pub mod complaints;
@@ -9,13 +10,16 @@ pub mod document;
 pub mod enums;
 pub mod errors;
 pub mod facilities;
+pub mod interpreter;
 pub mod loaders;
 pub mod me;
 pub mod money;
 pub mod node;
 pub mod pagination;
 pub mod policies;
+pub mod service_recovery;
 pub mod user_error;
+pub mod work;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
@@ -30,6 +34,9 @@ pub struct QueryRoot(
     facilities::FacilityQuery,
     policies::PolicyQuery,
     complaints::ComplaintQuery,
+    service_recovery::ServiceRecoveryQuery,
+    interpreter::InterpreterQuery,
+    accessibility::AccessibilityQuery,
     audit::AuditQuery,
 );
 
@@ -39,6 +46,9 @@ pub struct MutationRoot(
     facilities::FacilityMutation,
     policies::PolicyMutation,
     complaint_mutations::ComplaintMutation,
+    service_recovery::ServiceRecoveryMutation,
+    interpreter::InterpreterMutation,
+    accessibility::AccessibilityMutation,
 );
 
 pub type RedressSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;

@@ -1,15 +1,20 @@
 //! Relay `Node`: opaque global ids and `node(id:)`.
 
 use async_graphql::{Context, ID, Interface, Object, Result};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use uuid::Uuid;
 
+use super::accessibility::AccessibilityRequest;
 use super::complaints::{Complaint, complaint_by_uuid};
 use super::context::ContextExt;
 use super::facilities::Facility;
+use super::interpreter::InterpreterSession;
+use super::service_recovery::ServiceRecoveryAction;
+use crate::domain::accessibility::AccessibilityRequestState;
+use crate::domain::interpreter::InterpreterSessionState;
 use crate::domain::permissions::Operation;
+use crate::domain::service_recovery::ServiceRecoveryState;
 use crate::services;
+use crate::services::work::WorkRecord;
 
 /// Every major record. `id` is opaque: clients must not parse it.
 #[derive(Interface)]
@@ -17,42 +22,26 @@ use crate::services;
 pub enum Node {
     Facility(Facility),
     Complaint(Complaint),
+    ServiceRecoveryAction(ServiceRecoveryAction),
+    InterpreterSession(InterpreterSession),
+    AccessibilityRequest(AccessibilityRequest),
 }
 
-/// The kinds of record a global id can name.
-#[derive(Copy, Clone, Debug, PartialEq, Eq)]
-pub enum NodeKind {
-    Facility,
-    Complaint,
-}
+pub use crate::ids::{NodeKind, decode_id, encode_id};
 
-impl NodeKind {
-    fn prefix(self) -> &'static str {
-        match self {
-            NodeKind::Facility => "Facility",
-            NodeKind::Complaint => "Complaint",
-        }
-    }
-
-    fn parse(s: &str) -> Option<NodeKind> {
-        match s {
-            "Facility" => Some(NodeKind::Facility),
-            "Complaint" => Some(NodeKind::Complaint),
-            _ => None,
-        }
-    }
-}
-
-pub fn encode_id(kind: NodeKind, id: Uuid) -> ID {
-    ID(URL_SAFE_NO_PAD.encode(format!("{}:{}", kind.prefix(), id.simple())))
-}
-
-/// Decodes a global id; `None` for anything malformed.
-pub fn decode_id(id: &str) -> Option<(NodeKind, Uuid)> {
-    let raw = URL_SAFE_NO_PAD.decode(id.as_bytes()).ok()?;
-    let text = std::str::from_utf8(&raw).ok()?;
-    let (kind, uuid) = text.split_once(':')?;
-    Some((NodeKind::parse(kind)?, Uuid::try_parse(uuid).ok()?))
+/// A service-recovery action, interpreter session or accessibility request
+/// the caller may see; the read is recorded.
+async fn work_by_uuid<R: WorkRecord>(ctx: &Context<'_>, uuid: Uuid) -> Result<Option<(Uuid, R)>> {
+    let caller = ctx.caller()?;
+    let db = ctx.db()?;
+    let Some(state) = services::work::by_id::<R>(db, caller.actor, uuid)
+        .await
+        .map_err(|e| ctx.internal(e))?
+    else {
+        return Ok(None);
+    };
+    super::work::logged(ctx, &caller, R::RECORD_TYPE, &[uuid], "node").await?;
+    Ok(Some((uuid, state)))
 }
 
 #[derive(Default)]
@@ -80,6 +69,24 @@ impl NodeQuery {
                 Ok(complaint_by_uuid(ctx, uuid, "node")
                     .await?
                     .map(Node::Complaint))
+            }
+            NodeKind::ServiceRecoveryAction => {
+                ctx.authorize(Operation::ReadServiceRecovery)?;
+                Ok(work_by_uuid::<ServiceRecoveryState>(ctx, uuid)
+                    .await?
+                    .map(|r| Node::ServiceRecoveryAction(ServiceRecoveryAction::new(r))))
+            }
+            NodeKind::InterpreterSession => {
+                ctx.authorize(Operation::ReadInterpreterSessions)?;
+                Ok(work_by_uuid::<InterpreterSessionState>(ctx, uuid)
+                    .await?
+                    .map(|r| Node::InterpreterSession(InterpreterSession::new(r))))
+            }
+            NodeKind::AccessibilityRequest => {
+                ctx.authorize(Operation::ReadAccessibilityRequests)?;
+                Ok(work_by_uuid::<AccessibilityRequestState>(ctx, uuid)
+                    .await?
+                    .map(|r| Node::AccessibilityRequest(AccessibilityRequest::new(r))))
             }
         }
     }

@@ -13,6 +13,7 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::Caller;
+use super::work::WorkRecord;
 use crate::domain::audit::{self as chain, EventContent, LinkProblem, StoredLink};
 use crate::domain::complaint::ComplaintState;
 
@@ -21,6 +22,9 @@ pub const RECORD_NOTE: &str = "ComplaintNote";
 pub const RECORD_CONTACT: &str = "ComplaintContact";
 pub const RECORD_FACILITY: &str = "Facility";
 pub const RECORD_POLICY: &str = "DeadlinePolicy";
+pub const RECORD_SERVICE_RECOVERY: &str = "ServiceRecoveryAction";
+pub const RECORD_INTERPRETER_SESSION: &str = "InterpreterSession";
+pub const RECORD_ACCESSIBILITY_REQUEST: &str = "AccessibilityRequest";
 
 /// An event to append.
 #[derive(Clone, Debug)]
@@ -66,6 +70,11 @@ impl<'a> NewEvent<'a> {
 
     pub fn complaint(mut self, id: Uuid) -> Self {
         self.complaint_id = Some(id);
+        self
+    }
+
+    pub fn complaint_opt(mut self, id: Option<Uuid>) -> Self {
+        self.complaint_id = id;
         self
     }
 
@@ -351,6 +360,8 @@ pub enum RebuildError {
     // serde's message can quote a value (PHI): keep only where it failed.
     #[error("the rebuilt document is not a complaint ({:?} error at line {}, column {})", .0.classify(), .0.line(), .0.column())]
     NotAComplaint(#[from] serde_json::Error),
+    #[error("the rebuilt document of {0} is not a {1}")]
+    NotTheRecord(Uuid, &'static str),
 }
 
 /// The complaint as it stood at `at`, rebuilt by replaying its events in
@@ -379,4 +390,59 @@ pub async fn complaint_as_of(
         }
     }
     Ok(Some(serde_json::from_value(Value::Object(document))?))
+}
+
+/// The records of one kind that were linked to a complaint at `at`, each
+/// rebuilt by replaying its own events up to then, in creation order.
+pub async fn records_as_of<R: WorkRecord>(
+    db: &impl ConnectionTrait,
+    complaint_id: Uuid,
+    at: DateTime<Utc>,
+) -> Result<Vec<(Uuid, R)>, RebuildError> {
+    let ids: Vec<Uuid> = AuditEvent::find()
+        .select_only()
+        .column(audit_event::Column::RecordId)
+        .filter(audit_event::Column::ComplaintId.eq(complaint_id))
+        .filter(audit_event::Column::RecordType.eq(R::RECORD_TYPE))
+        .filter(audit_event::Column::OccurredAt.lte(at))
+        .distinct()
+        .into_tuple()
+        .all(db)
+        .await?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let events = AuditEvent::find()
+        .filter(audit_event::Column::RecordId.is_in(ids))
+        .filter(audit_event::Column::RecordType.eq(R::RECORD_TYPE))
+        .filter(audit_event::Column::OccurredAt.lte(at))
+        .order_by_asc(audit_event::Column::Sequence)
+        .all(db)
+        .await?;
+    let mut documents: Vec<(Uuid, Map<String, Value>)> = Vec::new();
+    for event in &events {
+        let Some(after) = &event.after else { continue };
+        let Value::Object(fields) = serde_json::from_str::<Value>(after)? else {
+            return Err(RebuildError::NotAnObject(event.sequence));
+        };
+        match documents.iter_mut().find(|(id, _)| *id == event.record_id) {
+            Some((_, document)) => chain::apply(document, &fields),
+            None => {
+                let mut document = Map::new();
+                chain::apply(&mut document, &fields);
+                documents.push((event.record_id, document));
+            }
+        }
+    }
+    // UUIDv7: creation order.
+    documents.sort_by_key(|(id, _)| *id);
+    let mut out = Vec::with_capacity(documents.len());
+    for (id, document) in documents {
+        let record: R = serde_json::from_value(Value::Object(document))
+            .map_err(|_| RebuildError::NotTheRecord(id, R::NOUN))?;
+        if record.complaint_id() == Some(complaint_id) {
+            out.push((id, record));
+        }
+    }
+    Ok(out)
 }

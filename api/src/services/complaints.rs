@@ -23,11 +23,14 @@ use super::policies::{self, Policy};
 use super::{Caller, Refusal, RefusalCode, ServiceError, finish, idempotency, refused};
 use crate::db;
 use crate::domain::actor::{Actor, FacilityScope};
+use crate::domain::complaint::classification;
 use crate::domain::complaint::intake::{self, IntakeDraft, Opening};
+use crate::domain::complaint::lifecycle::UnfinishedWork;
 use crate::domain::complaint::{
     Classification, ComplaintState, ContactDirection, ContactMethod, HcatCategory, Status, UserRef,
 };
 use crate::domain::permissions::{Operation, permits, sees_only_own};
+use crate::ids::{NodeKind, encode_id};
 
 /// A complaint as stored: its id and its state.
 #[derive(Clone, Debug)]
@@ -176,6 +179,9 @@ pub struct CreateDraft {
     pub facility_code: String,
     pub intake: IntakeDraft,
     pub idempotency_key: Option<String>,
+    /// Open the complaint from this failed accessibility request: it is a
+    /// grievance, and the two are linked both ways.
+    pub accessibility_request_id: Option<Uuid>,
 }
 
 pub const OP_CREATE: &str = "complaintCreate";
@@ -255,6 +261,21 @@ pub async fn create(
             },
         )
         .map_err(refused)?;
+        let failed_request = match draft.accessibility_request_id {
+            None => None,
+            Some(request_id) => {
+                let request = super::accessibility::failed_request_for_complaint(
+                    &txn,
+                    actor,
+                    request_id,
+                    &facility.code,
+                    now,
+                )
+                .await?;
+                classification::opened_from_failed_accommodation(&mut state, request_id);
+                Some((request_id, request))
+            }
+        };
         let year = intake::reference_year(state.received_at, tz);
         let number = next_number(&txn, year).await?;
         state.reference = intake::reference(state.classification, year, number);
@@ -280,6 +301,10 @@ pub async fn create(
             now,
         )
         .await?;
+        if let Some((request_id, request)) = &failed_request {
+            super::accessibility::link_complaint(&txn, caller, *request_id, request, id, now)
+                .await?;
+        }
         if let Some(key) = &key {
             idempotency::remember(&txn, &actor.subject, OP_CREATE, key, id, now).await?;
         }
@@ -295,6 +320,8 @@ pub struct Env {
     pub by: UserRef,
     pub tz: Tz,
     pub policy: Policy,
+    /// Linked work not finished yet; loaded for `complaintClose` only.
+    pub unfinished: Vec<UnfinishedWork>,
 }
 
 /// Which change, to which complaint, at which version.
@@ -356,9 +383,15 @@ where
             .ok_or_else(|| DbErr::RecordNotFound(format!("policy {}", current.policy_id)))?;
         let rules = policies::rules_of(&policy_model)
             .ok_or_else(|| DbErr::Custom(format!("policy {} unreadable", policy_model.id)))?;
+        let unfinished = if op == Operation::CloseComplaint {
+            unfinished_work(&txn, id).await?
+        } else {
+            Vec::new()
+        };
         let env = Env {
             now: Utc::now().trunc_subsecs(6),
             by: by_of(actor),
+            unfinished,
             tz: time_zone(&facility.time_zone)?,
             policy: Policy {
                 program: before.clocks.program,
@@ -405,6 +438,37 @@ where
     }
     .await;
     finish(txn, outcome).await
+}
+
+/// Service-recovery actions and accessibility requests of a complaint that
+/// are not finished, named for the closure guard. Read inside the closing
+/// transaction: writers are serialised, so nothing slips in between.
+async fn unfinished_work(
+    txn: &impl ConnectionTrait,
+    id: Uuid,
+) -> Result<Vec<UnfinishedWork>, DbErr> {
+    let mut work = Vec::new();
+    for m in super::service_recovery::unfinished(txn, id).await? {
+        let label = match (&m.amount, &m.currency) {
+            (Some(amount), Some(currency)) => format!("{} {currency} {amount}", m.kind),
+            _ => m.kind.clone(),
+        };
+        work.push(UnfinishedWork {
+            kind: "service-recovery action",
+            label,
+            id: encode_id(NodeKind::ServiceRecoveryAction, m.id).to_string(),
+            status: m.status,
+        });
+    }
+    for m in super::accessibility::unfinished(txn, id).await? {
+        work.push(UnfinishedWork {
+            kind: "accessibility request",
+            label: m.need_type,
+            id: encode_id(NodeKind::AccessibilityRequest, m.id).to_string(),
+            status: m.status,
+        });
+    }
+    Ok(work)
 }
 
 fn conflict(current: &complaint::Model, expected: i32) -> ServiceError {

@@ -2,11 +2,16 @@
 //! business action. They take `&impl ConnectionTrait` where they only read.
 
 pub mod access_log;
+pub mod accessibility;
 pub mod audit;
 pub mod complaints;
 pub mod facilities;
 pub mod idempotency;
+pub mod interpreter;
 pub mod policies;
+pub mod record_access;
+pub mod service_recovery;
+pub mod work;
 
 use crate::domain::actor::Actor;
 use crate::domain::{FieldError, Violation, ViolationKind};

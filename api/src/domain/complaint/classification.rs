@@ -57,6 +57,22 @@ pub fn reclassify(state: &mut ComplaintState) {
     state.classification = classify(&state.classification_reasons);
 }
 
+/// A complaint opened from a failed accessibility request is a grievance,
+/// linked to the request.
+pub fn opened_from_failed_accommodation(state: &mut ComplaintState, request_id: uuid::Uuid) {
+    state.accessibility_request_id = Some(request_id);
+    if !state
+        .classification_reasons
+        .contains(&ClassificationReason::AccessibilityFailure)
+    {
+        state
+            .classification_reasons
+            .push(ClassificationReason::AccessibilityFailure);
+    }
+    state.classification_reasons.sort();
+    state.classification = classify(&state.classification_reasons);
+}
+
 /// Turns an open complaint into a grievance: it was not resolved at the time
 /// by staff present. The clocks keep their start (receipt).
 pub fn escalate(

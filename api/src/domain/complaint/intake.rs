@@ -289,6 +289,7 @@ pub fn open(draft: &IntakeDraft, o: Opening<'_>) -> Result<ComplaintState, Vec<V
         closed_at: None,
         withdrawal: None,
         reopenings: Vec::new(),
+        accessibility_request_id: None,
         clocks: Clocks {
             policy_id: o.policy_id,
             program: draft.program,

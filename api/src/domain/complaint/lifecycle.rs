@@ -269,7 +269,10 @@ pub fn resolve(
 /// (service recovery, accessibility requests).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct UnfinishedWork {
+    /// E.g. "service-recovery action".
     pub kind: &'static str,
+    /// What it is, e.g. "MEAL_VOUCHER USD 300.00".
+    pub label: String,
     pub id: String,
     pub status: String,
 }
@@ -284,7 +287,7 @@ pub fn close(
     if !unfinished.is_empty() {
         let list = unfinished
             .iter()
-            .map(|w| format!("{} {} ({})", w.kind, w.id, w.status))
+            .map(|w| format!("{} {} ({}, id {})", w.kind, w.label, w.status, w.id))
             .collect::<Vec<_>>()
             .join(", ");
         return Err(vec![Violation::guard(
@@ -589,7 +592,8 @@ mod tests {
         let mut s = sample(Classification::Complaint);
         s.status = Status::Resolved;
         let work = [UnfinishedWork {
-            kind: "service recovery action",
+            kind: "service-recovery action",
+            label: "MEAL_VOUCHER USD 300.00".into(),
             id: "SRA-1".into(),
             status: "APPROVED".into(),
         }];

@@ -42,6 +42,12 @@ macro_rules! spelled_enum {
                 }
             }
         }
+
+        impl $crate::domain::work::Spelled for $name {
+            fn spelled(self) -> &'static str {
+                self.as_str()
+            }
+        }
     };
 }
 pub(crate) use spelled_enum;
@@ -91,6 +97,11 @@ spelled_enum! {
         MedicareBillingRights = "MEDICARE_BILLING_RIGHTS",
         /// Not resolved at the time by staff present: escalated.
         NotResolvedAtTime = "NOT_RESOLVED_AT_TIME",
+        /// Opened from a failed accessibility request: an alleged failure of
+        /// effective communication or reasonable modification, which Section
+        /// 504 (45 CFR 84.7) and Section 1557 (45 CFR 92.7) require to go
+        /// through the grievance procedure.
+        AccessibilityFailure = "ACCESSIBILITY_FAILURE",
     }
 }
 
@@ -416,6 +427,9 @@ pub struct ComplaintState {
     pub withdrawal: Option<Withdrawal>,
     pub reopenings: Vec<Reopening>,
     pub clocks: Clocks,
+    /// The failed accessibility request this complaint was opened from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accessibility_request_id: Option<Uuid>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -518,6 +532,7 @@ pub(crate) mod testing {
             closed_at: None,
             withdrawal: None,
             reopenings: Vec::new(),
+            accessibility_request_id: None,
             clocks: Clocks {
                 policy_id: Uuid::nil(),
                 program: Program::CmsHospital,

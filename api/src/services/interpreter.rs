@@ -1,0 +1,283 @@
+//! The interpreter log: logging a session and amending it through
+//! `work::change`.
+
+use chrono::{DateTime, Utc};
+use entity::interpreter_session::{self, Entity as Session};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
+    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+use super::work::{self, Step, WorkRecord};
+use super::{Caller, Refusal, RefusalCode, ServiceError, finish, idempotency, refused};
+use crate::db;
+use crate::domain::actor::Actor;
+use crate::domain::interpreter::{
+    self as di, EntryDraft, InterpreterSessionState, Logging, Modality, Outcome,
+};
+use crate::domain::permissions::{Operation, permits};
+
+impl WorkRecord for InterpreterSessionState {
+    const RECORD_TYPE: &'static str = super::audit::RECORD_INTERPRETER_SESSION;
+    const NOUN: &'static str = "interpreter session";
+
+    fn facility_code(&self) -> &str {
+        &self.facility_code
+    }
+    fn complaint_id(&self) -> Option<Uuid> {
+        self.complaint_id
+    }
+    fn created_by(&self) -> &str {
+        &self.logged.by.subject
+    }
+    fn version(&self) -> i32 {
+        self.version
+    }
+    fn touch(&mut self, version: i32, now: DateTime<Utc>) {
+        self.version = version;
+        self.updated_at = now;
+    }
+
+    async fn load(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Self>, DbErr> {
+        match Session::find_by_id(id).one(db).await? {
+            Some(m) => Ok(Some(work::decode(id, &m.record)?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn insert(db: &impl ConnectionTrait, id: Uuid, state: &Self) -> Result<(), DbErr> {
+        row(id, state)?
+            .into_active_model()
+            .reset_all()
+            .insert(db)
+            .await?;
+        Ok(())
+    }
+
+    async fn update(
+        db: &impl ConnectionTrait,
+        id: Uuid,
+        expected_version: i32,
+        state: &Self,
+    ) -> Result<bool, DbErr> {
+        let mut active = row(id, state)?.into_active_model().reset_all();
+        active.id = sea_orm::ActiveValue::Unchanged(id);
+        let result = Session::update_many()
+            .set(active)
+            .filter(interpreter_session::Column::Id.eq(id))
+            .filter(interpreter_session::Column::Version.eq(expected_version))
+            .exec(db)
+            .await?;
+        Ok(result.rows_affected == 1)
+    }
+}
+
+fn row(id: Uuid, s: &InterpreterSessionState) -> Result<interpreter_session::Model, DbErr> {
+    Ok(interpreter_session::Model {
+        id,
+        facility_id: s.facility_id,
+        facility_code: s.facility_code.clone(),
+        complaint_id: s.complaint_id,
+        department: s.entry.department.clone(),
+        language: s.entry.language.clone(),
+        modality: s.entry.modality.as_str().to_owned(),
+        outcome: s.entry.outcome.as_str().to_owned(),
+        requested_at: s.entry.requested_at,
+        connected_at: s.entry.connected_at,
+        ended_at: s.entry.ended_at,
+        created_by_subject: s.logged.by.subject.clone(),
+        record: work::encode(id, s)?,
+        version: s.version,
+        created_at: s.created_at,
+        updated_at: s.updated_at,
+    })
+}
+
+pub const OP_LOG: &str = "interpreterSessionLog";
+
+/// What `interpreterSessionLog` asks for.
+#[derive(Clone, Debug)]
+pub struct LogInput {
+    pub facility_code: String,
+    pub complaint_id: Option<Uuid>,
+    pub entry: EntryDraft,
+    pub idempotency_key: Option<String>,
+}
+
+/// Logs a session. A repeated key returns the first entry (`true` in the
+/// third place).
+pub async fn log(
+    db: &DatabaseConnection,
+    caller: &Caller<'_>,
+    input: &LogInput,
+) -> Result<(Uuid, InterpreterSessionState, bool), ServiceError> {
+    let actor = caller.actor;
+    if !permits(actor, Operation::LogInterpreterSession) {
+        return Err(work::forbidden(Operation::LogInterpreterSession));
+    }
+    let key = idempotency::clean(input.idempotency_key.as_deref())?;
+    let txn = db::begin_write(db).await?;
+    let outcome = async {
+        if let Some((id, state)) =
+            work::replay::<InterpreterSessionState>(&txn, caller, OP_LOG, key.as_deref()).await?
+        {
+            return Ok((id, state, true));
+        }
+        let code = crate::domain::facility::normalize_code(&input.facility_code);
+        let Some(facility) = super::facilities::by_code(&txn, &actor.facilities, &code).await?
+        else {
+            return Err(
+                Refusal::new(RefusalCode::NotFound, format!("facility {code} not found"))
+                    .on(&["input", "facilityCode"])
+                    .into(),
+            );
+        };
+        if let Some(complaint_id) = input.complaint_id {
+            work::linked_complaint(&txn, actor, complaint_id, Some(&facility.code)).await?;
+        }
+        let now = work::now();
+        let state = di::log(
+            &input.entry,
+            Logging {
+                facility_id: facility.id,
+                facility_code: &facility.code,
+                complaint_id: input.complaint_id,
+                by: work::user_of(actor),
+                now,
+            },
+        )
+        .map_err(refused)?;
+        let id = work::new_id();
+        work::insert_new(
+            &txn,
+            caller,
+            id,
+            &state,
+            "INTERPRETER_SESSION_LOG",
+            key.as_deref().map(|k| (OP_LOG, k)),
+            now,
+        )
+        .await?;
+        Ok((id, state, false))
+    }
+    .await;
+    finish(txn, outcome).await
+}
+
+/// Replaces the entry with a corrected one; the old one stays on the
+/// record and in the trail, with who changed what and why.
+pub async fn amend(
+    db: &DatabaseConnection,
+    caller: &Caller<'_>,
+    id: Uuid,
+    expected_version: i32,
+    entry: &EntryDraft,
+    reason: &str,
+) -> Result<(Uuid, InterpreterSessionState), ServiceError> {
+    let step = Step {
+        op: Operation::AmendInterpreterSession,
+        id,
+        expected_version,
+        action: "INTERPRETER_SESSION_AMEND",
+        reason: Some(reason),
+    };
+    work::change(db, caller, step, |s, env| {
+        di::amend(s, entry, reason, &env.by, env.now)
+    })
+    .await
+}
+
+/// The filters of `interpreterSessions`.
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    pub complaint_id: Option<Uuid>,
+    pub facility_codes: Vec<String>,
+    pub departments: Vec<String>,
+    /// BCP 47 tags, normalised by the caller.
+    pub languages: Vec<String>,
+    pub modalities: Vec<Modality>,
+    pub outcomes: Vec<Outcome>,
+    pub requested_from: Option<DateTime<Utc>>,
+    pub requested_to: Option<DateTime<Utc>>,
+}
+
+fn condition(actor: &Actor, f: &Filter) -> Condition {
+    use interpreter_session::Column as C;
+    let mut c = work::scope_condition(actor, C::FacilityCode, C::CreatedBySubject);
+    if let Some(id) = f.complaint_id {
+        c = c.add(C::ComplaintId.eq(id));
+    }
+    if !f.facility_codes.is_empty() {
+        c = c.add(C::FacilityCode.is_in(f.facility_codes.clone()));
+    }
+    if !f.departments.is_empty() {
+        c = c.add(C::Department.is_in(f.departments.clone()));
+    }
+    if !f.languages.is_empty() {
+        c = c.add(C::Language.is_in(f.languages.clone()));
+    }
+    if !f.modalities.is_empty() {
+        c = c.add(C::Modality.is_in(f.modalities.iter().map(|m| m.as_str())));
+    }
+    if !f.outcomes.is_empty() {
+        c = c.add(C::Outcome.is_in(f.outcomes.iter().map(|o| o.as_str())));
+    }
+    if let Some(from) = f.requested_from {
+        c = c.add(C::RequestedAt.gte(from));
+    }
+    if let Some(to) = f.requested_to {
+        c = c.add(C::RequestedAt.lte(to));
+    }
+    c
+}
+
+/// One page in the order logged, after the session `after`.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    filter: &Filter,
+    after: Option<Uuid>,
+    limit: u64,
+) -> Result<(Vec<(Uuid, InterpreterSessionState)>, bool), DbErr> {
+    let mut query = Session::find()
+        .filter(condition(actor, filter))
+        .order_by_asc(interpreter_session::Column::Id);
+    if let Some(after) = after {
+        query = query.filter(interpreter_session::Column::Id.gt(after));
+    }
+    let mut rows = query.limit(limit + 1).all(db).await?;
+    let has_next = rows.len() as u64 > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let page = rows
+        .iter()
+        .map(|m| Ok((m.id, work::decode(m.id, &m.record)?)))
+        .collect::<Result<Vec<_>, DbErr>>()?;
+    Ok((page, has_next))
+}
+
+pub async fn count(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    filter: &Filter,
+) -> Result<u64, DbErr> {
+    Session::find()
+        .filter(condition(actor, filter))
+        .count(db)
+        .await
+}
+
+/// Every session linked to these complaints, for loaders.
+pub async fn for_complaints(
+    db: &impl ConnectionTrait,
+    complaint_ids: &[Uuid],
+) -> Result<Vec<(Uuid, InterpreterSessionState)>, DbErr> {
+    Session::find()
+        .filter(interpreter_session::Column::ComplaintId.is_in(complaint_ids.iter().copied()))
+        .order_by_asc(interpreter_session::Column::Id)
+        .all(db)
+        .await?
+        .iter()
+        .map(|m| Ok((m.id, work::decode(m.id, &m.record)?)))
+        .collect()
+}

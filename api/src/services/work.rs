@@ -1,0 +1,370 @@
+//! What the records beside complaints (service-recovery actions,
+//! interpreter sessions, accessibility requests) share: how they are
+//! stored, who sees them, and the one path every change takes
+//! (permission, scope, version, domain rule, write, audit event, in one
+//! transaction).
+
+use std::future::Future;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use entity::complaint::{self, Entity as Complaint};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::audit::{self, NewEvent};
+use super::{Caller, Refusal, RefusalCode, ServiceError, finish, idempotency, refused};
+use crate::db;
+use crate::domain::Violation;
+use crate::domain::actor::{Actor, FacilityScope};
+use crate::domain::complaint::UserRef;
+use crate::domain::permissions::{Operation, permits, sees_only_own};
+
+/// A record kept as a JSON document beside its projection columns.
+pub trait WorkRecord: Clone + Serialize + DeserializeOwned + Send + Sync + 'static {
+    /// The audit trail's record type, e.g. `ServiceRecoveryAction`.
+    const RECORD_TYPE: &'static str;
+    /// The record's name in messages.
+    const NOUN: &'static str;
+
+    fn facility_code(&self) -> &str;
+    fn complaint_id(&self) -> Option<Uuid>;
+    /// Who created it (STAFF see only their own).
+    fn created_by(&self) -> &str;
+    fn version(&self) -> i32;
+    /// Sets the version and the time of the change.
+    fn touch(&mut self, version: i32, now: DateTime<Utc>);
+
+    fn load(
+        db: &impl ConnectionTrait,
+        id: Uuid,
+    ) -> impl Future<Output = Result<Option<Self>, DbErr>> + Send;
+    fn insert(
+        db: &impl ConnectionTrait,
+        id: Uuid,
+        state: &Self,
+    ) -> impl Future<Output = Result<(), DbErr>> + Send;
+    /// `UPDATE … WHERE id = ? AND version = ?`; false when no row matched.
+    fn update(
+        db: &impl ConnectionTrait,
+        id: Uuid,
+        expected_version: i32,
+        state: &Self,
+    ) -> impl Future<Output = Result<bool, DbErr>> + Send;
+}
+
+/// A stored document that does not decode. serde's message can quote a
+/// value (PHI): keep only the position.
+pub fn corrupt(noun: &str, id: Uuid, e: &serde_json::Error) -> DbErr {
+    DbErr::Custom(format!(
+        "{noun} {id} holds a record this server cannot read ({:?} error at line {}, column {})",
+        e.classify(),
+        e.line(),
+        e.column()
+    ))
+}
+
+pub fn decode<R: WorkRecord>(id: Uuid, record: &str) -> Result<R, DbErr> {
+    serde_json::from_str(record).map_err(|e| corrupt(R::NOUN, id, &e))
+}
+
+pub fn encode<R: WorkRecord>(id: Uuid, state: &R) -> Result<String, DbErr> {
+    serde_json::to_string(state).map_err(|e| corrupt(R::NOUN, id, &e))
+}
+
+fn document<R: WorkRecord>(state: &R) -> Result<Value, DbErr> {
+    serde_json::to_value(state).map_err(|e| DbErr::Custom(format!("encoding a {}: {e}", R::NOUN)))
+}
+
+/// In the actor's facilities and, for STAFF, created by them. Anything
+/// else does not exist to the actor.
+pub fn visible(actor: &Actor, facility_code: &str, created_by: &str) -> bool {
+    actor.facilities.contains(facility_code)
+        && (!sees_only_own(actor) || created_by == actor.subject)
+}
+
+/// The SQL form of `visible`, over a table's facility and creator columns.
+pub fn scope_condition<C: ColumnTrait>(actor: &Actor, facility: C, created_by: C) -> Condition {
+    let mut c = Condition::all();
+    if let FacilityScope::Only(codes) = &actor.facilities {
+        c = c.add(facility.is_in(codes.iter().cloned()));
+    }
+    if sees_only_own(actor) {
+        c = c.add(created_by.eq(actor.subject.clone()));
+    }
+    c
+}
+
+pub fn user_of(actor: &Actor) -> UserRef {
+    UserRef {
+        subject: actor.subject.clone(),
+        name: actor.name.clone(),
+    }
+}
+
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+pub fn forbidden(op: Operation) -> ServiceError {
+    Refusal::new(
+        RefusalCode::Forbidden,
+        format!("your roles do not allow this ({op:?})"),
+    )
+    .into()
+}
+
+fn not_found<R: WorkRecord>() -> ServiceError {
+    Refusal::new(RefusalCode::NotFound, format!("{} not found", R::NOUN))
+        .on(&["input", "id"])
+        .into()
+}
+
+/// A record the actor may see, by id.
+pub async fn by_id<R: WorkRecord>(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<Option<R>, DbErr> {
+    Ok(R::load(db, id)
+        .await?
+        .filter(|r| visible(actor, r.facility_code(), r.created_by())))
+}
+
+/// The complaint a new record links to: it must exist for the actor and,
+/// when given, belong to the record's facility.
+pub async fn linked_complaint(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    complaint_id: Uuid,
+    facility_code: Option<&str>,
+) -> Result<complaint::Model, ServiceError> {
+    let not_found = || {
+        ServiceError::from(
+            Refusal::new(RefusalCode::NotFound, "complaint not found")
+                .on(&["input", "complaintId"]),
+        )
+    };
+    let m = Complaint::find_by_id(complaint_id)
+        .one(db)
+        .await?
+        .filter(|m| super::complaints::visible(actor, m))
+        .ok_or_else(not_found)?;
+    if let Some(code) = facility_code
+        && m.facility_code != code
+    {
+        return Err(Refusal::new(
+            RefusalCode::Validation,
+            format!(
+                "complaint {} belongs to facility {}, not {code}",
+                m.reference, m.facility_code
+            ),
+        )
+        .on(&["input", "complaintId"])
+        .into());
+    }
+    Ok(m)
+}
+
+/// Refuses to attach new work to a closed or withdrawn complaint: it would
+/// leave unfinished work on a finished case.
+pub fn check_complaint_accepts_work(m: &complaint::Model, noun: &str) -> Result<(), ServiceError> {
+    if m.status == "CLOSED" || m.status == "WITHDRAWN" {
+        return Err(Refusal::new(
+            RefusalCode::GuardFailed,
+            format!(
+                "complaint {} is {}; reopen it before adding a {noun}",
+                m.reference, m.status
+            ),
+        )
+        .on(&["input", "complaintId"])
+        .into());
+    }
+    Ok(())
+}
+
+/// The record an earlier create with this key made, if any. A replay is a
+/// read: the same visibility rule, and logged.
+pub async fn replay<R: WorkRecord>(
+    db: &impl ConnectionTrait,
+    caller: &Caller<'_>,
+    operation: &str,
+    key: Option<&str>,
+) -> Result<Option<(Uuid, R)>, ServiceError> {
+    let Some(key) = key else { return Ok(None) };
+    let Some(id) = idempotency::find(db, &caller.actor.subject, operation, key).await? else {
+        return Ok(None);
+    };
+    let Some(state) = by_id::<R>(db, caller.actor, id).await? else {
+        return Err(Refusal::new(
+            RefusalCode::NotFound,
+            format!("this idempotency key created a {} you cannot see", R::NOUN),
+        )
+        .on(&["input", "idempotencyKey"])
+        .into());
+    };
+    super::record_access::record(
+        db,
+        caller,
+        R::RECORD_TYPE,
+        &[id],
+        &format!("{operation} (replay)"),
+    )
+    .await?;
+    Ok(Some((id, state)))
+}
+
+/// Writes a new record, its creation event and its idempotency key.
+pub async fn insert_new<R: WorkRecord>(
+    db: &impl ConnectionTrait,
+    caller: &Caller<'_>,
+    id: Uuid,
+    state: &R,
+    action: &str,
+    idempotency: Option<(&str, &str)>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    R::insert(db, id, state).await?;
+    audit::append(
+        db,
+        caller,
+        NewEvent::change(action, R::RECORD_TYPE, id, None, &document(state)?)
+            .complaint_opt(state.complaint_id())
+            .facility(state.facility_code()),
+        now,
+    )
+    .await?;
+    if let Some((operation, key)) = idempotency {
+        idempotency::remember(db, &caller.actor.subject, operation, key, id, now).await?;
+    }
+    Ok(())
+}
+
+/// What a change sees besides the record.
+pub struct Env<'a> {
+    pub now: DateTime<Utc>,
+    pub by: UserRef,
+    pub actor: &'a Actor,
+}
+
+/// Which change, to which record, at which version.
+#[derive(Clone, Copy, Debug)]
+pub struct Step<'a> {
+    pub op: Operation,
+    pub id: Uuid,
+    pub expected_version: i32,
+    /// The audit action, e.g. `SERVICE_RECOVERY_APPROVE`.
+    pub action: &'static str,
+    pub reason: Option<&'a str>,
+}
+
+/// The one path every change of an existing record takes; any refusal
+/// writes nothing.
+pub async fn change<R, F>(
+    db: &DatabaseConnection,
+    caller: &Caller<'_>,
+    step: Step<'_>,
+    f: F,
+) -> Result<(Uuid, R), ServiceError>
+where
+    R: WorkRecord,
+    F: FnOnce(&mut R, &Env<'_>) -> Result<(), Vec<Violation>> + Send,
+{
+    let actor = caller.actor;
+    if !permits(actor, step.op) {
+        return Err(forbidden(step.op));
+    }
+    let txn = db::begin_write(db).await?;
+    let outcome = async {
+        let Some(before) = by_id::<R>(&txn, actor, step.id).await? else {
+            return Err(not_found::<R>());
+        };
+        if before.version() != step.expected_version {
+            return Err(Refusal::new(
+                RefusalCode::Conflict,
+                format!(
+                    "this {} is at version {}, not {}; someone changed it since you read it",
+                    R::NOUN,
+                    before.version(),
+                    step.expected_version
+                ),
+            )
+            .on(&["input", "expectedVersion"])
+            .into());
+        }
+        let env = Env {
+            now: now(),
+            by: user_of(actor),
+            actor,
+        };
+        let mut state = before.clone();
+        f(&mut state, &env).map_err(refused)?;
+        state.touch(before.version() + 1, env.now);
+        if !R::update(&txn, step.id, step.expected_version, &state).await? {
+            return Err(Refusal::new(
+                RefusalCode::Conflict,
+                format!("this {} changed while you were changing it", R::NOUN),
+            )
+            .on(&["input", "expectedVersion"])
+            .into());
+        }
+        audit::append(
+            &txn,
+            caller,
+            NewEvent::change(
+                step.action,
+                R::RECORD_TYPE,
+                step.id,
+                Some(&document(&before)?),
+                &document(&state)?,
+            )
+            .complaint_opt(state.complaint_id())
+            .facility(state.facility_code())
+            .reason(step.reason.map(str::trim).filter(|r| !r.is_empty())),
+            env.now,
+        )
+        .await?;
+        Ok((step.id, state))
+    }
+    .await;
+    finish(txn, outcome).await
+}
+
+/// A new record's id: UUIDv7, so ordering by id is ordering by creation.
+pub fn new_id() -> Uuid {
+    Uuid::now_v7()
+}
+
+/// Records that became linked to a complaint are audited as a change of
+/// the record (used when a complaint is opened from a failed request).
+pub async fn relink<R: WorkRecord>(
+    db: &impl ConnectionTrait,
+    caller: &Caller<'_>,
+    id: Uuid,
+    before: &R,
+    after: &R,
+    action: &str,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    if !R::update(db, id, before.version(), after).await? {
+        return Ok(false);
+    }
+    audit::append(
+        db,
+        caller,
+        NewEvent::change(
+            action,
+            R::RECORD_TYPE,
+            id,
+            Some(&document(before)?),
+            &document(after)?,
+        )
+        .complaint_opt(after.complaint_id())
+        .facility(after.facility_code()),
+        now,
+    )
+    .await?;
+    Ok(true)
+}
