@@ -153,8 +153,12 @@ pub async fn run() -> anyhow::Result<()> {
             if args.demo {
                 let seeded = crate::seed::demo(&db).await?;
                 println!(
-                    "seeded {} facilities (MERCY-MAIN, MERCY-NORTH) and {} complaints",
-                    seeded.facilities, seeded.complaints
+                    "seeded {} facilities (MERCY-MAIN, MERCY-NORTH), {} complaints, {} service-recovery actions, {} interpreter sessions and {} accessibility requests",
+                    seeded.facilities,
+                    seeded.complaints,
+                    seeded.service_recovery_actions,
+                    seeded.interpreter_sessions,
+                    seeded.accessibility_requests
                 );
             }
             Ok(())

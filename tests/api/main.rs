@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod accessibility;
 mod audit_trail;
 mod auth;
 mod cli;
@@ -16,7 +17,11 @@ mod complaint_permissions;
 mod facilities;
 mod helpers;
 mod http;
+mod interpreter_log;
 mod limits;
+mod linked_work;
 mod queries;
 mod schema;
 mod seed;
+mod service_recovery;
+mod work_helpers;

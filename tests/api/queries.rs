@@ -1,5 +1,6 @@
 //! No N+1: a page of complaints with their facility, notes, contacts,
-//! clocks and issues costs the same number of SQL statements for 3
+//! clocks, issues, service recovery, interpreter sessions and
+//! accessibility requests costs the same number of SQL statements for 3
 //! complaints as for 15. Counted with sea-orm's metric callback, not timed.
 
 use std::sync::Arc;
@@ -11,10 +12,14 @@ use redress_api::startup::Application;
 
 use crate::complaint_helpers::*;
 use crate::helpers::*;
+use crate::work_helpers::*;
 
 const PAGE: &str = "{ complaints(first: 100) { nodes {
   reference facility { code timeZone } notes { body } contacts { summary }
-  clocks { status dueAtLocal } issues { category } } } }";
+  clocks { status dueAtLocal } issues { category }
+  serviceRecoveryActions { status amount { amount } }
+  interpreterSessions { entry { language } }
+  accessibilityRequests { status overdue } } } }";
 
 async fn add_complaints(app: &TestApp, n: usize) {
     for _ in 0..n {
@@ -27,6 +32,19 @@ async fn add_complaints(app: &TestApp, n: usize) {
             )
             .await;
         assert_eq!(note["complaintAddNote"]["userErrors"], json!([]));
+        work_must(
+            app,
+            &manager(),
+            "serviceRecoveryPropose",
+            proposal(&c["id"], "MEAL_VOUCHER", Some("20.00")),
+        )
+        .await;
+        let mut session = session_input("MAIN", session_entry());
+        session["complaintId"] = c["id"].clone();
+        work_must(app, &manager(), "interpreterSessionLog", session).await;
+        let mut request = accessibility_input("MAIN", "2099-01-01T00:00:00Z");
+        request["complaintId"] = c["id"].clone();
+        work_must(app, &manager(), "accessibilityRequestCreate", request).await;
     }
 }
 

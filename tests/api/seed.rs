@@ -50,6 +50,64 @@ async fn demo_data_covers_every_state_and_verifies() {
         );
     }
     assert_eq!(data["auditTrailVerification"]["intact"], true);
+
+    // The records beside complaints: a completed voucher, a gift card
+    // awaiting a second manager, sessions, an overdue, a scheduled and a
+    // denied request, and the grievance opened from the denied one.
+    assert_eq!(
+        (
+            seeded.service_recovery_actions,
+            seeded.interpreter_sessions,
+            seeded.accessibility_requests
+        ),
+        (2, 2, 3)
+    );
+    let linked = app
+        .ok(
+            &compliance,
+            "{ serviceRecoveryActions { nodes { status approvalRequired } }
+               interpreterSessions { totalCount }
+               accessibilityRequests { nodes { status overdue complaintId } }
+               complaints(first: 100) { nodes { classificationReasons openedFromAccessibilityRequestId } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        linked["serviceRecoveryActions"]["nodes"],
+        json!([
+            { "status": "COMPLETED", "approvalRequired": false },
+            { "status": "PROPOSED", "approvalRequired": true }
+        ])
+    );
+    assert_eq!(linked["interpreterSessions"]["totalCount"], 2);
+    let requests = linked["accessibilityRequests"]["nodes"].as_array().unwrap();
+    let statuses: Vec<(&str, bool)> = requests
+        .iter()
+        .map(|r| {
+            (
+                r["status"].as_str().unwrap(),
+                r["overdue"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        [("REQUESTED", true), ("SCHEDULED", false), ("DENIED", false)]
+    );
+    assert!(requests[2]["complaintId"].is_string(), "{requests:#?}");
+    let from_request: Vec<&serde_json::Value> = linked["complaints"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["openedFromAccessibilityRequestId"].is_string())
+        .collect();
+    assert_eq!(from_request.len(), 1);
+    assert!(
+        from_request[0]["classificationReasons"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("ACCESSIBILITY_FAILURE"))
+    );
 }
 
 #[test]

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -13,7 +13,10 @@ use super::context::ContextExt;
 use super::node::{NodeKind, encode_id};
 use super::pagination::page_size;
 use super::user_error::UserError;
-use super::work::{Reasoned, Stamped, after_cursor, logged, optional_uuid_of, split, uuid_of};
+use super::work::{
+    Reasoned, Stamped, after_cursor, complaint_filter, connection, logged, optional_uuid_of, split,
+    uuid_of,
+};
 use crate::domain::accessibility::{self as da, AccessibilityRequestState};
 use crate::domain::permissions::{Operation, permits};
 use crate::services::ServiceError;
@@ -299,10 +302,7 @@ impl AccessibilityQuery {
         let limit = page_size(ctx, first)?;
         let after = after_cursor(after.as_deref())?;
         let f = filter.unwrap_or_default();
-        let complaint_id = f.complaint_id.as_ref().map(|id| {
-            // A malformed or foreign id matches nothing.
-            uuid_of(id, NodeKind::Complaint, "complaint", "complaintId").unwrap_or(Uuid::nil())
-        });
+        let complaint_id = complaint_filter(f.complaint_id.as_ref());
         let filter = Filter {
             complaint_id,
             facility_codes: f.facility_codes.unwrap_or_default(),
@@ -335,16 +335,13 @@ impl AccessibilityQuery {
             "accessibilityRequests",
         )
         .await?;
-        let mut connection = Connection::with_additional_fields(
+        Ok(connection(
             after.is_some(),
             has_next,
             AccessibilityRequestConnectionFields { filter },
-        );
-        connection.edges.extend(
-            rows.into_iter()
-                .map(|r| Edge::new(r.0.to_string(), AccessibilityRequest::new(r))),
-        );
-        Ok(connection)
+            rows,
+            AccessibilityRequest::new,
+        ))
     }
 }
 

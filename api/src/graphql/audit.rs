@@ -13,12 +13,12 @@ use super::pagination::{DEFAULT_PAGE_SIZE, page_size};
 use crate::domain::accessibility::AccessibilityRequestState;
 use crate::domain::actor::FacilityScope;
 use crate::domain::interpreter::InterpreterSessionState;
-use crate::domain::permissions::Operation;
+use crate::domain::permissions::{Operation, sees_only_own};
 use crate::domain::service_recovery::ServiceRecoveryState;
 use crate::services;
 use crate::services::audit::{
-    EventFilter, RECORD_ACCESSIBILITY_REQUEST, RECORD_COMPLAINT, RECORD_FACILITY,
-    RECORD_INTERPRETER_SESSION, RECORD_SERVICE_RECOVERY,
+    EventFilter, RECORD_ACCESSIBILITY_REQUEST, RECORD_COMPLAINT, RECORD_CONTACT, RECORD_FACILITY,
+    RECORD_INTERPRETER_SESSION, RECORD_NOTE, RECORD_SERVICE_RECOVERY,
 };
 
 /// Who did it, as the token said at the time.
@@ -172,9 +172,18 @@ pub async fn history(
     first: Option<i32>,
     after: Option<String>,
 ) -> Result<AuditEventConnection> {
+    // STAFF read the history of the complaints they logged: the complaint,
+    // its notes and contacts, not service recovery or other people's
+    // sessions and requests linked to it.
+    let record_types = if sees_only_own(ctx.actor()?) {
+        vec![RECORD_COMPLAINT, RECORD_NOTE, RECORD_CONTACT]
+    } else {
+        Vec::new()
+    };
     let filter = EventFilter {
         complaint_id: Some(complaint_id),
         to: as_of,
+        record_types,
         ..Default::default()
     };
     page(ctx, filter, first, after).await
@@ -301,6 +310,7 @@ impl AuditQuery {
                 .transpose()?,
             actor_subject: f.actor,
             actions: f.actions.unwrap_or_default(),
+            record_types: Vec::new(),
             from: f.from,
             to: f.to,
             facility_scope: match &actor.facilities {

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -22,12 +23,9 @@ use super::loaders::Loaders;
 use super::node::{NodeKind, decode_id, encode_id};
 use super::pagination::{DEFAULT_PAGE_SIZE, page_size};
 use super::service_recovery::ServiceRecoveryAction;
-use crate::domain::accessibility::AccessibilityRequestState;
 use crate::domain::clocks as domain_clocks;
 use crate::domain::complaint::{self as dc, ComplaintState, lifecycle};
-use crate::domain::interpreter::InterpreterSessionState;
 use crate::domain::permissions::{Operation, permits};
-use crate::domain::service_recovery::ServiceRecoveryState;
 use crate::services::audit::records_as_of;
 use crate::services::complaints::{self as svc, ComplaintFilter, Cursor, Order, OrderField};
 use crate::services::work::{WorkRecord, visible as work_visible};
@@ -261,6 +259,30 @@ impl ComplaintContact {
 }
 
 impl Complaint {
+    /// Its linked records of one kind: now through the loader (one query
+    /// for a page of complaints), or rebuilt from their events for
+    /// `complaintAsOf`.
+    async fn linked<R, L>(
+        &self,
+        ctx: &Context<'_>,
+        loader: &DataLoader<L>,
+    ) -> Result<Vec<(Uuid, R)>>
+    where
+        R: WorkRecord,
+        L: Loader<Uuid, Value = Vec<(Uuid, R)>, Error = Arc<sea_orm::DbErr>>,
+    {
+        match self.as_of {
+            Some(at) => records_as_of::<R>(ctx.db()?, self.uuid, at)
+                .await
+                .map_err(|e| ctx.internal(e)),
+            None => Ok(loader
+                .load_one(self.uuid)
+                .await
+                .map_err(|e| ctx.internal(anyhow::anyhow!("{e}")))?
+                .unwrap_or_default()),
+        }
+    }
+
     /// The linked records the caller may see (STAFF: what they created).
     fn visible_to<R: WorkRecord>(
         &self,
@@ -582,17 +604,7 @@ impl Complaint {
         if !permits(ctx.actor()?, Operation::ReadServiceRecovery) {
             return Ok(Vec::new());
         }
-        let rows = match self.as_of {
-            Some(at) => records_as_of::<ServiceRecoveryState>(ctx.db()?, self.uuid, at)
-                .await
-                .map_err(|e| ctx.internal(e))?,
-            None => loaders(ctx)?
-                .service_recovery
-                .load_one(self.uuid)
-                .await
-                .map_err(|e| ctx.internal(anyhow::anyhow!("{e}")))?
-                .unwrap_or_default(),
-        };
+        let rows = self.linked(ctx, &loaders(ctx)?.service_recovery).await?;
         Ok(self
             .visible_to(ctx, rows)?
             .into_iter()
@@ -601,17 +613,9 @@ impl Complaint {
     }
     /// Interpreter sessions linked to it (STAFF: those they logged).
     async fn interpreter_sessions(&self, ctx: &Context<'_>) -> Result<Vec<InterpreterSession>> {
-        let rows = match self.as_of {
-            Some(at) => records_as_of::<InterpreterSessionState>(ctx.db()?, self.uuid, at)
-                .await
-                .map_err(|e| ctx.internal(e))?,
-            None => loaders(ctx)?
-                .interpreter_sessions
-                .load_one(self.uuid)
-                .await
-                .map_err(|e| ctx.internal(anyhow::anyhow!("{e}")))?
-                .unwrap_or_default(),
-        };
+        let rows = self
+            .linked(ctx, &loaders(ctx)?.interpreter_sessions)
+            .await?;
         Ok(self
             .visible_to(ctx, rows)?
             .into_iter()
@@ -621,17 +625,9 @@ impl Complaint {
     /// Accessibility requests linked to it, including the one it was
     /// opened from (STAFF: those they filed).
     async fn accessibility_requests(&self, ctx: &Context<'_>) -> Result<Vec<AccessibilityRequest>> {
-        let rows = match self.as_of {
-            Some(at) => records_as_of::<AccessibilityRequestState>(ctx.db()?, self.uuid, at)
-                .await
-                .map_err(|e| ctx.internal(e))?,
-            None => loaders(ctx)?
-                .accessibility_requests
-                .load_one(self.uuid)
-                .await
-                .map_err(|e| ctx.internal(anyhow::anyhow!("{e}")))?
-                .unwrap_or_default(),
-        };
+        let rows = self
+            .linked(ctx, &loaders(ctx)?.accessibility_requests)
+            .await?;
         let at = self.as_of.unwrap_or_else(Utc::now);
         Ok(self
             .visible_to(ctx, rows)?

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
@@ -13,7 +13,9 @@ use super::money::{MoneyInput, MoneyObject};
 use super::node::{NodeKind, encode_id};
 use super::pagination::page_size;
 use super::user_error::UserError;
-use super::work::{Reasoned, Stamped, after_cursor, logged, split, uuid_of};
+use super::work::{
+    Reasoned, Stamped, after_cursor, complaint_filter, connection, logged, split, uuid_of,
+};
 use crate::domain::permissions::{Operation, permits};
 use crate::domain::service_recovery::{self as sr, ServiceRecoveryState};
 use crate::services::ServiceError;
@@ -219,14 +221,7 @@ impl ServiceRecoveryQuery {
         let limit = page_size(ctx, first)?;
         let after = after_cursor(after.as_deref())?;
         let f = filter.unwrap_or_default();
-        let complaint_id = match &f.complaint_id {
-            None => None,
-            Some(id) => match uuid_of(id, NodeKind::Complaint, "complaint", "complaintId") {
-                Ok(u) => Some(u),
-                // A malformed or foreign id matches nothing.
-                Err(_) => Some(Uuid::nil()),
-            },
-        };
+        let complaint_id = complaint_filter(f.complaint_id.as_ref());
         let filter = Filter {
             complaint_id,
             facility_codes: f.facility_codes.unwrap_or_default(),
@@ -255,16 +250,13 @@ impl ServiceRecoveryQuery {
             "serviceRecoveryActions",
         )
         .await?;
-        let mut connection = Connection::with_additional_fields(
+        Ok(connection(
             after.is_some(),
             has_next,
             ServiceRecoveryConnectionFields { filter },
-        );
-        connection.edges.extend(
-            rows.into_iter()
-                .map(|r| Edge::new(r.0.to_string(), ServiceRecoveryAction::new(r))),
-        );
-        Ok(connection)
+            rows,
+            ServiceRecoveryAction::new,
+        ))
     }
 }
 

@@ -2,7 +2,8 @@
 //! accessibility requests share: ids, cursors, stamps, payload plumbing and
 //! the read log.
 
-use async_graphql::{Context, ID, Result, SimpleObject};
+use async_graphql::connection::{Connection, Edge, EmptyFields};
+use async_graphql::{Context, ID, ObjectType, OutputType, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -45,6 +46,32 @@ pub fn after_cursor(after: Option<&str>) -> Result<Option<Uuid>> {
                 .map_err(|_| errors::bad_input("`after` is not a cursor from this connection"))
         })
         .transpose()
+}
+
+/// A complaint id in a list filter; a malformed or foreign id matches
+/// nothing.
+pub fn complaint_filter(id: Option<&ID>) -> Option<Uuid> {
+    id.map(|id| uuid_of(id, NodeKind::Complaint, "complaint", "complaintId").unwrap_or(Uuid::nil()))
+}
+
+/// A page of records as a connection; cursors are the records' ids.
+pub fn connection<R, T, F>(
+    after: bool,
+    has_next: bool,
+    fields: F,
+    rows: Vec<(Uuid, R)>,
+    wrap: impl Fn((Uuid, R)) -> T,
+) -> Connection<String, T, F, EmptyFields>
+where
+    T: OutputType,
+    F: ObjectType,
+{
+    let mut connection = Connection::with_additional_fields(after, has_next, fields);
+    connection.edges.extend(
+        rows.into_iter()
+            .map(|r| Edge::new(r.0.to_string(), wrap(r))),
+    );
+    connection
 }
 
 pub fn user_errors(refusals: Vec<Refusal>) -> Vec<UserError> {

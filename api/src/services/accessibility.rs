@@ -40,38 +40,7 @@ impl WorkRecord for AccessibilityRequestState {
         self.updated_at = now;
     }
 
-    async fn load(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Self>, DbErr> {
-        match Request::find_by_id(id).one(db).await? {
-            Some(m) => Ok(Some(work::decode(id, &m.record)?)),
-            None => Ok(None),
-        }
-    }
-
-    async fn insert(db: &impl ConnectionTrait, id: Uuid, state: &Self) -> Result<(), DbErr> {
-        row(id, state)?
-            .into_active_model()
-            .reset_all()
-            .insert(db)
-            .await?;
-        Ok(())
-    }
-
-    async fn update(
-        db: &impl ConnectionTrait,
-        id: Uuid,
-        expected_version: i32,
-        state: &Self,
-    ) -> Result<bool, DbErr> {
-        let mut active = row(id, state)?.into_active_model().reset_all();
-        active.id = sea_orm::ActiveValue::Unchanged(id);
-        let result = Request::update_many()
-            .set(active)
-            .filter(accessibility_request::Column::Id.eq(id))
-            .filter(accessibility_request::Column::Version.eq(expected_version))
-            .exec(db)
-            .await?;
-        Ok(result.rows_affected == 1)
-    }
+    work::stored_in!(Request, accessibility_request, row);
 }
 
 fn row(id: Uuid, s: &AccessibilityRequestState) -> Result<accessibility_request::Model, DbErr> {
@@ -364,7 +333,8 @@ fn open_statuses() -> Vec<&'static str> {
         .collect()
 }
 
-fn condition(actor: &Actor, f: &Filter, now: DateTime<Utc>) -> Condition {
+fn condition(actor: &Actor, f: &Filter) -> Condition {
+    let now = work::now();
     use accessibility_request::Column as C;
     let mut c = work::scope_condition(actor, C::FacilityCode, C::CreatedBySubject);
     if let Some(id) = f.complaint_id {
@@ -399,55 +369,7 @@ fn condition(actor: &Actor, f: &Filter, now: DateTime<Utc>) -> Condition {
     c
 }
 
-/// One page in the order filed, after the request `after`.
-pub async fn list(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    filter: &Filter,
-    after: Option<Uuid>,
-    limit: u64,
-) -> Result<(Vec<(Uuid, AccessibilityRequestState)>, bool), DbErr> {
-    let mut query = Request::find()
-        .filter(condition(actor, filter, work::now()))
-        .order_by_asc(accessibility_request::Column::Id);
-    if let Some(after) = after {
-        query = query.filter(accessibility_request::Column::Id.gt(after));
-    }
-    let mut rows = query.limit(limit + 1).all(db).await?;
-    let has_next = rows.len() as u64 > limit;
-    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-    let page = rows
-        .iter()
-        .map(|m| Ok((m.id, work::decode(m.id, &m.record)?)))
-        .collect::<Result<Vec<_>, DbErr>>()?;
-    Ok((page, has_next))
-}
-
-pub async fn count(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    filter: &Filter,
-) -> Result<u64, DbErr> {
-    Request::find()
-        .filter(condition(actor, filter, work::now()))
-        .count(db)
-        .await
-}
-
-/// Every request linked to these complaints, for loaders.
-pub async fn for_complaints(
-    db: &impl ConnectionTrait,
-    complaint_ids: &[Uuid],
-) -> Result<Vec<(Uuid, AccessibilityRequestState)>, DbErr> {
-    Request::find()
-        .filter(accessibility_request::Column::ComplaintId.is_in(complaint_ids.iter().copied()))
-        .order_by_asc(accessibility_request::Column::Id)
-        .all(db)
-        .await?
-        .iter()
-        .map(|m| Ok((m.id, work::decode(m.id, &m.record)?)))
-        .collect()
-}
+work::listed_in!(Request, accessibility_request, AccessibilityRequestState);
 
 /// The unfinished requests of a complaint, for the closure guard.
 pub async fn unfinished(

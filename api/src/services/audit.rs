@@ -164,6 +164,8 @@ pub struct EventFilter {
     pub actions: Vec<String>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
+    /// Only these record types (`RECORD_*`); empty for all.
+    pub record_types: Vec<&'static str>,
     /// Facility codes the caller may see; `None` for every facility.
     /// Events without a facility (none today) are shown only to `None`.
     pub facility_scope: Option<Vec<String>>,
@@ -182,6 +184,9 @@ fn condition(filter: &EventFilter) -> Condition {
     }
     if !filter.actions.is_empty() {
         c = c.add(audit_event::Column::Action.is_in(filter.actions.clone()));
+    }
+    if !filter.record_types.is_empty() {
+        c = c.add(audit_event::Column::RecordType.is_in(filter.record_types.iter().copied()));
     }
     if let Some(from) = filter.from {
         c = c.add(audit_event::Column::OccurredAt.gte(from));

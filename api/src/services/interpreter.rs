@@ -39,38 +39,7 @@ impl WorkRecord for InterpreterSessionState {
         self.updated_at = now;
     }
 
-    async fn load(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Self>, DbErr> {
-        match Session::find_by_id(id).one(db).await? {
-            Some(m) => Ok(Some(work::decode(id, &m.record)?)),
-            None => Ok(None),
-        }
-    }
-
-    async fn insert(db: &impl ConnectionTrait, id: Uuid, state: &Self) -> Result<(), DbErr> {
-        row(id, state)?
-            .into_active_model()
-            .reset_all()
-            .insert(db)
-            .await?;
-        Ok(())
-    }
-
-    async fn update(
-        db: &impl ConnectionTrait,
-        id: Uuid,
-        expected_version: i32,
-        state: &Self,
-    ) -> Result<bool, DbErr> {
-        let mut active = row(id, state)?.into_active_model().reset_all();
-        active.id = sea_orm::ActiveValue::Unchanged(id);
-        let result = Session::update_many()
-            .set(active)
-            .filter(interpreter_session::Column::Id.eq(id))
-            .filter(interpreter_session::Column::Version.eq(expected_version))
-            .exec(db)
-            .await?;
-        Ok(result.rows_affected == 1)
-    }
+    work::stored_in!(Session, interpreter_session, row);
 }
 
 fn row(id: Uuid, s: &InterpreterSessionState) -> Result<interpreter_session::Model, DbErr> {
@@ -232,52 +201,4 @@ fn condition(actor: &Actor, f: &Filter) -> Condition {
     c
 }
 
-/// One page in the order logged, after the session `after`.
-pub async fn list(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    filter: &Filter,
-    after: Option<Uuid>,
-    limit: u64,
-) -> Result<(Vec<(Uuid, InterpreterSessionState)>, bool), DbErr> {
-    let mut query = Session::find()
-        .filter(condition(actor, filter))
-        .order_by_asc(interpreter_session::Column::Id);
-    if let Some(after) = after {
-        query = query.filter(interpreter_session::Column::Id.gt(after));
-    }
-    let mut rows = query.limit(limit + 1).all(db).await?;
-    let has_next = rows.len() as u64 > limit;
-    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-    let page = rows
-        .iter()
-        .map(|m| Ok((m.id, work::decode(m.id, &m.record)?)))
-        .collect::<Result<Vec<_>, DbErr>>()?;
-    Ok((page, has_next))
-}
-
-pub async fn count(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    filter: &Filter,
-) -> Result<u64, DbErr> {
-    Session::find()
-        .filter(condition(actor, filter))
-        .count(db)
-        .await
-}
-
-/// Every session linked to these complaints, for loaders.
-pub async fn for_complaints(
-    db: &impl ConnectionTrait,
-    complaint_ids: &[Uuid],
-) -> Result<Vec<(Uuid, InterpreterSessionState)>, DbErr> {
-    Session::find()
-        .filter(interpreter_session::Column::ComplaintId.is_in(complaint_ids.iter().copied()))
-        .order_by_asc(interpreter_session::Column::Id)
-        .all(db)
-        .await?
-        .iter()
-        .map(|m| Ok((m.id, work::decode(m.id, &m.record)?)))
-        .collect()
-}
+work::listed_in!(Session, interpreter_session, InterpreterSessionState);

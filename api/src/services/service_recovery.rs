@@ -39,38 +39,7 @@ impl WorkRecord for ServiceRecoveryState {
         self.updated_at = now;
     }
 
-    async fn load(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Self>, DbErr> {
-        match Action::find_by_id(id).one(db).await? {
-            Some(m) => Ok(Some(work::decode(id, &m.record)?)),
-            None => Ok(None),
-        }
-    }
-
-    async fn insert(db: &impl ConnectionTrait, id: Uuid, state: &Self) -> Result<(), DbErr> {
-        row(id, state)?
-            .into_active_model()
-            .reset_all()
-            .insert(db)
-            .await?;
-        Ok(())
-    }
-
-    async fn update(
-        db: &impl ConnectionTrait,
-        id: Uuid,
-        expected_version: i32,
-        state: &Self,
-    ) -> Result<bool, DbErr> {
-        let mut active = row(id, state)?.into_active_model().reset_all();
-        active.id = sea_orm::ActiveValue::Unchanged(id);
-        let result = Action::update_many()
-            .set(active)
-            .filter(service_recovery_action::Column::Id.eq(id))
-            .filter(service_recovery_action::Column::Version.eq(expected_version))
-            .exec(db)
-            .await?;
-        Ok(result.rows_affected == 1)
-    }
+    work::stored_in!(Action, service_recovery_action, row);
 }
 
 fn row(id: Uuid, s: &ServiceRecoveryState) -> Result<service_recovery_action::Model, DbErr> {
@@ -281,56 +250,7 @@ fn condition(actor: &Actor, f: &Filter) -> Condition {
     c
 }
 
-/// One page in creation order, after the action `after`.
-pub async fn list(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    filter: &Filter,
-    after: Option<Uuid>,
-    limit: u64,
-) -> Result<(Vec<(Uuid, ServiceRecoveryState)>, bool), DbErr> {
-    let mut query = Action::find()
-        .filter(condition(actor, filter))
-        .order_by_asc(service_recovery_action::Column::Id);
-    if let Some(after) = after {
-        query = query.filter(service_recovery_action::Column::Id.gt(after));
-    }
-    let mut rows = query.limit(limit + 1).all(db).await?;
-    let has_next = rows.len() as u64 > limit;
-    rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
-    let page = rows
-        .iter()
-        .map(|m| Ok((m.id, work::decode(m.id, &m.record)?)))
-        .collect::<Result<Vec<_>, DbErr>>()?;
-    Ok((page, has_next))
-}
-
-pub async fn count(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    filter: &Filter,
-) -> Result<u64, DbErr> {
-    Action::find()
-        .filter(condition(actor, filter))
-        .count(db)
-        .await
-}
-
-/// Every action on these complaints, for loaders (visibility is the
-/// caller's business: complaint readers see its service recovery).
-pub async fn for_complaints(
-    db: &impl ConnectionTrait,
-    complaint_ids: &[Uuid],
-) -> Result<Vec<(Uuid, ServiceRecoveryState)>, DbErr> {
-    Action::find()
-        .filter(service_recovery_action::Column::ComplaintId.is_in(complaint_ids.iter().copied()))
-        .order_by_asc(service_recovery_action::Column::Id)
-        .all(db)
-        .await?
-        .iter()
-        .map(|m| Ok((m.id, work::decode(m.id, &m.record)?)))
-        .collect()
-}
+work::listed_in!(Action, service_recovery_action, ServiceRecoveryState);
 
 /// The unfinished actions of a complaint, for the closure guard.
 pub async fn unfinished(

@@ -55,6 +55,105 @@ pub trait WorkRecord: Clone + Serialize + DeserializeOwned + Send + Sync + 'stat
     ) -> impl Future<Output = Result<bool, DbErr>> + Send;
 }
 
+/// The storage half of `WorkRecord` for a table with `id`, `version` and
+/// `record` columns, given the function that projects a state to a row.
+macro_rules! stored_in {
+    ($entity:ident, $table:ident, $row:ident) => {
+        async fn load(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Self>, DbErr> {
+            match $entity::find_by_id(id).one(db).await? {
+                Some(m) => Ok(Some($crate::services::work::decode(id, &m.record)?)),
+                None => Ok(None),
+            }
+        }
+
+        async fn insert(db: &impl ConnectionTrait, id: Uuid, state: &Self) -> Result<(), DbErr> {
+            $row(id, state)?
+                .into_active_model()
+                .reset_all()
+                .insert(db)
+                .await?;
+            Ok(())
+        }
+
+        async fn update(
+            db: &impl ConnectionTrait,
+            id: Uuid,
+            expected_version: i32,
+            state: &Self,
+        ) -> Result<bool, DbErr> {
+            let mut active = $row(id, state)?.into_active_model().reset_all();
+            active.id = sea_orm::ActiveValue::Unchanged(id);
+            let result = $entity::update_many()
+                .set(active)
+                .filter($table::Column::Id.eq(id))
+                .filter($table::Column::Version.eq(expected_version))
+                .exec(db)
+                .await?;
+            Ok(result.rows_affected == 1)
+        }
+    };
+}
+pub(crate) use stored_in;
+
+/// The reads every such table offers, given a `condition(actor, filter)`
+/// function in scope: `list` (a page in creation order, UUIDv7 ids as
+/// cursors), `count`, and `for_complaints` (for loaders).
+macro_rules! listed_in {
+    ($entity:ident, $table:ident, $state:ty) => {
+        /// One page in creation order, after the record `after`.
+        pub async fn list(
+            db: &impl ConnectionTrait,
+            actor: &Actor,
+            filter: &Filter,
+            after: Option<Uuid>,
+            limit: u64,
+        ) -> Result<(Vec<(Uuid, $state)>, bool), DbErr> {
+            let mut query = $entity::find()
+                .filter(condition(actor, filter))
+                .order_by_asc($table::Column::Id);
+            if let Some(after) = after {
+                query = query.filter($table::Column::Id.gt(after));
+            }
+            let mut rows = query.limit(limit + 1).all(db).await?;
+            let has_next = rows.len() as u64 > limit;
+            rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+            let page = rows
+                .iter()
+                .map(|m| Ok((m.id, $crate::services::work::decode(m.id, &m.record)?)))
+                .collect::<Result<Vec<_>, DbErr>>()?;
+            Ok((page, has_next))
+        }
+
+        pub async fn count(
+            db: &impl ConnectionTrait,
+            actor: &Actor,
+            filter: &Filter,
+        ) -> Result<u64, DbErr> {
+            $entity::find()
+                .filter(condition(actor, filter))
+                .count(db)
+                .await
+        }
+
+        /// Every record linked to these complaints, in creation order; the
+        /// caller filters what its reader may see.
+        pub async fn for_complaints(
+            db: &impl ConnectionTrait,
+            complaint_ids: &[Uuid],
+        ) -> Result<Vec<(Uuid, $state)>, DbErr> {
+            $entity::find()
+                .filter($table::Column::ComplaintId.is_in(complaint_ids.iter().copied()))
+                .order_by_asc($table::Column::Id)
+                .all(db)
+                .await?
+                .iter()
+                .map(|m| Ok((m.id, $crate::services::work::decode(m.id, &m.record)?)))
+                .collect()
+        }
+    };
+}
+pub(crate) use listed_in;
+
 /// A stored document that does not decode. serde's message can quote a
 /// value (PHI): keep only the position.
 pub fn corrupt(noun: &str, id: Uuid, e: &serde_json::Error) -> DbErr {
