@@ -6,6 +6,8 @@
 //! - **a complaint change**: the full path (permission, load, rule, update,
 //!   diff, hash-chained event, commit) against a bare write transaction that
 //!   inserts one row;
+//! - **service recovery**: proposing and completing an action (the change
+//!   path the records beside complaints share), against the same baseline;
 //! - **memory**: peak resident memory while verifying, against before it
 //!   (the verifier streams in batches, so it should not grow with the trail).
 //!
@@ -29,8 +31,9 @@ use redress_api::domain::complaint::{
 };
 use redress_api::domain::facility::FacilityDraft;
 use redress_api::domain::permissions::Operation;
+use redress_api::domain::service_recovery::{Kind, ProposalDraft};
 use redress_api::services::complaints::{self, Change, CreateDraft};
-use redress_api::services::{Caller, audit, facilities};
+use redress_api::services::{Caller, audit, facilities, service_recovery};
 use rust_decimal::Decimal;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 
@@ -198,6 +201,36 @@ async fn main() -> anyhow::Result<()> {
     }
     let change = per(started.elapsed(), n);
 
+    // Service recovery on the first complaints: a proposal under the
+    // threshold, then its completion (the shared change path of the
+    // records beside complaints).
+    let recoveries = n.min(500);
+    let started = Instant::now();
+    let mut actions = Vec::with_capacity(recoveries);
+    for record in records.iter().take(recoveries) {
+        let input = service_recovery::ProposeInput {
+            complaint_id: record.id,
+            draft: ProposalDraft {
+                kind: Kind::MealVoucher,
+                description: "Cafeteria voucher".to_owned(),
+                amount: Some((Decimal::new(1500, 2), "USD".to_owned())),
+            },
+            idempotency_key: None,
+        };
+        let (id, state, _) = service_recovery::propose(&conn, &caller, &input)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        actions.push((id, state.version));
+    }
+    let propose = per(started.elapsed(), recoveries);
+    let started = Instant::now();
+    for (id, version) in &actions {
+        service_recovery::complete(&conn, &caller, *id, *version, None)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    }
+    let complete = per(started.elapsed(), recoveries);
+
     // Verification once, cold: its memory. The verifier reads in batches,
     // so the peak should barely move however long the trail is.
     let hwm_before = peak_rss_kib();
@@ -228,6 +261,11 @@ async fn main() -> anyhow::Result<()> {
         "  write   baseline (1-row write txn) {baseline_write:>9.1} µs | complaintCreate {create:>9.1} µs = {:.1}× | acknowledge {change:>9.1} µs = {:.1}×",
         create / baseline_write,
         change / baseline_write
+    );
+    println!(
+        "  service recovery ({recoveries})              | serviceRecoveryPropose {propose:>9.1} µs = {:.1}× | complete {complete:>9.1} µs = {:.1}×",
+        propose / baseline_write,
+        complete / baseline_write
     );
     println!(
         "  verify  baseline (read all events) {:>9.1} ms | verification {:>9.1} ms = {:.2}× ({:.0} events/s)",
