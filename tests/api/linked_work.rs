@@ -399,3 +399,71 @@ async fn staff_history_leaves_out_service_recovery() {
         .await;
     assert_eq!(staff_view["complaint"]["serviceRecoveryActions"], json!([]));
 }
+
+async fn allowed_actions(app: &TestApp, id: &Value) -> Value {
+    let data = app
+        .ok(
+            &manager(),
+            "query Q($id: ID!) { complaint(id: $id) { allowedActions } }",
+            json!({ "id": id }),
+        )
+        .await;
+    data["complaint"]["allowedActions"].clone()
+}
+
+/// `allowedActions` offers CLOSE only when nothing linked is unfinished,
+/// as the closure guard decides.
+#[tokio::test]
+async fn close_is_offered_only_when_linked_work_is_finished() {
+    let app = TestApp::spawn().await;
+    create_facility(&app, "MAIN").await;
+    let c = resolved_complaint(&app).await;
+    assert!(
+        c["allowedActions"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("CLOSE")),
+        "{c:#}"
+    );
+    let action = work_must(
+        &app,
+        &specialist(),
+        "serviceRecoveryPropose",
+        proposal(&c["id"], "MEAL_VOUCHER", Some("300.00")),
+    )
+    .await;
+    let mut request = accessibility_input("MAIN", "2099-01-01T00:00:00Z");
+    request["complaintId"] = c["id"].clone();
+    let request = work_must(&app, &specialist(), "accessibilityRequestCreate", request).await;
+    assert_eq!(allowed_actions(&app, &c["id"]).await, json!(["REOPEN"]));
+    let action = work_must(
+        &app,
+        &second_manager(),
+        "serviceRecoveryApprove",
+        at_version(&action, json!({})),
+    )
+    .await;
+    work_must(
+        &app,
+        &specialist(),
+        "serviceRecoveryComplete",
+        at_version(&action, json!({})),
+    )
+    .await;
+    assert_eq!(
+        allowed_actions(&app, &c["id"]).await,
+        json!(["REOPEN"]),
+        "the request is still open"
+    );
+    work_must(
+        &app,
+        &specialist(),
+        "accessibilityRequestFulfill",
+        at_version(&request, json!({})),
+    )
+    .await;
+    assert_eq!(
+        allowed_actions(&app, &c["id"]).await,
+        json!(["CLOSE", "REOPEN"])
+    );
+}

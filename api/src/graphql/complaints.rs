@@ -283,6 +283,18 @@ impl Complaint {
         }
     }
 
+    /// Whether a linked service-recovery action or accessibility request
+    /// is unfinished (whoever may see it: it blocks closing all the same).
+    async fn has_unfinished_work(&self, ctx: &Context<'_>) -> Result<bool> {
+        let loaders = loaders(ctx)?;
+        let actions = self.linked(ctx, &loaders.service_recovery).await?;
+        if actions.iter().any(|(_, a)| !a.status.is_finished()) {
+            return Ok(true);
+        }
+        let requests = self.linked(ctx, &loaders.accessibility_requests).await?;
+        Ok(requests.iter().any(|(_, r)| r.status.is_open()))
+    }
+
     /// The linked records the caller may see (STAFF: what they created).
     fn visible_to<R: WorkRecord>(
         &self,
@@ -431,18 +443,24 @@ impl Complaint {
         self.state.status.into()
     }
     /// What can be done next: the lifecycle's moves from this state that
-    /// your roles permit.
+    /// your roles permit (CLOSE only when no linked service-recovery action
+    /// or accessibility request is unfinished).
     async fn allowed_actions(&self, ctx: &Context<'_>) -> Result<Vec<ComplaintAction>> {
         let actor = ctx.actor()?;
-        Ok(lifecycle::allowed_actions(self.state.status)
+        let mut actions: Vec<lifecycle::Action> = lifecycle::allowed_actions(self.state.status)
             .into_iter()
             .filter(|a| permits(actor, action_operation(*a)))
             .filter(|a| {
                 *a != lifecycle::Action::ResolveAtPointOfService
                     || self.state.classification == dc::Classification::Complaint
             })
-            .map(Into::into)
-            .collect())
+            .collect();
+        // Close only when no linked work is unfinished (through the
+        // loaders: one query per kind for a whole page).
+        if actions.contains(&lifecycle::Action::Close) && self.has_unfinished_work(ctx).await? {
+            actions.retain(|a| *a != lifecycle::Action::Close);
+        }
+        Ok(actions.into_iter().map(Into::into).collect())
     }
     /// Whether the written response must carry the QIO notice (A-0120).
     async fn qio_notice_required(&self) -> bool {
