@@ -92,15 +92,8 @@ pub async fn create(
         {
             return Ok((id, state, true));
         }
-        let code = crate::domain::facility::normalize_code(&input.facility_code);
-        let Some(facility) = super::facilities::by_code(&txn, &actor.facilities, &code).await?
-        else {
-            return Err(
-                Refusal::new(RefusalCode::NotFound, format!("facility {code} not found"))
-                    .on(&["input", "facilityCode"])
-                    .into(),
-            );
-        };
+        let facility =
+            super::facilities::for_input(&txn, &actor.facilities, &input.facility_code).await?;
         if let Some(complaint_id) = input.complaint_id {
             let complaint =
                 work::linked_complaint(&txn, actor, complaint_id, Some(&facility.code)).await?;

@@ -221,15 +221,8 @@ pub async fn create(
             super::access_log::record(&txn, caller, &[m.id], "complaintCreate (replay)").await?;
             return Ok((record_of(&m)?, true));
         }
-        let code = crate::domain::facility::normalize_code(&draft.facility_code);
-        let Some(facility) = super::facilities::by_code(&txn, &actor.facilities, &code).await?
-        else {
-            return Err(
-                Refusal::new(RefusalCode::NotFound, format!("facility {code} not found"))
-                    .on(&["input", "facilityCode"])
-                    .into(),
-            );
-        };
+        let facility =
+            super::facilities::for_input(&txn, &actor.facilities, &draft.facility_code).await?;
         let program = draft.intake.program;
         let Some(policy) =
             policies::for_program(&txn, facility.id, &facility.code, program).await?

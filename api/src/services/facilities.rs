@@ -65,6 +65,25 @@ pub async fn by_code(
         .await
 }
 
+/// The facility named by an input's `facilityCode`, if it is in scope;
+/// otherwise the refusal every create gives (NOT_FOUND: outside scope a
+/// facility does not exist).
+pub async fn for_input(
+    db: &impl ConnectionTrait,
+    scope: &FacilityScope,
+    code: &str,
+) -> Result<facility::Model, super::ServiceError> {
+    let code = crate::domain::facility::normalize_code(code);
+    by_code(db, scope, &code).await?.ok_or_else(|| {
+        super::Refusal::new(
+            super::RefusalCode::NotFound,
+            format!("facility {code} not found"),
+        )
+        .on(&["input", "facilityCode"])
+        .into()
+    })
+}
+
 pub async fn by_id(
     db: &impl ConnectionTrait,
     scope: &FacilityScope,

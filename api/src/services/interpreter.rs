@@ -10,7 +10,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::work::{self, Step, WorkRecord};
-use super::{Caller, Refusal, RefusalCode, ServiceError, finish, idempotency, refused};
+use super::{Caller, ServiceError, finish, idempotency, refused};
 use crate::db;
 use crate::domain::actor::Actor;
 use crate::domain::interpreter::{
@@ -93,15 +93,8 @@ pub async fn log(
         {
             return Ok((id, state, true));
         }
-        let code = crate::domain::facility::normalize_code(&input.facility_code);
-        let Some(facility) = super::facilities::by_code(&txn, &actor.facilities, &code).await?
-        else {
-            return Err(
-                Refusal::new(RefusalCode::NotFound, format!("facility {code} not found"))
-                    .on(&["input", "facilityCode"])
-                    .into(),
-            );
-        };
+        let facility =
+            super::facilities::for_input(&txn, &actor.facilities, &input.facility_code).await?;
         if let Some(complaint_id) = input.complaint_id {
             work::linked_complaint(&txn, actor, complaint_id, Some(&facility.code)).await?;
         }

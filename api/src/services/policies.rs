@@ -290,12 +290,8 @@ pub async fn upsert(
     let code = crate::domain::facility::normalize_code(&draft.facility_code);
     let txn = db::begin_write(db).await?;
     let outcome = async {
-        let Some(facility) = super::facilities::by_code(&txn, &caller.actor.facilities, &code).await?
-        else {
-            return Err(Refusal::new(RefusalCode::NotFound, format!("facility {code} not found"))
-                .on(&["input", "facilityCode"])
-                .into());
-        };
+        let facility =
+            super::facilities::for_input(&txn, &caller.actor.facilities, &code).await?;
         let now = Utc::now().trunc_subsecs(6);
         let existing = for_program(&txn, facility.id, &facility.code, draft.program).await?;
         match (existing, draft.expected_version) {
