@@ -10,6 +10,7 @@ use super::context::ContextExt;
 use super::enums::*;
 use super::node::{NodeKind, decode_id};
 use super::user_error::UserError;
+use super::work::user_errors;
 use crate::domain::clocks as domain_clocks;
 use crate::domain::complaint::intake::{DetailsPatch, IntakeDraft, IssueDraft};
 use crate::domain::complaint::resolution::{Finding, ResolveInput};
@@ -351,10 +352,6 @@ fn complaint_uuid(id: &ID, field: &str) -> Result<Uuid, ServiceError> {
             .on(&["input", field])
             .into()),
     }
-}
-
-fn user_errors(refusals: Vec<Refusal>) -> Vec<UserError> {
-    refusals.into_iter().map(UserError::from).collect()
 }
 
 fn payload(

@@ -19,7 +19,7 @@ use super::{Caller, Refusal, RefusalCode, ServiceError, finish, idempotency, ref
 use crate::db;
 use crate::domain::Violation;
 use crate::domain::actor::{Actor, FacilityScope};
-use crate::domain::complaint::UserRef;
+use crate::domain::complaint::{Status, UserRef};
 use crate::domain::permissions::{Operation, permits, sees_only_own};
 
 /// A record kept as a JSON document beside its projection columns.
@@ -270,7 +270,9 @@ pub async fn linked_complaint(
 /// Refuses to attach new work to a closed or withdrawn complaint: it would
 /// leave unfinished work on a finished case.
 pub fn check_complaint_accepts_work(m: &complaint::Model, noun: &str) -> Result<(), ServiceError> {
-    if m.status == "CLOSED" || m.status == "WITHDRAWN" {
+    let finished =
+        Status::parse(&m.status).is_some_and(|s| matches!(s, Status::Closed | Status::Withdrawn));
+    if finished {
         return Err(Refusal::new(
             RefusalCode::GuardFailed,
             format!(
