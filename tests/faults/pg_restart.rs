@@ -23,6 +23,8 @@ struct Cycle {
     down_to: Instant,
     readyz: Vec<(Option<u16>, Duration)>,
     recovery: Option<Duration>,
+    /// From `pg_ctl start` returning to `/readyz` answering 200.
+    ready_again: Option<Duration>,
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -69,12 +71,21 @@ async fn postgres_stopped_and_started_under_load() {
                 .map(|o| (o.started + o.latency).saturating_duration_since(up_at))
                 .min();
         }
+        let mut ready_again = None;
+        while ready_again.is_none() && up_at.elapsed() < Duration::from_secs(15) {
+            if api.readyz().await.0.map(|s| s.as_u16()) == Some(200) {
+                ready_again = Some(up_at.elapsed());
+            } else {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
         cycles.push(Cycle {
             mode,
             down_from,
             down_to,
             readyz,
             recovery,
+            ready_again,
         });
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -108,8 +119,8 @@ async fn postgres_stopped_and_started_under_load() {
             ready_statuses
         );
         println!(
-            "  recovery (pg_ctl start returned → first create acknowledged): {:?}",
-            c.recovery
+            "  recovery (pg_ctl start returned → first create acknowledged): {:?}; /readyz 200 again after {:?}",
+            c.recovery, c.ready_again
         );
         if down.is_empty() {
             let longest = overlapping.iter().map(|o| o.latency).max();
@@ -152,6 +163,12 @@ async fn postgres_stopped_and_started_under_load() {
             problems.push(format!(
                 "{}: /readyz was not a prompt 503 while down (max {max:?})",
                 c.mode
+            ));
+        }
+        if c.ready_again.is_none_or(|r| r > RECOVER_WITHIN) {
+            problems.push(format!(
+                "{}: /readyz did not answer 200 within {RECOVER_WITHIN:?} of the restart ({:?})",
+                c.mode, c.ready_again
             ));
         }
         if c.recovery.is_none_or(|r| r > RECOVER_WITHIN) {
