@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::auth::jwt::TokenRequest;
 use crate::auth::{KeySource, TokenSigner};
-use crate::config::{AuthArgs, Limits, LogFormat, Settings, StorageArgs};
+use crate::config::{AuthArgs, Limits, LogFormat, PoolSettings, Settings, StorageArgs};
 use crate::domain::actor::Role;
 use crate::{db, graphql, startup, telemetry};
 
@@ -57,6 +57,8 @@ struct ServeArgs {
     listen: String,
     #[command(flatten)]
     storage: StorageArgs,
+    #[command(flatten)]
+    pool: PoolSettings,
     #[command(flatten)]
     auth: AuthArgs,
     #[command(flatten)]
@@ -191,6 +193,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let settings = Settings {
         listen: args.listen,
         database_url: args.storage.database_url()?,
+        pool: args.pool,
         auth,
         limits: args.limits,
         graphiql: args.graphiql,

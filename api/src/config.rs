@@ -121,11 +121,41 @@ impl Default for Limits {
     }
 }
 
+/// The database connection pool, and how quickly a request gives up on it.
+#[derive(Args, Clone, Debug, PartialEq, Eq)]
+pub struct PoolSettings {
+    /// Most open database connections (default: 8 on SQLite, 16 on PostgreSQL).
+    #[arg(long, env = "REDRESS_DB_MAX_CONNECTIONS",
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub db_max_connections: Option<u32>,
+    /// How long a request waits for a database connection before it fails
+    /// with 503 `DATABASE_UNAVAILABLE` (e.g. `1s`, `500ms`).
+    #[arg(long, env = "REDRESS_DB_ACQUIRE_TIMEOUT", default_value = "1s",
+          value_parser = humantime::parse_duration)]
+    pub db_acquire_timeout: std::time::Duration,
+    /// How often the database is probed for `/readyz` and for failing fast
+    /// while it is down (e.g. `500ms`).
+    #[arg(long, env = "REDRESS_DB_HEALTH_INTERVAL", default_value = "500ms",
+          value_parser = humantime::parse_duration)]
+    pub db_health_interval: std::time::Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        PoolSettings {
+            db_max_connections: None,
+            db_acquire_timeout: std::time::Duration::from_secs(1),
+            db_health_interval: std::time::Duration::from_millis(500),
+        }
+    }
+}
+
 /// Everything `serve` needs, resolved and validated.
 #[derive(Clone, Debug)]
 pub struct Settings {
     pub listen: String,
     pub database_url: String,
+    pub pool: PoolSettings,
     pub auth: AuthSettings,
     pub limits: Limits,
     pub graphiql: bool,

@@ -3,36 +3,60 @@
 use std::time::Duration;
 
 use anyhow::Context;
+use futures_util::future::BoxFuture;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::sqlx::{self, Connection, Executor};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
     DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
 };
+use sqlx_core::transaction::TransactionManager;
+
+pub mod health;
+pub mod unavailable;
+
+pub use health::DbHealth;
+
+use crate::config::PoolSettings;
 
 /// How long a SQLite writer waits for the lock before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// Connects with the default pool settings (see [`connect_with`]).
+pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
+    connect_with(url, &PoolSettings::default()).await
+}
+
 /// Connects with settings fit for the backend: on SQLite, WAL, a busy
 /// timeout, foreign keys and a small pool.
-pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
+///
+/// Every pooled connection is checked when it is given back: one whose
+/// transaction state is not certainly "none" is closed, never reused (see
+/// [`release_sqlite`] and [`release_postgres`], and
+/// `docs/upstream/sqlx-transaction-depth.md` for why the driver alone does
+/// not guarantee it).
+pub async fn connect_with(url: &str, pool: &PoolSettings) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .sqlx_logging(false)
-        .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(15));
+        .acquire_timeout(pool.db_acquire_timeout);
     if url.starts_with("sqlite:") {
         options
-            .max_connections(8)
+            .max_connections(pool.db_max_connections.unwrap_or(8))
             .min_connections(1)
             .map_sqlx_sqlite_opts(|o| {
                 o.journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Normal)
                     .busy_timeout(SQLITE_BUSY_TIMEOUT)
                     .foreign_keys(true)
-            });
+            })
+            .map_sqlx_sqlite_pool_opts(|o| o.after_release(release_sqlite));
     } else {
-        options.max_connections(16).min_connections(1);
+        options
+            .max_connections(pool.db_max_connections.unwrap_or(16))
+            .min_connections(1)
+            .map_sqlx_postgres_pool_opts(|o| o.after_release(release_postgres));
     }
     let deadline = tokio::time::Instant::now() + SQLITE_BUSY_TIMEOUT;
     loop {
@@ -48,6 +72,64 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
             }
         }
     }
+}
+
+/// Decides whether a SQLite connection given back to the pool may be reused.
+///
+/// sqlx counts a connection's transaction depth itself and only lowers the
+/// count when its `COMMIT`/`ROLLBACK` succeeds. On `SQLITE_FULL`,
+/// `SQLITE_IOERR`, `SQLITE_NOMEM` (and some `SQLITE_BUSY`) SQLite rolls the
+/// transaction back on its own; the `ROLLBACK` that follows then fails, the
+/// count stays at one, and every later `BEGIN` on that connection becomes a
+/// `SAVEPOINT` — a write "committed" by `RELEASE` inside a transaction that is
+/// never committed. So a connection is reused only when both the driver and
+/// SQLite agree that no transaction is open:
+///
+/// 1. a round trip first, so that a rollback queued when a transaction was
+///    dropped has run;
+/// 2. the driver's depth must be zero;
+/// 3. SQLite must accept `BEGIN` (it refuses one inside a transaction), which
+///    we roll straight back: a deferred `BEGIN` takes no lock.
+///
+/// Anything else closes the connection; closing rolls back whatever SQLite
+/// still holds open and releases its locks.
+fn release_sqlite(
+    conn: &mut sqlx::SqliteConnection,
+    _: sqlx::pool::PoolConnectionMetadata,
+) -> BoxFuture<'_, Result<bool, sqlx::Error>> {
+    Box::pin(async move {
+        conn.ping().await?;
+        if <sqlx::Sqlite as sqlx::Database>::TransactionManager::get_transaction_depth(conn) != 0 {
+            tracing::warn!("closing a database connection left inside a transaction");
+            return Ok(false);
+        }
+        if conn.execute("BEGIN DEFERRED").await.is_err() {
+            tracing::warn!("closing a database connection that SQLite holds in a transaction");
+            return Ok(false);
+        }
+        conn.execute("ROLLBACK").await?;
+        Ok(true)
+    })
+}
+
+/// Decides whether a PostgreSQL connection given back to the pool may be
+/// reused: not when the driver still counts it inside a transaction (a
+/// `COMMIT` or `ROLLBACK` that failed, for instance on a broken connection).
+fn release_postgres(
+    conn: &mut sqlx::PgConnection,
+    _: sqlx::pool::PoolConnectionMetadata,
+) -> BoxFuture<'_, Result<bool, sqlx::Error>> {
+    Box::pin(async move {
+        let depth =
+            <sqlx::Postgres as sqlx::Database>::TransactionManager::get_transaction_depth(conn);
+        if depth != 0 {
+            tracing::warn!(
+                depth,
+                "closing a database connection left inside a transaction"
+            );
+        }
+        Ok(depth == 0)
+    })
 }
 
 /// SQLITE_BUSY (5) or SQLITE_LOCKED (6).

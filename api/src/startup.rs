@@ -31,7 +31,7 @@ impl Application {
     /// Connects and migrates the database, builds the schema once, and binds
     /// the listener.
     pub async fn build(settings: Settings) -> anyhow::Result<Application> {
-        let db = db::connect(&settings.database_url).await?;
+        let db = db::connect_with(&settings.database_url, &settings.pool).await?;
         db::migrate(&db).await?;
         Self::build_with_db(settings, db).await
     }
@@ -47,8 +47,11 @@ impl Application {
             &settings.auth.audience,
             settings.auth.leeway_seconds,
         )?;
+        let db_health =
+            db::DbHealth::monitor(&settings.database_url, settings.pool.db_health_interval);
         let schema = graphql::build_schema(
             db.clone(),
+            db_health.clone(),
             &SchemaOptions {
                 limits: settings.limits.clone(),
                 introspection: settings.introspection,
@@ -60,8 +63,10 @@ impl Application {
             verifier: Arc::new(verifier),
             limits: settings.limits.clone(),
             graphiql: settings.graphiql,
+            health: db_health.clone(),
         });
         let db_data = web::Data::new(db.clone());
+        let health_data = web::Data::new(db_health);
 
         let cors_origins = settings.cors_origins.clone();
         let listener = TcpListener::bind(&settings.listen)
@@ -82,6 +87,7 @@ impl Application {
                 .wrap(TracingLogger::<RedressRootSpan>::new())
                 .app_data(endpoint.clone())
                 .app_data(db_data.clone())
+                .app_data(health_data.clone())
                 .route("/healthz", web::get().to(health::healthz))
                 .route("/readyz", web::get().to(health::readyz))
                 .service(

@@ -7,7 +7,7 @@ use std::time::Duration;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use migration::{Migrator, MigratorTrait};
 use redress_api::auth::{KeyConfig, KeySource};
-use redress_api::config::{AuthSettings, Limits, Settings};
+use redress_api::config::{AuthSettings, Limits, PoolSettings, Settings};
 use redress_api::startup::Application;
 use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
@@ -177,6 +177,13 @@ pub fn settings(database_url: &str) -> Settings {
     Settings {
         listen: "127.0.0.1:0".into(),
         database_url: database_url.to_owned(),
+        // Tests run many apps at once on two cores: a generous wait for a
+        // connection keeps load from looking like an outage. The fail-fast
+        // tests set their own.
+        pool: PoolSettings {
+            db_acquire_timeout: Duration::from_secs(5),
+            ..PoolSettings::default()
+        },
         auth: AuthSettings {
             key: KeyConfig::secret(TEST_SECRET.to_owned().into()).expect("secret"),
             source: KeySource::ConfiguredSecret,

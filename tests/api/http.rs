@@ -5,6 +5,7 @@ use reqwest::header::CONTENT_TYPE;
 use serde_json::{Value, json};
 
 use redress_api::startup::Application;
+use sea_orm::ConnectionTrait;
 
 use crate::helpers::*;
 
@@ -340,8 +341,11 @@ async fn health_and_readiness() {
     );
 }
 
+/// A database that cannot serve the request is not a fault of Redress: a
+/// 503 the client may retry, with `Retry-After`, quickly, and in words that
+/// name nothing internal.
 #[tokio::test]
-async fn a_database_fault_is_an_opaque_error_with_the_request_id() {
+async fn a_database_that_cannot_serve_is_a_retryable_503() {
     let db = TestDb::new().await;
     let conn = db.connect().await;
     let app = TestApp::start(
@@ -350,6 +354,61 @@ async fn a_database_fault_is_an_opaque_error_with_the_request_id() {
             .unwrap(),
     );
     conn.close().await.unwrap();
+    for (query, variables) in [
+        ("{ facilities { totalCount } }", json!({})),
+        (UPSERT, json!({ "input": facility_input("MAIN") })),
+    ] {
+        let started = std::time::Instant::now();
+        let response = app
+            .client
+            .post(app.url("/graphql"))
+            .bearer_auth(admin())
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(2),
+            "fails fast"
+        );
+        assert_eq!(
+            response.status(),
+            StatusCode::SERVICE_UNAVAILABLE,
+            "{query}"
+        );
+        assert_eq!(response.headers()["retry-after"], "1");
+        let request_id = response.headers()["x-request-id"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(error_code(&body), "DATABASE_UNAVAILABLE", "{body}");
+        assert_eq!(
+            body["errors"][0]["extensions"]["requestId"],
+            request_id.as_str()
+        );
+        let message = body["errors"][0]["message"].as_str().unwrap();
+        assert!(message.contains("retry"), "{message}");
+        let lower = message.to_lowercase();
+        for leak in ["sql", "pool", "sqlx", "closed", "timed out"] {
+            assert!(!lower.contains(leak), "{message}");
+        }
+    }
+}
+
+/// A fault in Redress itself stays an opaque error quoting the request id.
+#[tokio::test]
+async fn an_internal_fault_is_an_opaque_error_with_the_request_id() {
+    let db = TestDb::new().await;
+    let conn = db.connect().await;
+    let app = TestApp::start(
+        Application::build_with_db(settings(&db.url), conn.clone())
+            .await
+            .unwrap(),
+    );
+    conn.execute_unprepared("ALTER TABLE facility RENAME TO facility_gone")
+        .await
+        .unwrap();
     let response = app
         .client
         .post(app.url("/graphql"))
@@ -368,7 +427,7 @@ async fn a_database_fault_is_an_opaque_error_with_the_request_id() {
     let message = body["errors"][0]["message"].as_str().unwrap();
     assert!(message.contains(&request_id), "{message}");
     let lower = message.to_lowercase();
-    for leak in ["sql", "pool", "sqlx", "database", "closed"] {
+    for leak in ["sql", "pool", "sqlx", "database", "facility", "table"] {
         assert!(!lower.contains(leak), "{message}");
     }
 }

@@ -14,6 +14,7 @@ mod complaint_helpers;
 mod complaint_intake;
 mod complaint_lifecycle;
 mod complaint_permissions;
+mod durability;
 mod facilities;
 mod helpers;
 mod http;

@@ -71,7 +71,11 @@ impl ContextExt for Context<'_> {
     }
 
     fn internal(&self, error: impl Into<anyhow::Error>) -> async_graphql::Error {
-        errors::internal(self.request_id(), error)
+        let (error, connection_lost) = errors::internal_with(self.request_id(), error.into());
+        if connection_lost && let Some(health) = self.data_opt::<crate::db::DbHealth>() {
+            health.report_trouble();
+        }
+        error
     }
 
     fn caller(&self) -> Result<Caller<'_>> {

@@ -72,10 +72,15 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
 }
 
 /// The schema served over HTTP, with its limits and the database.
-pub fn build_schema(db: DatabaseConnection, options: &SchemaOptions) -> RedressSchema {
+pub fn build_schema(
+    db: DatabaseConnection,
+    health: crate::db::DbHealth,
+    options: &SchemaOptions,
+) -> RedressSchema {
     let mut schema = builder()
         .data(loaders::Loaders::new(&db))
         .data(db)
+        .data(health)
         .data(options.limits.clone())
         .limit_depth(options.limits.max_query_depth)
         .limit_complexity(options.limits.max_query_complexity)

@@ -15,7 +15,6 @@
 //! async-graphql's own actix responder ignores `Accept` and runs mutations
 //! over GET, hence this module.
 
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -25,12 +24,13 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute};
 use async_graphql::parser::types::OperationType;
 use async_graphql::{Response, Variables};
-use futures_util::{FutureExt, StreamExt};
+use futures_util::StreamExt;
 use serde_json::{Map, Value, json};
 use tracing_actix_web::RequestId;
 
 use crate::auth::{AuthError, TokenVerifier};
 use crate::config::Limits;
+use crate::db::DbHealth;
 use crate::domain::actor::Actor;
 use crate::graphql::RedressSchema;
 use crate::graphql::context::RequestContext;
@@ -42,6 +42,9 @@ pub struct GraphqlEndpoint {
     pub verifier: Arc<TokenVerifier>,
     pub limits: Limits,
     pub graphiql: bool,
+    /// Whether the database answers: while it does not, operations fail at
+    /// once with 503 instead of each waiting on the pool.
+    pub health: DbHealth,
 }
 
 /// The response media types we speak.
@@ -355,6 +358,28 @@ fn is_json_content_type(value: Option<&str>) -> bool {
         })
 }
 
+/// What `Retry-After` says while the database is unavailable.
+const RETRY_AFTER_SECONDS: &str = "1";
+
+/// 503 before execution: the database is known to be down.
+fn database_unavailable(rt: ResponseType, request_id: &str) -> HttpResponse {
+    let mut response = respond(
+        rt,
+        StatusCode::SERVICE_UNAVAILABLE,
+        &json!({ "errors": [{
+            "message": format!(
+                "the database is unavailable; nothing was run: retry later; request id {request_id}"
+            ),
+            "extensions": { "code": "DATABASE_UNAVAILABLE", "requestId": request_id },
+        }]}),
+    );
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        header::HeaderValue::from_static(RETRY_AFTER_SECONDS),
+    );
+    response
+}
+
 /// Set by [`ExecutionMarker`] when a request passed parsing and validation
 /// and began to execute.
 #[derive(Clone, Default)]
@@ -466,10 +491,15 @@ async fn execute(
         Err(_) => false,
     };
 
-    let response = match AssertUnwindSafe(endpoint.schema.execute(request))
-        .catch_unwind()
-        .await
-    {
+    if !endpoint.health.is_up() {
+        return database_unavailable(rt, &request_id);
+    }
+    // The operation runs in a task of its own: a client that disconnects
+    // mid-mutation drops this handler, not the transaction, so a change is
+    // committed whole or not at all (never cut off between statements), and
+    // a panic is contained there.
+    let schema = endpoint.schema.clone();
+    let response = match tokio::spawn(async move { schema.execute(request).await }).await {
         Ok(response) => response,
         Err(_) => {
             tracing::error!(request_id, "panic while executing a GraphQL request");
@@ -491,7 +521,24 @@ async fn execute(
             .is_some_and(|c| *c == async_graphql::Value::from("UNAUTHENTICATED"))
     });
 
+    let database_unavailable_error = response.errors.iter().any(|e| {
+        e.extensions
+            .as_ref()
+            .and_then(|x| x.get("code"))
+            .is_some_and(|c| *c == async_graphql::Value::from("DATABASE_UNAVAILABLE"))
+    });
+
     let mut body = serde_json::to_value(&response).unwrap_or_else(|_| json!({}));
+    if executed && database_unavailable_error {
+        // Retryable: the client must not take any part of this answer as
+        // confirmed, so the whole response is a 503.
+        let mut http = respond(rt, StatusCode::SERVICE_UNAVAILABLE, &body);
+        http.headers_mut().insert(
+            header::RETRY_AFTER,
+            header::HeaderValue::from_static(RETRY_AFTER_SECONDS),
+        );
+        return http;
+    }
     if executed {
         let status = if anonymous && unauthenticated {
             StatusCode::UNAUTHORIZED

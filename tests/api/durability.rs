@@ -1,0 +1,148 @@
+//! A transaction whose end the driver could not be sure of must never leave a
+//! pooled connection that acknowledges writes it does not commit.
+//!
+//! The operator's report: after SQLite answered `SQLITE_FULL`, it had rolled
+//! the transaction back itself; the application's `ROLLBACK` failed ("no
+//! transaction is active"), sqlx kept counting the connection as inside a
+//! transaction and pooled it, and every later `BEGIN` on it became a
+//! `SAVEPOINT` inside a transaction that was never committed. These tests put
+//! a connection in exactly that state (SQLite ending the transaction behind
+//! the driver's back) without having to fill a disk.
+
+use std::time::Duration;
+
+use redress_api::config::PoolSettings;
+use redress_api::db;
+use sea_orm::{ConnectionTrait, Database, DbBackend, Statement, TransactionTrait};
+
+use crate::helpers::TestDb;
+
+async fn count(db: &impl ConnectionTrait, value: &str) -> i64 {
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            format!("SELECT COUNT(*) AS n FROM durability_probe WHERE v = '{value}'"),
+        ))
+        .await
+        .expect("count")
+        .expect("a row");
+    row.try_get::<i64>("", "n").expect("n")
+}
+
+#[tokio::test]
+async fn a_transaction_ended_behind_the_drivers_back_does_not_poison_the_pool() {
+    let test_db = TestDb::new().await;
+    // One connection, so that every transaction below runs on the one
+    // before it left behind.
+    let pool = db::connect_with(
+        &test_db.url,
+        &PoolSettings {
+            db_max_connections: Some(1),
+            ..PoolSettings::default()
+        },
+    )
+    .await
+    .expect("connects");
+    let backend = pool.get_database_backend();
+    pool.execute_unprepared("CREATE TABLE durability_probe (v TEXT NOT NULL)")
+        .await
+        .expect("probe table");
+
+    for round in 0..3 {
+        // 1. The database ends the transaction on its own (SQLite does so on
+        //    SQLITE_FULL, SQLITE_IOERR or SQLITE_NOMEM): the commit fails.
+        let txn = db::begin_write(&pool).await.expect("begin");
+        txn.execute_unprepared("INSERT INTO durability_probe (v) VALUES ('lost')")
+            .await
+            .expect("insert");
+        txn.execute_unprepared("ROLLBACK")
+            .await
+            .expect("the database rolls back");
+        let committed = txn.commit().await;
+        if backend == DbBackend::Sqlite {
+            assert!(
+                committed.is_err(),
+                "round {round}: COMMIT with no transaction must fail"
+            );
+        }
+
+        // 2. A write transaction refused by a statement, rolled back by us.
+        let txn = db::begin_write(&pool).await.expect("begin after the fault");
+        assert!(
+            txn.execute_unprepared("INSERT INTO no_such_table (v) VALUES ('x')")
+                .await
+                .is_err()
+        );
+        let _ = txn.rollback().await;
+
+        // 3. A write that is acknowledged must be committed.
+        let txn = db::begin_write(&pool).await.expect("begin");
+        txn.execute_unprepared("INSERT INTO durability_probe (v) VALUES ('acknowledged')")
+            .await
+            .expect("insert");
+        txn.commit().await.expect("commit");
+    }
+
+    // Seen from another pool, that is another process's view: every
+    // acknowledged write is there, nothing else is, and the write lock is free.
+    let other = Database::connect(test_db.url.as_str())
+        .await
+        .expect("second pool");
+    assert_eq!(
+        count(&other, "acknowledged").await,
+        3,
+        "acknowledged writes committed"
+    );
+    assert_eq!(count(&other, "lost").await, 0);
+    let write = tokio::time::timeout(Duration::from_secs(3), async {
+        let txn = db::begin_write(&other).await?;
+        txn.execute_unprepared("INSERT INTO durability_probe (v) VALUES ('other')")
+            .await?;
+        txn.commit().await
+    })
+    .await
+    .expect("another writer is not held back by a transaction left open");
+    write.expect("another writer commits");
+    assert_eq!(
+        count(&pool, "other").await,
+        1,
+        "the first pool sees new writes"
+    );
+    other.close().await.expect("close");
+
+    // The same holds for a read-only transaction the database ended.
+    let txn = pool.begin().await.expect("begin read");
+    let _ = txn.execute_unprepared("ROLLBACK").await;
+    let _ = txn.commit().await;
+    pool.execute_unprepared("INSERT INTO durability_probe (v) VALUES ('autocommit')")
+        .await
+        .expect("autocommit write");
+
+    // On SQLite, a transaction the driver does not know about at all (its
+    // depth says none, SQLite says one is open) is caught as well. (On
+    // PostgreSQL only a raw `BEGIN` could make one, and Redress issues none.)
+    let sqlite = backend == DbBackend::Sqlite;
+    if sqlite {
+        pool.execute_unprepared("BEGIN")
+            .await
+            .expect("a stray BEGIN");
+        pool.execute_unprepared("INSERT INTO durability_probe (v) VALUES ('after-stray-begin')")
+            .await
+            .expect("autocommit write");
+    }
+
+    let third = Database::connect(test_db.url.as_str())
+        .await
+        .expect("third pool");
+    assert_eq!(
+        count(&third, "autocommit").await,
+        1,
+        "an autocommit write is committed"
+    );
+    assert_eq!(
+        count(&third, "after-stray-begin").await,
+        i64::from(sqlite),
+        "a write after a stray BEGIN is committed"
+    );
+    third.close().await.expect("close");
+}
