@@ -57,10 +57,13 @@ async fn clients_hang_up_mid_mutation(db: TestDatabase) {
     let ledger = Ledger::default();
     let mut pool = Vec::new();
     for _ in 0..ATTEMPTS / 2 {
-        let (id, version) = ledger
-            .create(&api, &token)
-            .await
-            .expect("a complaint to acknowledge");
+        let Some((id, version)) = ledger.create(&api, &token).await else {
+            let last = ledger.outcomes().pop().map(|o| o.kind);
+            panic!(
+                "creating a complaint to acknowledge failed ({last:?}); server log:\n{}",
+                server.log_tail()
+            );
+        };
         pool.push((id, version));
     }
 
