@@ -31,6 +31,11 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
 /// Connects with settings fit for the backend: on SQLite, WAL, a busy
 /// timeout, foreign keys and a small pool.
 ///
+/// SQLite syncs the write-ahead log on every commit (`synchronous = FULL`):
+/// with `NORMAL` a commit survives the process being killed but may roll
+/// back after a power loss or an operating-system crash, and an
+/// acknowledged write must survive both.
+///
 /// Every pooled connection is checked when it is given back: one whose
 /// transaction state is not certainly "none" is closed, never reused (see
 /// [`release_sqlite`] and [`release_postgres`], and
@@ -47,7 +52,7 @@ pub async fn connect_with(url: &str, pool: &PoolSettings) -> anyhow::Result<Data
             .min_connections(1)
             .map_sqlx_sqlite_opts(|o| {
                 o.journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Normal)
+                    .synchronous(SqliteSynchronous::Full)
                     .busy_timeout(SQLITE_BUSY_TIMEOUT)
                     .foreign_keys(true)
             })
