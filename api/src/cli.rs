@@ -7,7 +7,9 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::auth::jwt::TokenRequest;
 use crate::auth::{KeySource, TokenSigner};
-use crate::config::{AuthArgs, Limits, LogFormat, PoolSettings, Settings, StorageArgs};
+use crate::config::{
+    AuthArgs, CheckpointArgs, Limits, LogFormat, PoolSettings, Settings, StorageArgs,
+};
 use crate::domain::actor::Role;
 use crate::{db, graphql, startup, telemetry};
 
@@ -63,6 +65,8 @@ struct ServeArgs {
     auth: AuthArgs,
     #[command(flatten)]
     limits: Limits,
+    #[command(flatten)]
+    checkpoints: CheckpointArgs,
     /// Serve GraphiQL on `GET /graphql` to browsers.
     #[arg(long, env = "REDRESS_GRAPHIQL", default_value_t = true, action = clap::ArgAction::Set)]
     graphiql: bool,
@@ -202,6 +206,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         shutdown_timeout_seconds: args.shutdown_timeout_seconds,
         workers: args.workers,
         cors_origins: args.cors_origins,
+        checkpoints: args.checkpoints.resolve(&args.storage.data_dir)?,
     };
     let app = startup::Application::build(settings).await?;
     tracing::info!(address = %app.address(), "redress is listening; GraphQL at /graphql");

@@ -3,12 +3,15 @@
 use std::fs;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use clap::{Args, ValueEnum};
 use secrecy::SecretString;
 
 use crate::auth::{KeyConfig, KeySource, keys};
+use crate::checkpoint_key::{CheckpointKeySource, CheckpointSigner};
 
 /// Where Redress keeps its files and which database it uses.
 #[derive(Args, Clone, Debug)]
@@ -77,6 +80,53 @@ impl AuthArgs {
             audience: self.jwt_audience.clone(),
             leeway_seconds: self.jwt_leeway_seconds,
         })
+    }
+}
+
+/// Signed checkpoints of the audit trail.
+#[derive(Args, Clone, Debug)]
+pub struct CheckpointArgs {
+    /// PKCS#8 PEM Ed25519 private key that signs audit checkpoints (keep it
+    /// off the database's volume); default: `<data dir>/checkpoint-key.pem`,
+    /// generated on first start.
+    #[arg(long, env = "REDRESS_CHECKPOINT_KEY_FILE")]
+    pub checkpoint_key_file: Option<PathBuf>,
+    /// How often to sign the head of the audit trail when it has advanced,
+    /// e.g. `15m`, `1h`, `1day`; `0` turns periodic checkpoints off.
+    #[arg(long, env = "REDRESS_CHECKPOINT_INTERVAL", default_value = "1h",
+          value_parser = humantime::parse_duration)]
+    pub checkpoint_interval: Duration,
+}
+
+impl CheckpointArgs {
+    pub fn resolve(&self, data_dir: &Path) -> anyhow::Result<CheckpointSettings> {
+        let (signer, source) =
+            CheckpointSigner::resolve(self.checkpoint_key_file.as_deref(), data_dir)?;
+        Ok(CheckpointSettings {
+            signer: Arc::new(signer),
+            source,
+            interval: (!self.checkpoint_interval.is_zero()).then_some(self.checkpoint_interval),
+        })
+    }
+}
+
+/// The checkpoint key and how often the server signs on its own.
+#[derive(Clone, Debug)]
+pub struct CheckpointSettings {
+    pub signer: Arc<CheckpointSigner>,
+    pub source: CheckpointKeySource,
+    /// `None`: no periodic checkpoints (on demand only).
+    pub interval: Option<Duration>,
+}
+
+impl CheckpointSettings {
+    /// A fresh key held in memory only, no periodic checkpoints (tests).
+    pub fn ephemeral() -> Self {
+        CheckpointSettings {
+            signer: Arc::new(CheckpointSigner::generate()),
+            source: CheckpointKeySource::Ephemeral,
+            interval: None,
+        }
     }
 }
 
@@ -168,6 +218,8 @@ pub struct Settings {
     /// Browser origins allowed to call the API cross-origin (the web
     /// client's); empty: same-origin only.
     pub cors_origins: Vec<String>,
+    /// The audit checkpoint key and interval.
+    pub checkpoints: CheckpointSettings,
 }
 
 /// Checks a CORS origin: `http(s)://host[:port]`, no path, no wildcard.

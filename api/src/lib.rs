@@ -8,11 +8,13 @@
 //! - [`graphql`]: thin resolvers, the schema and its errors.
 //! - [`http`]: GraphQL over HTTP, health checks, request tracing.
 //! - [`auth`]: tokens in, actors out.
+//! - [`checkpoint_key`]: the Ed25519 key that signs audit checkpoints.
 //! - [`ids`]: opaque global ids.
 //! - [`startup`], [`config`], [`cli`], [`db`], [`telemetry`]: running it;
 //!   [`seed`]: the demo data set.
 
 pub mod auth;
+pub mod checkpoint_key;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -12,12 +12,13 @@ use serde_json::json;
 use tracing_actix_web::TracingLogger;
 
 use crate::auth::TokenVerifier;
+use crate::checkpoint_key::{CheckpointKeySource, CheckpointSigner};
 use crate::config::Settings;
-use crate::db;
 use crate::graphql::{self, SchemaOptions};
 use crate::http::graphql::{self as endpoint, GraphqlEndpoint};
 use crate::http::health;
 use crate::http::tracing_span::RedressRootSpan;
+use crate::{db, services};
 
 /// A bound, ready server. `port()` is known before it runs (port 0 in tests).
 pub struct Application {
@@ -25,6 +26,8 @@ pub struct Application {
     address: String,
     server: Server,
     db: DatabaseConnection,
+    /// The periodic checkpoint task; stopped with the server.
+    checkpoints: Option<TaskGuard>,
 }
 
 impl Application {
@@ -47,11 +50,28 @@ impl Application {
             &settings.auth.audience,
             settings.auth.leeway_seconds,
         )?;
+        let signer = settings.checkpoints.signer.clone();
+        let key_path = settings
+            .checkpoints
+            .source
+            .path()
+            .map(|p| p.display().to_string());
+        tracing::info!(
+            path = key_path.as_deref().unwrap_or("(in memory)"),
+            created = matches!(
+                settings.checkpoints.source,
+                CheckpointKeySource::Generated { created: true, .. }
+            ),
+            key_id = signer.key_id(),
+            interval = ?settings.checkpoints.interval,
+            "signing audit checkpoints with this key"
+        );
         let db_health =
             db::DbHealth::monitor(&settings.database_url, settings.pool.db_health_interval);
         let schema = graphql::build_schema(
             db.clone(),
             db_health.clone(),
+            signer.clone(),
             &SchemaOptions {
                 limits: settings.limits.clone(),
                 introspection: settings.introspection,
@@ -103,11 +123,19 @@ impl Application {
         if let Some(workers) = settings.workers {
             server = server.workers(workers);
         }
+        let checkpoints = settings.checkpoints.interval.map(|every| {
+            TaskGuard(tokio::spawn(periodic_checkpoints(
+                db.clone(),
+                signer,
+                every,
+            )))
+        });
         Ok(Application {
             port: local.port(),
             address: local.to_string(),
             server: server.run(),
             db,
+            checkpoints,
         })
     }
 
@@ -123,9 +151,47 @@ impl Application {
     /// closes the database pool.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         self.server.await?;
+        drop(self.checkpoints);
         tracing::info!("server stopped; closing the database");
         self.db.close().await?;
         Ok(())
+    }
+}
+
+/// Aborts the task it holds when dropped.
+struct TaskGuard(tokio::task::JoinHandle<()>);
+
+impl Drop for TaskGuard {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Signs the head of the audit trail every `every` (the first time at
+/// start) when it has advanced past the latest checkpoint. A failure is
+/// logged and the next tick tries again; it never stops the server.
+async fn periodic_checkpoints(
+    db: DatabaseConnection,
+    signer: Arc<CheckpointSigner>,
+    every: std::time::Duration,
+) {
+    let mut ticker = tokio::time::interval(every);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        match services::checkpoints::create_if_advanced(&db, &signer, chrono::Utc::now()).await {
+            Ok(Some(checkpoint)) => tracing::info!(
+                checkpoint_id = %checkpoint.id,
+                sequence = checkpoint.sequence,
+                key_id = %checkpoint.key_id,
+                "audit checkpoint signed"
+            ),
+            Ok(None) => {}
+            Err(error) => tracing::error!(
+                error = format!("{error:#}"),
+                "periodic audit checkpoint failed; retrying at the next interval"
+            ),
+        }
     }
 }
 

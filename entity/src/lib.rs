@@ -4,6 +4,7 @@
 
 pub mod access_log;
 pub mod accessibility_request;
+pub mod audit_checkpoint;
 pub mod audit_event;
 pub mod complaint;
 pub mod complaint_contact;

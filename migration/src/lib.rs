@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_create_facility;
 mod m20261122_000002_complaints;
 mod m20261122_000003_linked_work;
+mod m20261130_000004_audit_checkpoint;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_create_facility::Migration),
             Box::new(m20261122_000002_complaints::Migration),
             Box::new(m20261122_000003_linked_work::Migration),
+            Box::new(m20261130_000004_audit_checkpoint::Migration),
         ]
     }
 }

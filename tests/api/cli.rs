@@ -138,6 +138,21 @@ async fn first_start_on_the_embedded_default_answers_me() {
         0o600
     );
 
+    // The checkpoint key is generated beside it, owner-only too.
+    let checkpoint_key = data_dir.join("checkpoint-key.pem");
+    assert_eq!(
+        std::fs::metadata(&checkpoint_key)
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
+        0o600
+    );
+    let key_id = redress_api::checkpoint_key::CheckpointSigner::from_file(&checkpoint_key)
+        .unwrap()
+        .key_id()
+        .to_owned();
+
     let token = mint_token(
         &data_dir,
         &[
@@ -223,6 +238,13 @@ async fn first_start_on_the_embedded_default_answers_me() {
         output.1.contains("jwt-secret"),
         "the log names where the secret is"
     );
+    // The log names the checkpoint key's file and id, never the key.
+    assert!(output.1.contains("checkpoint-key.pem"), "{}", output.1);
+    assert!(output.1.contains(&key_id), "{}", output.1);
+    let pem = std::fs::read_to_string(&checkpoint_key).unwrap();
+    for line in pem.lines().filter(|l| !l.starts_with("-----")) {
+        assert!(!output.1.contains(line), "the checkpoint key is in the log");
+    }
     let _ = std::fs::remove_dir_all(&data_dir);
 }
 
@@ -249,6 +271,17 @@ fn migrate_creates_the_embedded_database() {
 /// Bad configuration stops start-up with a message that names the setting.
 #[test]
 fn bad_configuration_is_refused_at_start() {
+    // An EC key where the Ed25519 checkpoint key belongs (owner-only, so
+    // the refusal is about what it holds).
+    let keys = temp_dir();
+    std::fs::create_dir_all(&keys).unwrap();
+    let not_ed25519 = keys.join("es256.pem");
+    std::fs::copy(fixture("es256-private.pem"), &not_ed25519).unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&not_ed25519, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let not_ed25519 = not_ed25519.display().to_string();
     let cases: &[(&[(&str, &str)], &str)] = &[
         (&[("REDRESS_JWT_SECRET", "short")], "at least 32 bytes"),
         (
@@ -266,6 +299,18 @@ fn bad_configuration_is_refused_at_start() {
                 ("REDRESS_JWT_PUBLIC_KEY", "/k.pem"),
             ],
             "not both",
+        ),
+        (
+            &[("REDRESS_CHECKPOINT_KEY_FILE", "/nonexistent/key.pem")],
+            "checkpoint key",
+        ),
+        (
+            &[("REDRESS_CHECKPOINT_KEY_FILE", not_ed25519.as_str())],
+            "not a PKCS#8 PEM Ed25519 private key",
+        ),
+        (
+            &[("REDRESS_CHECKPOINT_INTERVAL", "soon")],
+            "checkpoint-interval",
         ),
     ];
     for (env, expected) in cases {
@@ -286,4 +331,5 @@ fn bad_configuration_is_refused_at_start() {
             "secret in the output"
         );
     }
+    let _ = std::fs::remove_dir_all(&keys);
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use migration::{Migrator, MigratorTrait};
 use redress_api::auth::{KeyConfig, KeySource};
-use redress_api::config::{AuthSettings, Limits, PoolSettings, Settings};
+use redress_api::config::{AuthSettings, CheckpointSettings, Limits, PoolSettings, Settings};
 use redress_api::startup::Application;
 use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
@@ -198,6 +198,8 @@ pub fn settings(database_url: &str) -> Settings {
         shutdown_timeout_seconds: 1,
         workers: Some(2),
         cors_origins: Vec::new(),
+        // A fresh key per test, no periodic checkpoints.
+        checkpoints: CheckpointSettings::ephemeral(),
     }
 }
 

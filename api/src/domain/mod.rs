@@ -5,6 +5,7 @@
 pub mod accessibility;
 pub mod actor;
 pub mod audit;
+pub mod checkpoint;
 pub mod clocks;
 pub mod complaint;
 pub mod facility;

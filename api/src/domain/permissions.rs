@@ -45,6 +45,11 @@ pub enum Operation {
     ReadAccessLog,
     /// Check the hash chain (`auditTrailVerification`); shows no content.
     VerifyAuditTrail,
+    /// Sign the head of the audit trail now (`auditCheckpoint`).
+    CreateAuditCheckpoint,
+    /// List the signed checkpoints (`auditCheckpoints`): hashes, keys and
+    /// signatures, no content.
+    ReadAuditCheckpoints,
     ReadServiceRecovery,
     ProposeServiceRecovery,
     /// Approve or decline an action below the approval threshold.
@@ -72,7 +77,7 @@ pub enum Operation {
 }
 
 impl Operation {
-    pub const ALL: [Operation; 37] = [
+    pub const ALL: [Operation; 39] = [
         Operation::ReadFacilities,
         Operation::UpsertFacility,
         Operation::ReadDeadlinePolicies,
@@ -96,6 +101,8 @@ impl Operation {
         Operation::ReadAuditTrail,
         Operation::ReadAccessLog,
         Operation::VerifyAuditTrail,
+        Operation::CreateAuditCheckpoint,
+        Operation::ReadAuditCheckpoints,
         Operation::ReadServiceRecovery,
         Operation::ProposeServiceRecovery,
         Operation::DecideServiceRecovery,
@@ -148,6 +155,9 @@ pub fn role_allows(role: Role, op: Operation) -> bool {
         ReadAuditTrail | ReadAccessLog => matches!(role, Compliance),
         // Verification shows hashes and sequence numbers only.
         VerifyAuditTrail => matches!(role, Compliance | Admin),
+        // Checkpoints hold hashes, keys and signatures; compliance keeps
+        // them, administrators run the servers that take them.
+        CreateAuditCheckpoint | ReadAuditCheckpoints => matches!(role, Compliance | Admin),
         // Service recovery is part of working a complaint; compliance
         // reads it (cost reports), the front desk does not.
         ReadServiceRecovery => matches!(
@@ -226,6 +236,8 @@ mod tests {
             (ReadAuditTrail, [false, false, false, true, false]),
             (ReadAccessLog, [false, false, false, true, false]),
             (VerifyAuditTrail, [false, false, false, true, true]),
+            (CreateAuditCheckpoint, [false, false, false, true, true]),
+            (ReadAuditCheckpoints, [false, false, false, true, true]),
             (ReadServiceRecovery, [false, true, true, true, false]),
             (ProposeServiceRecovery, [false, true, true, false, false]),
             (DecideServiceRecovery, [false, true, true, false, false]),

@@ -229,15 +229,22 @@ pub struct AuditBrokenLink {
 #[derive(SimpleObject)]
 pub struct AuditTrailVerification {
     /// True when every event in the range matches its hash and links to
-    /// the one before it.
+    /// the one before it, and the trail matches every signed checkpoint.
     pub intact: bool,
     pub checked_count: u64,
     pub first_sequence: Option<i64>,
     pub last_sequence: Option<i64>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
-    /// The first broken link; null when intact.
+    /// The first broken link; null when the chain is whole.
     pub first_broken_link: Option<AuditBrokenLink>,
+    /// Signed checkpoints checked: every stored one and every supplied line
+    /// (whatever `from` and `to`).
+    pub checkpoints_checked: u64,
+    /// The highest sequence a checkpoint vouched for and the trail matched.
+    pub latest_verified_checkpoint_sequence: Option<i64>,
+    /// The lowest-sequence checkpoint the trail fails; null when none.
+    pub first_checkpoint_problem: Option<super::checkpoints::AuditCheckpointProblem>,
 }
 
 /// One read of a complaint.
@@ -443,15 +450,20 @@ impl AuditQuery {
     }
 
     /// Recomputes the hash chain over the events in `[from, to]` (all of
-    /// them when omitted) and names the first broken link (COMPLIANCE,
-    /// ADMIN; shows no record content).
+    /// them when omitted) and names the first broken link, then checks the
+    /// trail against every stored signed checkpoint and the exported
+    /// `checkpoints` lines you kept (COMPLIANCE, ADMIN; shows no record
+    /// content). A rewritten and re-hashed trail links up again; it no
+    /// longer matches a checkpoint signed before the rewrite.
     async fn audit_trail_verification(
         &self,
         ctx: &Context<'_>,
         from: Option<DateTime<Utc>>,
         to: Option<DateTime<Utc>>,
+        checkpoints: Option<Vec<String>>,
     ) -> Result<AuditTrailVerification> {
         ctx.authorize(Operation::VerifyAuditTrail)?;
+        let supplied = super::checkpoints::parse_lines(checkpoints.as_deref().unwrap_or_default())?;
         let v = services::audit::verify(ctx.db()?, from, to)
             .await
             .map_err(|e| ctx.internal(e))?;
@@ -462,8 +474,9 @@ impl AuditQuery {
                 "audit trail verification found a broken link"
             );
         }
+        let report = super::checkpoints::check(ctx, &supplied).await?;
         Ok(AuditTrailVerification {
-            intact: v.intact,
+            intact: v.intact && report.intact(),
             checked_count: v.checked,
             first_sequence: v.first_sequence,
             last_sequence: v.last_sequence,
@@ -474,6 +487,9 @@ impl AuditQuery {
                 event_id: ID(b.event_id.to_string()),
                 problem: b.problem.into(),
             }),
+            checkpoints_checked: report.checked,
+            latest_verified_checkpoint_sequence: report.latest_verified_sequence,
+            first_checkpoint_problem: report.first_problem.map(Into::into),
         })
     }
 }

@@ -1,9 +1,12 @@
 //! What a resolver knows about the request: who is asking and its id.
 
+use std::sync::Arc;
+
 use async_graphql::{Context, Result};
 use sea_orm::DatabaseConnection;
 
 use super::errors;
+use crate::checkpoint_key::CheckpointSigner;
 use crate::config::Limits;
 use crate::domain::actor::Actor;
 use crate::domain::permissions::{self, Operation};
@@ -25,6 +28,8 @@ pub trait ContextExt {
     fn authorize(&self, op: Operation) -> Result<&Actor>;
     fn db(&self) -> Result<&DatabaseConnection>;
     fn limits(&self) -> Result<&Limits>;
+    /// The key that signs audit checkpoints.
+    fn checkpoint_signer(&self) -> Result<&CheckpointSigner>;
     fn request_id(&self) -> &str;
     /// The verified caller and the request id, for attribution.
     fn caller(&self) -> Result<Caller<'_>>;
@@ -62,6 +67,12 @@ impl ContextExt for Context<'_> {
     fn limits(&self) -> Result<&Limits> {
         self.data_opt::<Limits>()
             .ok_or_else(|| self.internal(anyhow::anyhow!("schema built without limits")))
+    }
+
+    fn checkpoint_signer(&self) -> Result<&CheckpointSigner> {
+        self.data_opt::<Arc<CheckpointSigner>>()
+            .map(AsRef::as_ref)
+            .ok_or_else(|| self.internal(anyhow::anyhow!("schema built without a checkpoint key")))
     }
 
     fn request_id(&self) -> &str {

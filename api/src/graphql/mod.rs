@@ -3,6 +3,7 @@
 
 pub mod accessibility;
 pub mod audit;
+pub mod checkpoints;
 pub mod complaint_mutations;
 pub mod complaints;
 pub mod context;
@@ -21,9 +22,12 @@ pub mod service_recovery;
 pub mod user_error;
 pub mod work;
 
+use std::sync::Arc;
+
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
+use crate::checkpoint_key::CheckpointSigner;
 use crate::config::Limits;
 
 #[derive(MergedObject, Default)]
@@ -38,6 +42,7 @@ pub struct QueryRoot(
     interpreter::InterpreterQuery,
     accessibility::AccessibilityQuery,
     audit::AuditQuery,
+    checkpoints::CheckpointQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -49,6 +54,7 @@ pub struct MutationRoot(
     service_recovery::ServiceRecoveryMutation,
     interpreter::InterpreterMutation,
     accessibility::AccessibilityMutation,
+    checkpoints::CheckpointMutation,
 );
 
 pub type RedressSchema = Schema<QueryRoot, MutationRoot, EmptySubscription>;
@@ -71,16 +77,19 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
     .extension(crate::http::graphql::ExecutionMarker)
 }
 
-/// The schema served over HTTP, with its limits and the database.
+/// The schema served over HTTP, with its limits, the database, its health
+/// and the key that signs audit checkpoints.
 pub fn build_schema(
     db: DatabaseConnection,
     health: crate::db::DbHealth,
+    checkpoint_signer: Arc<CheckpointSigner>,
     options: &SchemaOptions,
 ) -> RedressSchema {
     let mut schema = builder()
         .data(loaders::Loaders::new(&db))
         .data(db)
         .data(health)
+        .data(checkpoint_signer)
         .data(options.limits.clone())
         .limit_depth(options.limits.max_query_depth)
         .limit_complexity(options.limits.max_query_complexity)

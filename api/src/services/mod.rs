@@ -4,6 +4,7 @@
 pub mod access_log;
 pub mod accessibility;
 pub mod audit;
+pub mod checkpoints;
 pub mod complaints;
 pub mod facilities;
 pub mod idempotency;
