@@ -9,6 +9,7 @@
 //! - [`http`]: GraphQL over HTTP, health checks, request tracing.
 //! - [`auth`]: tokens in, actors out.
 //! - [`ids`]: opaque global ids.
+//! - [`ops`]: operational commands: `backup`, `verify`.
 //! - [`startup`], [`config`], [`cli`], [`db`], [`telemetry`]: running it;
 //!   [`seed`]: the demo data set.
 
@@ -20,6 +21,7 @@ pub mod domain;
 pub mod graphql;
 pub mod http;
 pub mod ids;
+pub mod ops;
 pub mod seed;
 pub mod services;
 pub mod startup;

@@ -80,8 +80,9 @@ fn forbidden(op: Operation) -> ServiceError {
     .into()
 }
 
-/// The row's columns, projected from the state.
-fn row(id: Uuid, s: &ComplaintState) -> Result<complaint::Model, DbErr> {
+/// The row's columns, projected from the state (`redress verify` checks
+/// stored rows against it).
+pub fn row(id: Uuid, s: &ComplaintState) -> Result<complaint::Model, DbErr> {
     Ok(complaint::Model {
         id,
         reference: s.reference.clone(),
@@ -876,7 +877,7 @@ pub async fn add_note(
                 RECORD_NOTE,
                 note.id,
                 None,
-                &json!({ "body": note.body }),
+                &note_document(&note),
             )
             .complaint(complaint_id)
             .facility(&complaint.facility_code),
@@ -890,6 +891,22 @@ pub async fn add_note(
     }
     .await;
     finish(txn, outcome).await
+}
+
+/// A note as its creation event records it (`redress verify` replays it).
+pub fn note_document(note: &complaint_note::Model) -> Value {
+    json!({ "body": note.body })
+}
+
+/// A contact as its creation event records it (`redress verify` replays it).
+pub fn contact_document(contact: &complaint_contact::Model) -> Value {
+    json!({
+        "direction": contact.direction,
+        "method": contact.method,
+        "contactedAt": contact.contacted_at,
+        "withWhom": contact.with_whom,
+        "summary": contact.summary,
+    })
 }
 
 /// A contact with the complainant, as logged.
@@ -967,13 +984,7 @@ pub async fn log_contact(
                 RECORD_CONTACT,
                 contact.id,
                 None,
-                &json!({
-                    "direction": contact.direction,
-                    "method": contact.method,
-                    "contactedAt": contact.contacted_at,
-                    "withWhom": contact.with_whom,
-                    "summary": contact.summary,
-                }),
+                &contact_document(&contact),
             )
             .complaint(draft.complaint_id)
             .facility(&complaint.facility_code),
