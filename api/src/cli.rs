@@ -195,12 +195,8 @@ pub async fn run() -> anyhow::Result<ExitCode> {
 /// `redress backup FILE`: 0 written and checked, 1 refused or failed.
 async fn backup(args: BackupArgs) -> ExitCode {
     telemetry::init(LogFormat::Text);
-    let written = async {
-        let url = args.storage.database_url()?;
-        anyhow::Ok(ops::backup::backup(&url, &args.file).await?)
-    }
-    .await;
-    match written {
+    let url = args.storage.existing_database_url();
+    match ops::backup::backup(&url, &args.file).await {
         Ok(summary) => {
             println!("{summary}");
             ExitCode::SUCCESS
@@ -216,7 +212,7 @@ async fn backup(args: BackupArgs) -> ExitCode {
 async fn verify(args: VerifyArgs) -> ExitCode {
     telemetry::init(LogFormat::Text);
     let checked = async {
-        let url = args.storage.database_url()?;
+        let url = args.storage.existing_database_url();
         let db = ops::connect_read_only(&url).await?;
         let report = ops::verify::verify(&db).await?;
         db.close().await.ok();

@@ -427,14 +427,27 @@ async fn verify_names_a_projection_column_that_disagrees_with_the_document() {
     active.status = Set("CLOSED".into());
     active.reference = Set("GRV-2026-999999".into());
     active.update(&conn).await.unwrap();
+    // And an issue row of the other complaint.
+    let issue = entity::complaint_issue::Entity::find()
+        .filter(entity::complaint_issue::Column::ComplaintId.ne(row.id))
+        .one(&conn)
+        .await
+        .unwrap()
+        .unwrap();
+    let other = issue.complaint_id;
+    let mut active = issue.into_active_model();
+    active.severity = Set(5);
+    active.update(&conn).await.unwrap();
 
     let (code, report, stdout) = verify(&db.url).await;
     assert_eq!(code, 1, "{stdout}");
     let found = problems(&report, "projections");
-    assert_eq!(found.len(), 1, "{report:#}");
+    assert_eq!(found.len(), 2, "{report:#}");
     assert_eq!(found[0]["code"], "PROJECTION_MISMATCH");
     assert_eq!(found[0]["recordId"], row.id.to_string());
     assert_eq!(found[0]["fields"], json!(["reference", "status"]));
+    assert_eq!(found[1]["recordId"], other.to_string());
+    assert_eq!(found[1]["fields"], json!(["complaint_issue"]));
     // The document and its events still agree.
     assert!(problems(&report, "replay").is_empty());
 }
@@ -509,6 +522,17 @@ async fn verify_cannot_check_a_missing_database() {
     let (code, _, _) = verify(&sqlite_url(&missing)).await;
     assert_eq!(code, 2);
     assert!(!missing.exists(), "verify created the database");
+    // The default location: no data directory is created either.
+    let dir = temp_path("no-data-dir");
+    let out = run(vec![
+        "verify".into(),
+        "--data-dir".into(),
+        dir.display().to_string(),
+    ])
+    .await;
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("does not exist"));
+    assert!(!dir.exists(), "verify created the data directory");
 }
 
 #[tokio::test]

@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 
 use entity::audit_event::{self, Entity as AuditEvent};
 use entity::{
-    accessibility_request, complaint, complaint_contact, complaint_note, facility,
+    accessibility_request, complaint, complaint_contact, complaint_issue, complaint_note, facility,
     interpreter_session, service_recovery_action,
 };
 use migration::{Migrator, MigratorTrait};
@@ -326,6 +326,7 @@ pub async fn verify(db: &DatabaseConnection) -> Result<IntegrityReport, DbErr> {
     report.push(audit_chain(&txn).await?);
     let mut records = RecordChecks::new();
     records.scan(&txn, &complaint_family()).await?;
+    records.complaint_issues(&txn).await?;
     records.scan(&txn, &service_recovery_family()).await?;
     records.scan(&txn, &interpreter_family()).await?;
     records.scan(&txn, &accessibility_family()).await?;
@@ -757,6 +758,57 @@ impl RecordChecks {
                 }
             }
         }
+    }
+
+    /// The `complaint_issue` rows of each complaint agree with the issues
+    /// in its document.
+    async fn complaint_issues(&mut self, db: &impl ConnectionTrait) -> Result<(), DbErr> {
+        let mut cursor: Option<Uuid> = None;
+        loop {
+            let mut query = complaint::Entity::find()
+                .select_only()
+                .column(complaint::Column::Id)
+                .column(complaint::Column::Record)
+                .order_by_asc(complaint::Column::Id)
+                .limit(BATCH);
+            if let Some(c) = cursor {
+                query = query.filter(complaint::Column::Id.gt(c));
+            }
+            let rows: Vec<(Uuid, String)> = query.into_tuple().all(db).await?;
+            let Some((last, _)) = rows.last() else { break };
+            cursor = Some(*last);
+            let mut stored: HashMap<Uuid, Vec<complaint_issue::Model>> = HashMap::new();
+            for issue in complaint_issue::Entity::find()
+                .filter(complaint_issue::Column::ComplaintId.is_in(rows.iter().map(|(id, _)| *id)))
+                .order_by_asc(complaint_issue::Column::Position)
+                .all(db)
+                .await?
+            {
+                stored.entry(issue.complaint_id).or_default().push(issue);
+            }
+            for (id, record) in &rows {
+                // One that does not decode is already named.
+                let Ok(state) = serde_json::from_str::<ComplaintState>(record) else {
+                    continue;
+                };
+                self.projections.count("ComplaintIssues", 1);
+                let expected = complaints::issue_rows(*id, &state);
+                if stored.remove(id).unwrap_or_default() != expected {
+                    self.projections.problem(
+                        Problem::new(
+                            "PROJECTION_MISMATCH",
+                            "the complaint_issue rows disagree with the document's issues",
+                        )
+                        .record(RECORD_COMPLAINT, *id)
+                        .fields(vec!["complaint_issue".to_owned()]),
+                    );
+                }
+            }
+            if (rows.len() as u64) < BATCH {
+                break;
+            }
+        }
+        Ok(())
     }
 
     /// Records that have events but no row (deleted outside the API).

@@ -125,22 +125,30 @@ async fn write_issues(
     if s.issues.is_empty() {
         return Ok(());
     }
-    let rows = s
-        .issues
-        .iter()
-        .enumerate()
-        .map(|(i, issue)| complaint_issue::ActiveModel {
-            id: Set(issue.id),
-            complaint_id: Set(id),
-            position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
-            category: Set(issue.category.as_str().to_owned()),
-            severity: Set(i16::from(issue.severity)),
-            stage_of_care: Set(issue.stage_of_care.as_str().to_owned()),
-        });
+    let rows = issue_rows(id, s)
+        .into_iter()
+        .map(|row| row.into_active_model().reset_all());
     ComplaintIssue::insert_many(rows)
         .exec_without_returning(txn)
         .await?;
     Ok(())
+}
+
+/// The `complaint_issue` rows of a complaint, projected from its issues in
+/// order (`redress verify` checks the stored ones against them).
+pub fn issue_rows(id: Uuid, s: &ComplaintState) -> Vec<complaint_issue::Model> {
+    s.issues
+        .iter()
+        .enumerate()
+        .map(|(i, issue)| complaint_issue::Model {
+            id: issue.id,
+            complaint_id: id,
+            position: i32::try_from(i).unwrap_or(i32::MAX),
+            category: issue.category.as_str().to_owned(),
+            severity: i16::from(issue.severity),
+            stage_of_care: issue.stage_of_care.as_str().to_owned(),
+        })
+        .collect()
 }
 
 /// The next reference number of a year. Runs inside a write transaction,
