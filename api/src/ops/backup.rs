@@ -13,8 +13,9 @@ use std::time::Instant;
 
 use sea_orm::{ConnectionTrait, DbErr};
 
-use super::{OpsError, connect_read_only, is_postgres, last_event, snapshot, sqlite_integrity};
-use crate::domain::audit::LinkProblem;
+use super::{
+    OpsError, connect_read_only, is_postgres, last_event, link_problem, snapshot, sqlite_integrity,
+};
 use crate::services::audit;
 
 /// Where the PostgreSQL procedure is documented.
@@ -151,14 +152,6 @@ async fn check_copy(target: &Path) -> Result<BackupSummary, BackupError> {
         last_hash: last.map(|(_, h)| h),
         seconds: 0.0,
     })
-}
-
-pub fn link_problem(problem: LinkProblem) -> &'static str {
-    match problem {
-        LinkProblem::ContentAltered => "CONTENT_ALTERED",
-        LinkProblem::PreviousHashMismatch => "PREVIOUS_HASH_MISMATCH",
-        LinkProblem::MissingEvents => "MISSING_EVENTS",
-    }
 }
 
 /// The target as an absolute path (so SQLite never reads it as a URI) in

@@ -16,6 +16,8 @@ use sea_orm::{
     TransactionTrait,
 };
 
+use crate::domain::audit::LinkProblem;
+
 /// Why an operational command could not run (as opposed to a problem it
 /// found).
 #[derive(Debug, thiserror::Error)]
@@ -129,6 +131,15 @@ pub async fn last_event(db: &impl ConnectionTrait) -> Result<Option<(i64, String
         .into_tuple()
         .one(db)
         .await
+}
+
+/// A broken link's name, as `auditTrailVerification` spells it.
+pub fn link_problem(problem: LinkProblem) -> &'static str {
+    match problem {
+        LinkProblem::ContentAltered => "CONTENT_ALTERED",
+        LinkProblem::PreviousHashMismatch => "PREVIOUS_HASH_MISMATCH",
+        LinkProblem::MissingEvents => "MISSING_EVENTS",
+    }
 }
 
 #[cfg(test)]

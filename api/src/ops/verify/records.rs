@@ -1,452 +1,50 @@
-//! `redress verify`: is this database whole? It reads everything inside
-//! one read transaction (one consistent snapshot), in batches keyed by id,
-//! so memory stays flat however large the database, and changes nothing.
-//!
-//! The result is an [`IntegrityReport`]: one [`Section`] per check, each
-//! with its counts and the problems it found. A problem names a record
-//! type and id, an event sequence, field or column names: never content,
-//! so the report can be shown and kept anywhere.
+//! The records against their events and their projections: every stored
+//! record decodes, equals the replay of its audit events, and agrees with
+//! its projection columns; events never name a record that is not stored.
 
-use std::collections::{BTreeMap, HashMap};
-use std::fmt::Write as _;
+use std::collections::HashMap;
 
 use entity::audit_event::{self, Entity as AuditEvent};
 use entity::{
     accessibility_request, complaint, complaint_contact, complaint_issue, complaint_note, facility,
     interpreter_session, service_recovery_action,
 };
-use migration::{Migrator, MigratorTrait};
 use sea_orm::sea_query::Query;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, DbErr, EntityTrait, IdenStatic,
-    Iterable, ModelTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IdenStatic, Iterable, ModelTrait,
+    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
 };
-use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::backup::link_problem;
-use super::{last_event, snapshot, sqlite_integrity};
+use super::report::{MAX_LISTED_PROBLEMS, Problem, Section};
 use crate::domain::accessibility::AccessibilityRequestState;
 use crate::domain::audit as chain;
 use crate::domain::complaint::ComplaintState;
 use crate::domain::interpreter::InterpreterSessionState;
 use crate::domain::service_recovery::ServiceRecoveryState;
 use crate::services::audit::{
-    self, RECORD_ACCESSIBILITY_REQUEST, RECORD_COMPLAINT, RECORD_CONTACT, RECORD_FACILITY,
+    RECORD_ACCESSIBILITY_REQUEST, RECORD_COMPLAINT, RECORD_CONTACT, RECORD_FACILITY,
     RECORD_INTERPRETER_SESSION, RECORD_NOTE, RECORD_SERVICE_RECOVERY,
 };
 use crate::services::{accessibility, complaints, facilities, interpreter, service_recovery};
 
-/// At most this many problems are listed per section (all are counted).
-pub const MAX_LISTED_PROBLEMS: usize = 100;
-
 /// Rows read per batch.
 const BATCH: u64 = 250;
-
-/// The outcome of a check.
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum SectionStatus {
-    Ok,
-    Failed,
-    /// Not applicable to this database (e.g. a SQLite check on PostgreSQL).
-    Skipped,
-}
-
-/// One thing wrong, named without content.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Problem {
-    /// What is wrong, e.g. `REPLAY_MISMATCH`.
-    pub code: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub record_type: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub record_id: Option<Uuid>,
-    /// An audit event's sequence number.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sequence: Option<i64>,
-    /// Field or column names involved.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub fields: Vec<String>,
-    /// A sentence for people; it holds no record content.
-    pub detail: String,
-}
-
-impl Problem {
-    pub fn new(code: &'static str, detail: impl Into<String>) -> Self {
-        Problem {
-            code,
-            record_type: None,
-            record_id: None,
-            sequence: None,
-            fields: Vec::new(),
-            detail: detail.into(),
-        }
-    }
-
-    pub fn record(mut self, record_type: &str, id: Uuid) -> Self {
-        self.record_type = Some(record_type.to_owned());
-        self.record_id = Some(id);
-        self
-    }
-
-    pub fn sequence(mut self, sequence: i64) -> Self {
-        self.sequence = Some(sequence);
-        self
-    }
-
-    pub fn fields(mut self, fields: Vec<String>) -> Self {
-        self.fields = fields;
-        self
-    }
-}
-
-/// One check's result. Build it with [`Section::new`], then `count`,
-/// `fact`, `problem` or `skip`; its status follows from what was added.
-#[derive(Clone, Debug)]
-pub struct Section {
-    name: &'static str,
-    title: &'static str,
-    counts: BTreeMap<String, u64>,
-    facts: BTreeMap<String, String>,
-    problems: Vec<Problem>,
-    problems_total: u64,
-    skipped: Option<String>,
-}
-
-impl Section {
-    /// `name` is the stable key (`audit_chain`), `title` the heading.
-    pub fn new(name: &'static str, title: &'static str) -> Self {
-        Section {
-            name,
-            title,
-            counts: BTreeMap::new(),
-            facts: BTreeMap::new(),
-            problems: Vec::new(),
-            problems_total: 0,
-            skipped: None,
-        }
-    }
-
-    /// Adds `n` to the count `key`.
-    pub fn count(&mut self, key: &str, n: u64) -> &mut Self {
-        *self.counts.entry(key.to_owned()).or_default() += n;
-        self
-    }
-
-    pub fn fact(&mut self, key: &str, value: impl ToString) -> &mut Self {
-        self.facts.insert(key.to_owned(), value.to_string());
-        self
-    }
-
-    /// Records a problem (listed while fewer than [`MAX_LISTED_PROBLEMS`]).
-    pub fn problem(&mut self, problem: Problem) -> &mut Self {
-        self.problems_total += 1;
-        if self.problems.len() < MAX_LISTED_PROBLEMS {
-            self.problems.push(problem);
-        }
-        self
-    }
-
-    /// Counts `n` problems found but not listed.
-    pub fn unlisted_problems(&mut self, n: u64) -> &mut Self {
-        self.problems_total += n;
-        self
-    }
-
-    /// Marks the check as not applicable, saying why.
-    pub fn skip(&mut self, reason: &str) -> &mut Self {
-        self.skipped = Some(reason.to_owned());
-        self
-    }
-
-    pub fn name(&self) -> &'static str {
-        self.name
-    }
-
-    pub fn status(&self) -> SectionStatus {
-        if self.problems_total > 0 {
-            SectionStatus::Failed
-        } else if self.skipped.is_some() {
-            SectionStatus::Skipped
-        } else {
-            SectionStatus::Ok
-        }
-    }
-
-    pub fn counts(&self) -> &BTreeMap<String, u64> {
-        &self.counts
-    }
-
-    pub fn problems(&self) -> &[Problem] {
-        &self.problems
-    }
-
-    pub fn problems_total(&self) -> u64 {
-        self.problems_total
-    }
-}
-
-impl Serialize for Section {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        #[derive(Serialize)]
-        #[serde(rename_all = "camelCase")]
-        struct View<'a> {
-            name: &'a str,
-            title: &'a str,
-            status: SectionStatus,
-            #[serde(skip_serializing_if = "Option::is_none")]
-            skipped: Option<&'a str>,
-            counts: &'a BTreeMap<String, u64>,
-            #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-            facts: &'a BTreeMap<String, String>,
-            problems_total: u64,
-            problems: &'a [Problem],
-        }
-        View {
-            name: self.name,
-            title: self.title,
-            status: self.status(),
-            skipped: self.skipped.as_deref(),
-            counts: &self.counts,
-            facts: &self.facts,
-            problems_total: self.problems_total,
-            problems: &self.problems,
-        }
-        .serialize(serializer)
-    }
-}
-
-/// Everything `redress verify` found, section by section. Other checks
-/// (e.g. signed checkpoints) add their own section with [`push`](Self::push).
-#[derive(Clone, Debug, Serialize)]
-pub struct IntegrityReport {
-    /// `sqlite` or `postgres`.
-    pub backend: &'static str,
-    pub sections: Vec<Section>,
-}
-
-impl IntegrityReport {
-    pub fn new(backend: DbBackend) -> Self {
-        IntegrityReport {
-            backend: match backend {
-                DbBackend::Postgres => "postgres",
-                DbBackend::Sqlite => "sqlite",
-                _ => "other",
-            },
-            sections: Vec::new(),
-        }
-    }
-
-    pub fn push(&mut self, section: Section) {
-        self.sections.push(section);
-    }
-
-    /// No section found a problem.
-    pub fn is_whole(&self) -> bool {
-        self.sections
-            .iter()
-            .all(|s| s.status() != SectionStatus::Failed)
-    }
-
-    pub fn section(&self, name: &str) -> Option<&Section> {
-        self.sections.iter().find(|s| s.name == name)
-    }
-
-    /// The report as JSON, with `whole` on top.
-    pub fn to_json(&self) -> Value {
-        let mut map = Map::new();
-        map.insert("whole".into(), Value::Bool(self.is_whole()));
-        if let Ok(Value::Object(rest)) = serde_json::to_value(self) {
-            map.extend(rest);
-        }
-        Value::Object(map)
-    }
-
-    /// The report for people.
-    pub fn to_text(&self) -> String {
-        let mut out = format!("redress verify ({} database)\n", self.backend);
-        for s in &self.sections {
-            let mark = match s.status() {
-                SectionStatus::Ok => "ok     ",
-                SectionStatus::Failed => "FAILED ",
-                SectionStatus::Skipped => "skipped",
-            };
-            let _ = write!(out, "[{mark}] {}", s.title);
-            if let Some(reason) = &s.skipped {
-                let _ = write!(out, ": {reason}");
-            }
-            out.push('\n');
-            if !s.counts.is_empty() {
-                let counts: Vec<String> =
-                    s.counts.iter().map(|(k, v)| format!("{k} {v}")).collect();
-                let _ = writeln!(out, "          {}", counts.join(", "));
-            }
-            for (k, v) in &s.facts {
-                let _ = writeln!(out, "          {k}: {v}");
-            }
-            for p in &s.problems {
-                let _ = write!(out, "          - {}", p.code);
-                if let (Some(t), Some(id)) = (&p.record_type, &p.record_id) {
-                    let _ = write!(out, " {t} {id}");
-                }
-                if let Some(seq) = p.sequence {
-                    let _ = write!(out, " sequence {seq}");
-                }
-                if !p.fields.is_empty() {
-                    let _ = write!(out, " [{}]", p.fields.join(", "));
-                }
-                let _ = writeln!(out, ": {}", p.detail);
-            }
-            let unlisted = s.problems_total.saturating_sub(s.problems.len() as u64);
-            if unlisted > 0 {
-                let _ = writeln!(out, "          … and {unlisted} more");
-            }
-        }
-        out.push_str(if self.is_whole() {
-            "whole: no problems found\n"
-        } else {
-            "NOT WHOLE: problems found\n"
-        });
-        out
-    }
-}
-
-/// Runs every check on one consistent snapshot of the database.
-pub async fn verify(db: &DatabaseConnection) -> Result<IntegrityReport, DbErr> {
-    let backend = db.get_database_backend();
-    let mut report = IntegrityReport::new(backend);
-    let txn = snapshot(db).await?;
-    report.push(sqlite_file(&txn, backend).await?);
-    report.push(migrations(&txn).await?);
-    report.push(triggers(&txn, backend).await?);
-    report.push(audit_chain(&txn).await?);
+/// The `record_documents`, `replay` and `projections` sections, over every
+/// kind of record, in the caller's read transaction.
+pub(super) async fn check(db: &impl ConnectionTrait) -> Result<[Section; 3], DbErr> {
     let mut records = RecordChecks::new();
-    records.scan(&txn, &complaint_family()).await?;
-    records.complaint_issues(&txn).await?;
-    records.scan(&txn, &service_recovery_family()).await?;
-    records.scan(&txn, &interpreter_family()).await?;
-    records.scan(&txn, &accessibility_family()).await?;
-    records.scan(&txn, &note_family()).await?;
-    records.scan(&txn, &contact_family()).await?;
-    records.scan(&txn, &facility_family()).await?;
-    txn.commit().await?;
-    for section in records.into_sections() {
-        report.push(section);
-    }
-    Ok(report)
-}
-
-async fn sqlite_file(db: &impl ConnectionTrait, backend: DbBackend) -> Result<Section, DbErr> {
-    let mut s = Section::new("sqlite_integrity", "SQLite file (PRAGMA integrity_check)");
-    if backend != DbBackend::Sqlite {
-        s.skip("not a SQLite database");
-        return Ok(s);
-    }
-    for line in sqlite_integrity(db).await? {
-        s.problem(Problem::new("SQLITE_INTEGRITY", line));
-    }
-    Ok(s)
-}
-
-async fn migrations(db: &impl ConnectionTrait) -> Result<Section, DbErr> {
-    let mut s = Section::new("migrations", "Schema at the code's latest migration");
-    let known = Migrator::migrations().len() as u64;
-    s.count("known", known);
-    match Migrator::get_pending_migrations_read_only(db).await {
-        Ok(pending) => {
-            s.count("applied", known.saturating_sub(pending.len() as u64));
-            for m in &pending {
-                s.problem(Problem::new(
-                    "MIGRATION_PENDING",
-                    format!("migration {} has not been applied", m.name()),
-                ));
-            }
-            if let Some(latest) = Migrator::migrations().last() {
-                s.fact("latest", latest.name());
-            }
-        }
-        // sea-orm-migration's refusal names the versions it does not know.
-        Err(DbErr::Custom(message)) => {
-            s.problem(Problem::new(
-                "MIGRATION_UNKNOWN",
-                format!("the database is newer than this build: {message}"),
-            ));
-        }
-        Err(e) => return Err(e),
-    }
-    Ok(s)
-}
-
-/// The triggers that make `audit_event` append-only in the database.
-async fn triggers(db: &impl ConnectionTrait, backend: DbBackend) -> Result<Section, DbErr> {
-    let mut s = Section::new("audit_triggers", "Append-only triggers on audit_event");
-    let (sql, expected): (&str, &[&str]) = match backend {
-        DbBackend::Postgres => (
-            "SELECT tgname::text, tgenabled <> 'D' FROM pg_trigger \
-             WHERE tgrelid = 'audit_event'::regclass AND NOT tgisinternal",
-            &["audit_event_append_only", "audit_event_no_truncate"],
-        ),
-        _ => (
-            "SELECT name, 1 FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_event'",
-            &["audit_event_no_delete", "audit_event_no_update"],
-        ),
-    };
-    let mut present: HashMap<String, bool> = HashMap::new();
-    for row in db
-        .query_all_raw(Statement::from_string(backend, sql))
-        .await?
-    {
-        let name: String = row.try_get_by_index(0)?;
-        let enabled: bool = row.try_get_by_index(1)?;
-        present.insert(name, enabled);
-    }
-    for name in expected {
-        match present.get(*name) {
-            Some(true) => {
-                s.count("present", 1);
-            }
-            Some(false) => {
-                s.problem(Problem::new(
-                    "TRIGGER_DISABLED",
-                    format!("trigger {name} is disabled"),
-                ));
-            }
-            None => {
-                s.problem(Problem::new(
-                    "TRIGGER_MISSING",
-                    format!("trigger {name} is missing: audit events can be edited"),
-                ));
-            }
-        }
-    }
-    Ok(s)
-}
-
-async fn audit_chain(db: &impl ConnectionTrait) -> Result<Section, DbErr> {
-    let mut s = Section::new("audit_chain", "Audit chain (SHA-256 links)");
-    let result = audit::verify_in(db, None, None).await?;
-    s.count("events", result.checked);
-    if let Some(broken) = &result.broken {
-        s.problem(
-            Problem::new(
-                "CHAIN_BROKEN",
-                format!(
-                    "{} at event {}; events after it were not checked",
-                    link_problem(broken.problem),
-                    broken.event_id
-                ),
-            )
-            .sequence(broken.sequence),
-        );
-    } else if let Some((sequence, hash)) = last_event(db).await? {
-        s.fact("last_sequence", sequence);
-        s.fact("last_hash", hash);
-    }
-    Ok(s)
+    records.scan(db, &complaint_family()).await?;
+    records.complaint_issues(db).await?;
+    records.scan(db, &service_recovery_family()).await?;
+    records.scan(db, &interpreter_family()).await?;
+    records.scan(db, &accessibility_family()).await?;
+    records.scan(db, &note_family()).await?;
+    records.scan(db, &contact_family()).await?;
+    records.scan(db, &facility_family()).await?;
+    Ok(records.into_sections())
 }
 
 /// How one kind of record is stored, for the document, replay and
@@ -908,26 +506,5 @@ mod tests {
         assert!(differing_fields(&stored, &replayed).is_empty());
         let replayed = map(json!({"version": 2, "status": "CLOSED", "extra": 1}));
         assert_eq!(differing_fields(&stored, &replayed), ["extra", "version"]);
-    }
-
-    #[test]
-    fn a_section_fails_with_a_problem_and_caps_the_list() {
-        let mut s = Section::new("x", "X");
-        assert_eq!(s.status(), SectionStatus::Ok);
-        s.skip("n/a");
-        assert_eq!(s.status(), SectionStatus::Skipped);
-        for _ in 0..(MAX_LISTED_PROBLEMS + 5) {
-            s.problem(Problem::new("P", "p"));
-        }
-        assert_eq!(s.status(), SectionStatus::Failed);
-        assert_eq!(s.problems().len(), MAX_LISTED_PROBLEMS);
-        assert_eq!(s.problems_total(), MAX_LISTED_PROBLEMS as u64 + 5);
-        let mut report = IntegrityReport::new(DbBackend::Sqlite);
-        report.push(Section::new("ok", "OK"));
-        assert!(report.is_whole());
-        report.push(s);
-        assert!(!report.is_whole());
-        assert_eq!(report.to_json()["whole"], json!(false));
-        assert!(report.to_text().contains("… and 5 more"));
     }
 }
