@@ -1,6 +1,6 @@
 //! The `redress` binary: see `redress --help`.
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> anyhow::Result<std::process::ExitCode> {
     redress_api::cli::run().await
 }

@@ -1,6 +1,8 @@
 //! The `redress` command line: `serve` (default), `migrate`, `token`,
-//! `export-schema`, `seed --demo`.
+//! `export-schema`, `seed --demo`, `backup`, `verify`.
 
+use std::path::PathBuf;
+use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
@@ -11,7 +13,7 @@ use crate::config::{
     AuthArgs, CheckpointArgs, Limits, LogFormat, PoolSettings, Settings, StorageArgs,
 };
 use crate::domain::actor::Role;
-use crate::{db, graphql, startup, telemetry};
+use crate::{db, graphql, ops, startup, telemetry};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -40,6 +42,30 @@ enum Command {
     ExportSchema,
     /// Load data into the database (migrating it first).
     Seed(SeedArgs),
+    /// Copy the SQLite database, consistently, while the server runs; then
+    /// check the copy. (PostgreSQL: pg_dump, see the README.)
+    Backup(BackupArgs),
+    /// Check a database is whole, read-only: file integrity, migrations,
+    /// the audit chain, every record against its events. Exit status 0:
+    /// whole; 1: problems found; 2: could not check.
+    Verify(VerifyArgs),
+}
+
+#[derive(Args, Debug)]
+struct BackupArgs {
+    /// The backup file to create; refused if it exists.
+    file: PathBuf,
+    #[command(flatten)]
+    storage: StorageArgs,
+}
+
+#[derive(Args, Debug)]
+struct VerifyArgs {
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    storage: StorageArgs,
 }
 
 #[derive(Args, Debug)]
@@ -127,19 +153,17 @@ fn parse_role(s: &str) -> Result<Role, String> {
 }
 
 /// Parses the command line and runs it.
-pub async fn run() -> anyhow::Result<()> {
+pub async fn run() -> anyhow::Result<ExitCode> {
     let cli = Cli::parse();
-    match cli.command {
-        None => serve(cli.serve).await,
-        Some(Command::Serve(args)) => serve(args).await,
-        Some(Command::Migrate(args)) => {
+    match cli.command.unwrap_or(Command::Serve(cli.serve)) {
+        Command::Serve(args) => serve(args).await?,
+        Command::Migrate(args) => {
             telemetry::init(LogFormat::Text);
             let db = db::connect(&args.storage.database_url()?).await?;
             db::migrate(&db).await?;
             tracing::info!("database schema is up to date");
-            Ok(())
         }
-        Some(Command::Token(args)) => {
+        Command::Token(args) => {
             let auth = args.auth.resolve(&args.storage.data_dir)?;
             let signer = TokenSigner::new(&auth.key, &auth.issuer, &auth.audience)?;
             let token = signer.sign(&TokenRequest {
@@ -150,9 +174,8 @@ pub async fn run() -> anyhow::Result<()> {
                 ttl: args.ttl,
             })?;
             println!("{token}");
-            Ok(())
         }
-        Some(Command::Seed(args)) => {
+        Command::Seed(args) => {
             telemetry::init(LogFormat::Text);
             let db = db::connect(&args.storage.database_url()?).await?;
             db::migrate(&db).await?;
@@ -167,11 +190,57 @@ pub async fn run() -> anyhow::Result<()> {
                     seeded.accessibility_requests
                 );
             }
-            Ok(())
         }
-        Some(Command::ExportSchema) => {
-            print!("{}", graphql::sdl());
-            Ok(())
+        Command::ExportSchema => print!("{}", graphql::sdl()),
+        Command::Backup(args) => return Ok(backup(args).await),
+        Command::Verify(args) => return Ok(verify(args).await),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `redress backup FILE`: 0 written and checked, 1 refused or failed.
+async fn backup(args: BackupArgs) -> ExitCode {
+    telemetry::init(LogFormat::Text);
+    let url = args.storage.existing_database_url();
+    match ops::backup::backup(&url, &args.file).await {
+        Ok(summary) => {
+            println!("{summary}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("redress backup: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `redress verify`: 0 whole, 1 problems found, 2 could not check.
+async fn verify(args: VerifyArgs) -> ExitCode {
+    telemetry::init(LogFormat::Text);
+    let checked = async {
+        let url = args.storage.existing_database_url();
+        let db = ops::connect_read_only(&url).await?;
+        let report = ops::verify::verify(&db).await?;
+        db.close().await.ok();
+        anyhow::Ok(report)
+    }
+    .await;
+    match checked {
+        Ok(report) => {
+            if args.json {
+                println!("{:#}", report.to_json());
+            } else {
+                print!("{}", report.to_text());
+            }
+            if report.is_whole() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            }
+        }
+        Err(e) => {
+            eprintln!("redress verify: could not check the database: {e:#}");
+            ExitCode::from(2)
         }
     }
 }

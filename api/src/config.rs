@@ -39,6 +39,15 @@ impl StorageArgs {
             }
         }
     }
+
+    /// The database URL without creating the data directory, for commands
+    /// that only read an existing database (`backup`, `verify`).
+    pub fn existing_database_url(&self) -> String {
+        match &self.database_url {
+            Some(url) => url.clone(),
+            None => format!("sqlite://{}", self.data_dir.join("redress.db").display()),
+        }
+    }
 }
 
 /// How tokens are verified.

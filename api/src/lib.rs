@@ -10,6 +10,7 @@
 //! - [`auth`]: tokens in, actors out.
 //! - [`checkpoint_key`]: the Ed25519 key that signs audit checkpoints.
 //! - [`ids`]: opaque global ids.
+//! - [`ops`]: operational commands: `backup`, `verify`.
 //! - [`startup`], [`config`], [`cli`], [`db`], [`telemetry`]: running it;
 //!   [`seed`]: the demo data set.
 
@@ -22,6 +23,7 @@ pub mod domain;
 pub mod graphql;
 pub mod http;
 pub mod ids;
+pub mod ops;
 pub mod seed;
 pub mod services;
 pub mod startup;

@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 
 use crate::helpers::fixture;
 
-fn redress() -> Command {
+/// The `redress` binary without the caller's `REDRESS_*` environment.
+pub fn redress() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_redress"));
     for (key, _) in std::env::vars() {
         if key.starts_with("REDRESS_") {

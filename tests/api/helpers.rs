@@ -72,7 +72,9 @@ impl TestDb {
         format!("sqlite://{}?mode=rwc", path.display())
     }
 
-    async fn sqlite() -> TestDb {
+    /// A fresh, migrated SQLite file, whatever `DATABASE_URL` says (for
+    /// what only the embedded database does, e.g. `redress backup`).
+    pub async fn sqlite() -> TestDb {
         let url = Self::sqlite_url();
         let db = redress_api::db::connect(&url)
             .await

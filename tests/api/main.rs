@@ -7,6 +7,7 @@
 mod accessibility;
 mod audit_trail;
 mod auth;
+mod backup;
 mod checkpoints;
 mod cli;
 mod complaint_clocks;

@@ -43,7 +43,8 @@ impl WorkRecord for AccessibilityRequestState {
     work::stored_in!(Request, accessibility_request, row);
 }
 
-fn row(id: Uuid, s: &AccessibilityRequestState) -> Result<accessibility_request::Model, DbErr> {
+/// The row's columns, projected from the state.
+pub fn row(id: Uuid, s: &AccessibilityRequestState) -> Result<accessibility_request::Model, DbErr> {
     Ok(accessibility_request::Model {
         id,
         facility_id: s.facility_id,

@@ -261,7 +261,8 @@ pub async fn verify(
     result
 }
 
-async fn verify_in(
+/// [`verify`] inside the caller's (read) transaction.
+pub async fn verify_in(
     db: &impl ConnectionTrait,
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,

@@ -80,8 +80,9 @@ fn forbidden(op: Operation) -> ServiceError {
     .into()
 }
 
-/// The row's columns, projected from the state.
-fn row(id: Uuid, s: &ComplaintState) -> Result<complaint::Model, DbErr> {
+/// The row's columns, projected from the state (`redress verify` checks
+/// stored rows against it).
+pub fn row(id: Uuid, s: &ComplaintState) -> Result<complaint::Model, DbErr> {
     Ok(complaint::Model {
         id,
         reference: s.reference.clone(),
@@ -124,22 +125,30 @@ async fn write_issues(
     if s.issues.is_empty() {
         return Ok(());
     }
-    let rows = s
-        .issues
-        .iter()
-        .enumerate()
-        .map(|(i, issue)| complaint_issue::ActiveModel {
-            id: Set(issue.id),
-            complaint_id: Set(id),
-            position: Set(i32::try_from(i).unwrap_or(i32::MAX)),
-            category: Set(issue.category.as_str().to_owned()),
-            severity: Set(i16::from(issue.severity)),
-            stage_of_care: Set(issue.stage_of_care.as_str().to_owned()),
-        });
+    let rows = issue_rows(id, s)
+        .into_iter()
+        .map(|row| row.into_active_model().reset_all());
     ComplaintIssue::insert_many(rows)
         .exec_without_returning(txn)
         .await?;
     Ok(())
+}
+
+/// The `complaint_issue` rows of a complaint, projected from its issues in
+/// order (`redress verify` checks the stored ones against them).
+pub fn issue_rows(id: Uuid, s: &ComplaintState) -> Vec<complaint_issue::Model> {
+    s.issues
+        .iter()
+        .enumerate()
+        .map(|(i, issue)| complaint_issue::Model {
+            id: issue.id,
+            complaint_id: id,
+            position: i32::try_from(i).unwrap_or(i32::MAX),
+            category: issue.category.as_str().to_owned(),
+            severity: i16::from(issue.severity),
+            stage_of_care: issue.stage_of_care.as_str().to_owned(),
+        })
+        .collect()
 }
 
 /// The next reference number of a year. Runs inside a write transaction,
@@ -876,7 +885,7 @@ pub async fn add_note(
                 RECORD_NOTE,
                 note.id,
                 None,
-                &json!({ "body": note.body }),
+                &note_document(&note),
             )
             .complaint(complaint_id)
             .facility(&complaint.facility_code),
@@ -890,6 +899,22 @@ pub async fn add_note(
     }
     .await;
     finish(txn, outcome).await
+}
+
+/// A note as its creation event records it (`redress verify` replays it).
+pub fn note_document(note: &complaint_note::Model) -> Value {
+    json!({ "body": note.body })
+}
+
+/// A contact as its creation event records it (`redress verify` replays it).
+pub fn contact_document(contact: &complaint_contact::Model) -> Value {
+    json!({
+        "direction": contact.direction,
+        "method": contact.method,
+        "contactedAt": contact.contacted_at,
+        "withWhom": contact.with_whom,
+        "summary": contact.summary,
+    })
 }
 
 /// A contact with the complainant, as logged.
@@ -967,13 +992,7 @@ pub async fn log_contact(
                 RECORD_CONTACT,
                 contact.id,
                 None,
-                &json!({
-                    "direction": contact.direction,
-                    "method": contact.method,
-                    "contactedAt": contact.contacted_at,
-                    "withWhom": contact.with_whom,
-                    "summary": contact.summary,
-                }),
+                &contact_document(&contact),
             )
             .complaint(draft.complaint_id)
             .facility(&complaint.facility_code),

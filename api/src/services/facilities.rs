@@ -168,8 +168,8 @@ pub async fn upsert(
     finish(txn, outcome).await
 }
 
-/// The audit document of a facility.
-fn document(m: &facility::Model) -> serde_json::Value {
+/// The audit document of a facility (`redress verify` replays it).
+pub fn document(m: &facility::Model) -> serde_json::Value {
     serde_json::json!({
         "code": m.code,
         "name": m.name,

@@ -42,7 +42,8 @@ impl WorkRecord for InterpreterSessionState {
     work::stored_in!(Session, interpreter_session, row);
 }
 
-fn row(id: Uuid, s: &InterpreterSessionState) -> Result<interpreter_session::Model, DbErr> {
+/// The row's columns, projected from the state.
+pub fn row(id: Uuid, s: &InterpreterSessionState) -> Result<interpreter_session::Model, DbErr> {
     Ok(interpreter_session::Model {
         id,
         facility_id: s.facility_id,

@@ -42,7 +42,8 @@ impl WorkRecord for ServiceRecoveryState {
     work::stored_in!(Action, service_recovery_action, row);
 }
 
-fn row(id: Uuid, s: &ServiceRecoveryState) -> Result<service_recovery_action::Model, DbErr> {
+/// The row's columns, projected from the state.
+pub fn row(id: Uuid, s: &ServiceRecoveryState) -> Result<service_recovery_action::Model, DbErr> {
     Ok(service_recovery_action::Model {
         id,
         facility_id: s.facility_id,
