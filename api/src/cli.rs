@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand};
 
 use crate::auth::jwt::TokenRequest;
@@ -64,6 +65,16 @@ struct VerifyArgs {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    /// Exported checkpoint lines kept off the server (one per line; `#`
+    /// comments allowed), checked besides the stored checkpoints.
+    #[arg(long)]
+    checkpoints: Option<PathBuf>,
+    /// The trusted checkpoint key: the server's private key file or its
+    /// public half (`openssl pkey -in checkpoint-key.pem -pubout`); default:
+    /// `REDRESS_CHECKPOINT_KEY_FILE`, else `<data dir>/checkpoint-key.pem` if
+    /// it exists. Without one, checkpoints are not checked.
+    #[arg(long, env = "REDRESS_CHECKPOINT_KEY_FILE")]
+    checkpoint_key: Option<PathBuf>,
     #[command(flatten)]
     storage: StorageArgs,
 }
@@ -218,9 +229,34 @@ async fn backup(args: BackupArgs) -> ExitCode {
 async fn verify(args: VerifyArgs) -> ExitCode {
     telemetry::init(LogFormat::Text);
     let checked = async {
+        let key_path = args.checkpoint_key.clone().or_else(|| {
+            let default = args.storage.data_dir.join("checkpoint-key.pem");
+            default.exists().then_some(default)
+        });
+        let trusted = key_path
+            .as_deref()
+            .map(crate::checkpoint_key::load_public_key)
+            .transpose()?;
+        let supplied = match &args.checkpoints {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading {}", path.display()))?;
+                ops::verify::parse_checkpoint_file(&text).map_err(anyhow::Error::msg)?
+            }
+            None => Vec::new(),
+        };
+        if !supplied.is_empty() && trusted.is_none() {
+            anyhow::bail!(
+                "--checkpoints needs the trusted key: pass --checkpoint-key (the public or private key file)"
+            );
+        }
         let url = args.storage.existing_database_url();
         let db = ops::connect_read_only(&url).await?;
-        let report = ops::verify::verify(&db).await?;
+        let input = ops::verify::CheckpointInput {
+            trusted: trusted.as_ref(),
+            supplied: &supplied,
+        };
+        let report = ops::verify::verify(&db, &input).await?;
         db.close().await.ok();
         anyhow::Ok(report)
     }

@@ -181,17 +181,29 @@ fn content(e: &audit_event::Model) -> chain::EventContent<'_> {
 /// recomputes its hash and every later event's `previous_hash` and `hash`
 /// with the crate's own chain function, so the chain links up again.
 async fn rewrite_and_rehash(conn: &DatabaseConnection, sequence: i64) {
+    rewrite_and_rehash_with(conn, sequence, |e| {
+        let after = e.after.clone().unwrap();
+        let edited = after.replace("Emergency Department", "Outpatient Radiology");
+        assert_ne!(edited, after, "event {} names no department", e.sequence);
+        e.after = Some(edited);
+        e.reason = Some("corrected".into());
+    })
+    .await;
+}
+
+/// As [`rewrite_and_rehash`], with the edit given.
+async fn rewrite_and_rehash_with(
+    conn: &DatabaseConnection,
+    sequence: i64,
+    edit: impl Fn(&mut audit_event::Model),
+) {
     let mut previous_hash: Option<String> = None;
     for mut e in all_events(conn).await {
         if e.sequence < sequence {
             continue;
         }
         if e.sequence == sequence {
-            let after = e.after.clone().unwrap();
-            let edited = after.replace("Emergency Department", "Outpatient Radiology");
-            assert_ne!(edited, after, "event {sequence} names no department");
-            e.after = Some(edited);
-            e.reason = Some("corrected".into());
+            edit(&mut e);
         }
         let previous = previous_hash.take().unwrap_or(e.previous_hash.clone());
         let hash = chain::chain_hash(&previous, &content(&e));
@@ -580,4 +592,92 @@ async fn until_count(app: &TestApp, n: u64) -> Value {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     panic!("no checkpoint number {n} within 10 s");
+}
+
+/// `redress verify` offline: a trail rewritten and re-hashed (with the
+/// stored checkpoints deleted, and an edit that replaying the records
+/// cannot see) verifies as whole without the exported checkpoints, and as
+/// broken with them.
+#[tokio::test]
+async fn redress_verify_checks_exported_checkpoints_offline() {
+    let db = TestDb::new().await;
+    // The key as an operator keeps it: readable by its owner only.
+    let key = std::env::temp_dir().join(format!("redress-ckey-{}.pem", uuid::Uuid::now_v7()));
+    std::fs::copy(fixture("ed25519-private.pem"), &key).unwrap();
+    let mut permissions = std::fs::metadata(&key).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, 0o600);
+    std::fs::set_permissions(&key, permissions).unwrap();
+    let mut s = settings(&db.url);
+    s.checkpoints.signer = Arc::new(CheckpointSigner::from_file(&key).unwrap());
+    let app = TestApp::start(Application::build(s).await.unwrap());
+    events(&app, 2).await;
+    let line = checkpoint(&app).await["export"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    more_events(&app, 2).await;
+    let kept = std::env::temp_dir().join(format!("redress-kept-{}.txt", uuid::Uuid::now_v7()));
+    std::fs::write(&kept, format!("# printed on the day\n{line}\n")).unwrap();
+
+    let verify = |with_lines: bool| {
+        let mut command = crate::cli::redress();
+        command.args(["verify", "--json", "--database-url", &db.url]);
+        command.arg("--checkpoint-key").arg(&key);
+        if with_lines {
+            command.arg("--checkpoints").arg(&kept);
+        }
+        let output = command.output().unwrap();
+        let report: Value = serde_json::from_slice(&output.stdout)
+            .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&output.stderr)));
+        (output.status.code(), report)
+    };
+    let section = |report: &Value| {
+        report["sections"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["name"] == "audit_checkpoints")
+            .cloned()
+            .unwrap()
+    };
+
+    let (code, report) = verify(true);
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(section(&report)["counts"]["checked"], 2, "{report:#}");
+
+    let conn = db.connect().await;
+    lift_guards(&conn).await;
+    rewrite_and_rehash_with(&conn, 3, |e| e.reason = Some("entered in error".into())).await;
+    audit_checkpoint::Entity::delete_many()
+        .exec(&conn)
+        .await
+        .unwrap();
+    restore_guards(&conn).await;
+    conn.close().await.unwrap();
+
+    let (code, report) = verify(false);
+    assert_eq!(
+        code,
+        Some(0),
+        "without the kept line the rewrite is invisible: {report:#}"
+    );
+    let (code, report) = verify(true);
+    assert_eq!(code, Some(1), "{report:#}");
+    assert_eq!(report["whole"], false, "{report:#}");
+    let problem = &section(&report)["problems"][0];
+    assert_eq!(problem["code"], "HASH_MISMATCH", "{report:#}");
+    assert_eq!(problem["sequence"], 4, "{report:#}");
+    let chain = report["sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "audit_chain")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        chain["status"], "OK",
+        "the chain alone links up: {report:#}"
+    );
+    std::fs::remove_file(&kept).ok();
+    std::fs::remove_file(&key).ok();
 }

@@ -7,8 +7,11 @@
 //! type and id, an event sequence, field or column names: never content,
 //! so the report can be shown and kept anywhere.
 
+mod checkpoints;
 mod records;
 mod report;
+
+pub use checkpoints::{CheckpointInput, parse_file as parse_checkpoint_file};
 
 use std::collections::HashMap;
 
@@ -20,8 +23,12 @@ pub use report::{IntegrityReport, MAX_LISTED_PROBLEMS, Problem, Section, Section
 use super::{last_event, link_problem, snapshot, sqlite_integrity};
 use crate::services::audit;
 
-/// Runs every check on one consistent snapshot of the database.
-pub async fn verify(db: &DatabaseConnection) -> Result<IntegrityReport, DbErr> {
+/// Runs every check on one consistent snapshot of the database, the signed
+/// checkpoints included when a trusted key is given.
+pub async fn verify(
+    db: &DatabaseConnection,
+    checkpoints: &CheckpointInput<'_>,
+) -> Result<IntegrityReport, DbErr> {
     let backend = db.get_database_backend();
     let mut report = IntegrityReport::new(backend);
     let txn = snapshot(db).await?;
@@ -29,6 +36,7 @@ pub async fn verify(db: &DatabaseConnection) -> Result<IntegrityReport, DbErr> {
     report.push(migrations(&txn).await?);
     report.push(triggers(&txn, backend).await?);
     report.push(audit_chain(&txn).await?);
+    report.push(checkpoints::section(&txn, checkpoints).await?);
     let records = records::check(&txn).await?;
     txn.commit().await?;
     for section in records {
