@@ -198,6 +198,25 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     Ok(txn)
 }
 
+/// Starts a read-only transaction that sees one consistent snapshot of the
+/// database for all its statements: on PostgreSQL `REPEATABLE READ READ
+/// ONLY` (the default, READ COMMITTED, gives each statement its own view);
+/// on SQLite a deferred transaction, whose first read fixes the WAL
+/// snapshot without holding writers back.
+pub async fn begin_read_snapshot(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    match db.get_database_backend() {
+        DbBackend::Postgres => {
+            db.begin_with_options(TransactionOptions {
+                isolation_level: Some(sea_orm::IsolationLevel::RepeatableRead),
+                access_mode: Some(sea_orm::AccessMode::ReadOnly),
+                sqlite_transaction_mode: None,
+            })
+            .await
+        }
+        _ => db.begin().await,
+    }
+}
+
 /// Key of the PostgreSQL advisory lock that serialises write transactions.
 const WRITE_LOCK_KEY: i64 = 0x0072_6564_7277_7269; // "redrwri"
 

@@ -11,9 +11,8 @@ use std::time::Duration;
 
 use entity::audit_event::{self, Entity as AuditEvent};
 use sea_orm::{
-    AccessMode, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction,
-    DbBackend, DbErr, EntityTrait, IsolationLevel, QueryOrder, QuerySelect, TransactionOptions,
-    TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, EntityTrait,
+    QueryOrder, QuerySelect,
 };
 
 use crate::domain::audit::LinkProblem;
@@ -87,19 +86,7 @@ pub async fn connect_read_only(url: &str) -> Result<DatabaseConnection, OpsError
 /// A read transaction that sees one consistent state of the database: a
 /// WAL snapshot on SQLite (writers carry on), `REPEATABLE READ READ ONLY`
 /// on PostgreSQL (one snapshot for every statement in it).
-pub async fn snapshot(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
-    match db.get_database_backend() {
-        DbBackend::Postgres => {
-            db.begin_with_options(TransactionOptions {
-                isolation_level: Some(IsolationLevel::RepeatableRead),
-                access_mode: Some(AccessMode::ReadOnly),
-                sqlite_transaction_mode: None,
-            })
-            .await
-        }
-        _ => db.begin().await,
-    }
-}
+pub use crate::db::begin_read_snapshot as snapshot;
 
 /// `PRAGMA integrity_check` on SQLite: the problems it names (at most
 /// 100; no row contents), empty when the file is sound.

@@ -7,7 +7,6 @@ use entity::audit_event::{self, Entity as AuditEvent};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr,
     EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
 };
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -247,15 +246,16 @@ const VERIFY_BATCH: u64 = 1000;
 /// even when that one lies before the range, and names the first broken
 /// link.
 ///
-/// It reads inside one transaction: one consistent view of the trail (on
-/// SQLite a WAL snapshot, which does not hold writers back), and one
-/// connection, so memory stays at about one batch.
+/// It reads inside one read-only snapshot transaction: one consistent view
+/// of the trail (on SQLite a WAL snapshot, which does not hold writers
+/// back; on PostgreSQL `REPEATABLE READ`), and one connection, so memory
+/// stays at about one batch.
 pub async fn verify(
     db: &DatabaseConnection,
     from: Option<DateTime<Utc>>,
     to: Option<DateTime<Utc>>,
 ) -> Result<Verification, DbErr> {
-    let txn = db.begin().await?;
+    let txn = crate::db::begin_read_snapshot(db).await?;
     let result = verify_in(&txn, from, to).await;
     txn.commit().await?;
     result

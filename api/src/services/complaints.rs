@@ -39,9 +39,14 @@ pub struct Record {
     pub state: ComplaintState,
 }
 
+/// serde's message can quote the stored value (PHI): keep only where it
+/// failed.
 fn corrupt(id: Uuid, e: serde_json::Error) -> DbErr {
     DbErr::Custom(format!(
-        "complaint {id} holds a record this server cannot read: {e}"
+        "complaint {id} holds a record this server cannot read ({:?} error at line {}, column {})",
+        e.classify(),
+        e.line(),
+        e.column()
     ))
 }
 
