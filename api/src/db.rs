@@ -39,7 +39,7 @@ pub async fn connect(url: &str) -> anyhow::Result<DatabaseConnection> {
 /// Every pooled connection is checked when it is given back: one whose
 /// transaction state is not certainly "none" is closed, never reused (see
 /// [`release_sqlite`] and [`release_postgres`], and
-/// `docs/upstream/sqlx-transaction-depth.md` for why the driver alone does
+/// `docs/upstream/sqlx-sqlite-transaction-depth.md` for why the driver alone does
 /// not guarantee it).
 pub async fn connect_with(url: &str, pool: &PoolSettings) -> anyhow::Result<DatabaseConnection> {
     let mut options = ConnectOptions::new(url.to_owned());
@@ -61,6 +61,10 @@ pub async fn connect_with(url: &str, pool: &PoolSettings) -> anyhow::Result<Data
         options
             .max_connections(pool.db_max_connections.unwrap_or(16))
             .min_connections(1)
+            // A session that vanished inside a transaction (a partitioned
+            // network, a killed client) must not hold the write lock for
+            // the minutes TCP takes to notice: the server ends it.
+            .map_sqlx_postgres_opts(|o| o.options([("idle_in_transaction_session_timeout", "60s")]))
             .map_sqlx_postgres_pool_opts(|o| o.after_release(release_postgres));
     }
     let deadline = tokio::time::Instant::now() + SQLITE_BUSY_TIMEOUT;
@@ -118,8 +122,13 @@ fn release_sqlite(
 }
 
 /// Decides whether a PostgreSQL connection given back to the pool may be
-/// reused: not when the driver still counts it inside a transaction (a
-/// `COMMIT` or `ROLLBACK` that failed, for instance on a broken connection).
+/// reused: not when the driver still counts it inside a transaction.
+///
+/// A belt to sqlx's braces: when sea-orm drops a transaction whose commit
+/// or rollback failed, sqlx lowers the depth as it queues the `ROLLBACK`,
+/// and it is sqlx's own ping on release that runs that rollback and closes
+/// the connection if it fails. This check catches any other way a
+/// connection could come back counted inside a transaction.
 fn release_postgres(
     conn: &mut sqlx::PgConnection,
     _: sqlx::pool::PoolConnectionMetadata,

@@ -146,3 +146,73 @@ async fn a_transaction_ended_behind_the_drivers_back_does_not_poison_the_pool() 
     );
     third.close().await.expect("close");
 }
+
+/// Which real database errors are "unavailable" (a retryable 503) and
+/// which are not: decided by the backend that raised them, since
+/// PostgreSQL's SQLSTATEs are often all digits too.
+#[tokio::test]
+async fn database_errors_are_classified_by_their_backend() {
+    use redress_api::db::unavailable::classify;
+
+    let test_db = TestDb::new().await;
+    let pool = db::connect_with(
+        &test_db.url,
+        &PoolSettings {
+            db_max_connections: Some(1),
+            ..PoolSettings::default()
+        },
+    )
+    .await
+    .expect("connects");
+    let error = pool
+        .execute_unprepared("INSERT INTO no_such_table (v) VALUES (1)")
+        .await
+        .expect_err("no such table");
+    assert_eq!(classify(&error), None, "a fault of ours is not an outage");
+
+    match pool.get_database_backend() {
+        DbBackend::Postgres => {
+            // 22021 (invalid byte sequence) and 22012 (division by zero):
+            // read as SQLite codes they would be SQLITE_BUSY and worse.
+            for sql in [
+                "SELECT convert_from('\\x00'::bytea, 'UTF8')",
+                "SELECT 1 / 0",
+            ] {
+                let error = pool.execute_unprepared(sql).await.expect_err(sql);
+                assert_eq!(classify(&error), None, "{sql}");
+            }
+        }
+        _ => {
+            // A real SQLITE_FULL: the file may not grow past its size now.
+            pool.execute_unprepared("CREATE TABLE filler (v TEXT)")
+                .await
+                .expect("table");
+            let pages = pool
+                .query_one_raw(Statement::from_string(
+                    DbBackend::Sqlite,
+                    "PRAGMA page_count",
+                ))
+                .await
+                .expect("page_count")
+                .expect("a row")
+                .try_get_by_index::<i64>(0)
+                .expect("pages");
+            pool.execute_unprepared(&format!("PRAGMA max_page_count = {pages}"))
+                .await
+                .expect("cap the file");
+            let error = pool
+                .execute_unprepared(
+                    "INSERT INTO filler (v) SELECT hex(randomblob(4000)) \
+                     FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 500) SELECT i FROM n)",
+                )
+                .await
+                .expect_err("the file is full");
+            let unavailable = classify(&error).expect("SQLITE_FULL is unavailable");
+            assert!(
+                unavailable.reason.contains("SQLITE_FULL"),
+                "{unavailable:?}"
+            );
+            assert!(!unavailable.connection_lost);
+        }
+    }
+}

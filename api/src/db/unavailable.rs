@@ -24,6 +24,10 @@ pub fn classify(error: &DbErr) -> Option<Unavailable> {
         })
     };
     match error {
+        DbErr::ConnectionAcquire(sea_orm::error::ConnAcquireErr::Timeout) => Some(Unavailable {
+            reason: "no connection free in time".into(),
+            connection_lost: false,
+        }),
         DbErr::ConnectionAcquire(e) => lost(format!("no connection: {e}")),
         DbErr::Conn(RuntimeErr::SqlxError(e))
         | DbErr::Exec(RuntimeErr::SqlxError(e))
@@ -43,18 +47,28 @@ fn classify_sqlx(error: &sqlx::Error) -> Option<Unavailable> {
     match error {
         sqlx::Error::Io(e) => lost(format!("i/o: {:?}", e.kind())),
         sqlx::Error::Tls(_) => lost("tls".into()),
-        sqlx::Error::PoolTimedOut => lost("pool timed out".into()),
+        // A full pool is load, not a lost database: retry later, but no
+        // reason to probe the database.
+        sqlx::Error::PoolTimedOut => Some(Unavailable {
+            reason: "no connection free in time".into(),
+            connection_lost: false,
+        }),
         sqlx::Error::PoolClosed => lost("pool closed".into()),
         sqlx::Error::WorkerCrashed => lost("sqlite worker crashed".into()),
         sqlx::Error::Protocol(_) => lost("protocol error".into()),
         sqlx::Error::BeginFailed => lost("BEGIN failed".into()),
         sqlx::Error::Database(e) => {
+            // Decide the backend by the error's type: PostgreSQL's SQLSTATEs
+            // are often all digits too (08006, 53100, 22021, …).
             let code = e.code()?;
-            let backend_is_sqlite = code.chars().all(|c| c.is_ascii_digit());
-            if backend_is_sqlite {
+            if e.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                .is_some()
+            {
+                postgres_code(&code)
+            } else if e.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
                 sqlite_code(&code)
             } else {
-                postgres_code(&code)
+                None
             }
         }
         _ => None,
@@ -92,6 +106,20 @@ fn postgres_code(code: &str) -> Option<Unavailable> {
         reason: format!("SQLSTATE {code}"),
         connection_lost,
     })
+}
+
+/// PostgreSQL refused for want of resources (SQLSTATE class 53: too many
+/// connections, out of memory, disk full): the server is there and answers.
+pub fn is_resource_refusal(error: &DbErr) -> bool {
+    match error {
+        DbErr::Conn(RuntimeErr::SqlxError(e))
+        | DbErr::Exec(RuntimeErr::SqlxError(e))
+        | DbErr::Query(RuntimeErr::SqlxError(e)) => e.as_database_error().is_some_and(|d| {
+            d.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                .is_some_and(|pg| pg.code().starts_with("53"))
+        }),
+        _ => false,
+    }
 }
 
 /// A short description of any database error for a log line: the class
@@ -165,7 +193,9 @@ mod tests {
     #[test]
     fn pool_and_connection_errors_are_unavailable() {
         let timeout = DbErr::ConnectionAcquire(sea_orm::error::ConnAcquireErr::Timeout);
-        assert!(classify(&timeout).is_some_and(|u| u.connection_lost));
+        assert!(classify(&timeout).is_some_and(|u| !u.connection_lost));
+        let closed = DbErr::ConnectionAcquire(sea_orm::error::ConnAcquireErr::ConnectionClosed);
+        assert!(classify(&closed).is_some_and(|u| u.connection_lost));
         let io = DbErr::Conn(RuntimeErr::SqlxError(std::sync::Arc::new(sqlx::Error::Io(
             std::io::Error::from(std::io::ErrorKind::ConnectionRefused),
         ))));

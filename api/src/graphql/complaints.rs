@@ -278,7 +278,7 @@ impl Complaint {
             None => Ok(loader
                 .load_one(self.uuid)
                 .await
-                .map_err(|e| ctx.internal(anyhow::anyhow!("{e}")))?
+                .map_err(|e| ctx.internal(e))?
                 .unwrap_or_default()),
         }
     }
@@ -332,7 +332,7 @@ impl Complaint {
             .facilities
             .load_one(self.state.facility_id)
             .await
-            .map_err(|e| ctx.internal(anyhow::anyhow!("{e}")))?;
+            .map_err(|e| ctx.internal(e))?;
         Ok(row.map(Facility::from))
     }
     async fn facility_code(&self) -> &str {
@@ -542,7 +542,7 @@ impl Complaint {
             .facilities
             .load_one(self.state.facility_id)
             .await
-            .map_err(|e| ctx.internal(anyhow::anyhow!("{e}")))?;
+            .map_err(|e| ctx.internal(e))?;
         let tz: chrono_tz::Tz = facility
             .and_then(|f| f.time_zone.parse().ok())
             .unwrap_or(chrono_tz::UTC);
@@ -591,7 +591,7 @@ impl Complaint {
             .notes
             .load_one(self.uuid)
             .await
-            .map_err(|e| ctx.internal(anyhow::anyhow!("{e}")))?
+            .map_err(|e| ctx.internal(e))?
             .unwrap_or_default();
         Ok(rows
             .into_iter()
@@ -605,7 +605,7 @@ impl Complaint {
             .contacts
             .load_one(self.uuid)
             .await
-            .map_err(|e| ctx.internal(anyhow::anyhow!("{e}")))?
+            .map_err(|e| ctx.internal(e))?
             .unwrap_or_default();
         Ok(rows
             .into_iter()

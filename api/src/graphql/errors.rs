@@ -100,6 +100,10 @@ fn find_db_err(error: &anyhow::Error) -> Option<&sea_orm::DbErr> {
         if let Some(db) = cause.downcast_ref::<sea_orm::DbErr>() {
             return Some(db);
         }
+        // DataLoaders share their error between the keys of a batch.
+        if let Some(db) = cause.downcast_ref::<std::sync::Arc<sea_orm::DbErr>>() {
+            return Some(db.as_ref());
+        }
         if let Some(ServiceError::Db(db)) = cause.downcast_ref::<ServiceError>() {
             return Some(db);
         }

@@ -26,6 +26,7 @@ use async_graphql::parser::types::OperationType;
 use async_graphql::{Response, Variables};
 use futures_util::StreamExt;
 use serde_json::{Map, Value, json};
+use tracing::Instrument;
 use tracing_actix_web::RequestId;
 
 use crate::auth::{AuthError, TokenVerifier};
@@ -499,10 +500,20 @@ async fn execute(
     // committed whole or not at all (never cut off between statements), and
     // a panic is contained there.
     let schema = endpoint.schema.clone();
-    let response = match tokio::spawn(async move { schema.execute(request).await }).await {
+    let task = tokio::spawn(
+        async move { schema.execute(request).await }.instrument(tracing::Span::current()),
+    );
+    let response = match task.await {
         Ok(response) => response,
-        Err(_) => {
-            tracing::error!(request_id, "panic while executing a GraphQL request");
+        Err(e) => {
+            if e.is_panic() {
+                tracing::error!(request_id, "panic while executing a GraphQL request");
+            } else {
+                tracing::warn!(
+                    request_id,
+                    "a GraphQL request was cancelled (server stopping)"
+                );
+            }
             return respond(
                 rt,
                 StatusCode::INTERNAL_SERVER_ERROR,

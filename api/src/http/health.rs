@@ -10,7 +10,10 @@ use serde_json::json;
 
 /// How long `/readyz` waits for a connection of the request pool once the
 /// probe says the database answers.
-const READY_TIMEOUT: Duration = Duration::from_millis(500);
+const READY_TIMEOUT: Duration = Duration::from_millis(300);
+
+/// How long `/readyz` waits for the probe's verdict when the pool is busy.
+const CONFIRM_TIMEOUT: Duration = Duration::from_millis(400);
 
 pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok()
@@ -20,7 +23,10 @@ pub async fn healthz() -> HttpResponse {
 
 /// Ready when the background probe last reached the database (answered at
 /// once: a caller never waits on a dead database) and the request pool
-/// hands out a working connection within half a second.
+/// works. When the pool gives no connection in time, the probe is asked
+/// for a fresh verdict: a pool busy with requests on a database that
+/// answers is ready (`"pool": "busy"`), since turning a loaded server out of
+/// its load balancer would only make things worse.
 pub async fn readyz(
     db: web::Data<DatabaseConnection>,
     health: web::Data<DbHealth>,
@@ -28,19 +34,30 @@ pub async fn readyz(
     if !health.is_up() {
         return unavailable();
     }
-    match tokio::time::timeout(READY_TIMEOUT, crate::db::ping(db.get_ref())).await {
-        Ok(Ok(())) => HttpResponse::Ok()
+    let ready = |pool: &str| {
+        HttpResponse::Ok()
             .insert_header(("Cache-Control", "no-store"))
-            .json(json!({ "status": "ready" })),
-        Ok(Err(e)) => {
-            let error = crate::db::unavailable::describe(&e);
-            tracing::warn!(error, "readiness check: database error");
+            .json(json!({ "status": "ready", "pool": pool }))
+    };
+    let busy = || async {
+        if health.confirm(CONFIRM_TIMEOUT).await {
+            ready("busy")
+        } else {
             unavailable()
         }
-        Err(_) => {
-            tracing::warn!("readiness check: database did not answer in time");
-            unavailable()
-        }
+    };
+    match tokio::time::timeout(READY_TIMEOUT, crate::db::ping(db.get_ref())).await {
+        Ok(Ok(())) => ready("ok"),
+        Ok(Err(e)) => match crate::db::unavailable::classify(&e) {
+            Some(u) if !u.connection_lost => busy().await,
+            _ => {
+                let error = crate::db::unavailable::describe(&e);
+                tracing::warn!(error, "readiness check: database error");
+                health.report_trouble();
+                unavailable()
+            }
+        },
+        Err(_) => busy().await,
     }
 }
 
