@@ -4,8 +4,7 @@
 //! can rewrite the database cannot also sign for the rewritten trail.
 
 use std::fs;
-use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
@@ -109,22 +108,7 @@ impl CheckpointSigner {
         let mut created = false;
         if !path.exists() {
             let pem = Self::generate().to_pem()?;
-            match fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .open(&path)
-            {
-                Ok(mut file) => {
-                    file.write_all(pem.as_bytes())
-                        .and_then(|()| file.sync_all())
-                        .with_context(|| format!("writing {}", path.display()))?;
-                    created = true;
-                }
-                // Another process created it first: use theirs.
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-                Err(e) => return Err(e).with_context(|| format!("creating {}", path.display())),
-            }
+            created = crate::config::create_owner_only(&path, pem.as_bytes())?;
         }
         Ok((Self::from_file(&path)?, path, created))
     }

@@ -231,6 +231,29 @@ pub struct Settings {
     pub checkpoints: CheckpointSettings,
 }
 
+/// Creates `path` with `contents`, readable and writable by its owner only
+/// (mode 0600), synced to disk. `Ok(false)` when it already exists (another
+/// process may have created it first: theirs is used).
+pub fn create_owner_only(path: &Path, contents: &[u8]) -> anyhow::Result<bool> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    match fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(mut file) => {
+            file.write_all(contents)
+                .and_then(|()| file.sync_all())
+                .with_context(|| format!("writing {}", path.display()))?;
+            Ok(true)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(e).with_context(|| format!("creating {}", path.display())),
+    }
+}
+
 /// Checks a CORS origin: `http(s)://host[:port]`, no path, no wildcard.
 pub fn parse_origin(origin: &str) -> Result<String, String> {
     let origin = origin.trim().trim_end_matches('/');

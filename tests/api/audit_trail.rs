@@ -179,23 +179,7 @@ async fn tamper_and_detect(app: &TestApp, conn: &DatabaseConnection, total: u64)
     let e = rows.iter().find(|r| r.sequence == 3).unwrap();
     let forged = chain::chain_hash(
         &e.previous_hash,
-        &chain::EventContent {
-            sequence: e.sequence,
-            id: e.id,
-            occurred_at: e.occurred_at,
-            actor_subject: &e.actor_subject,
-            actor_name: &e.actor_name,
-            actor_roles: &e.actor_roles,
-            request_id: &e.request_id,
-            action: &e.action,
-            record_type: &e.record_type,
-            record_id: e.record_id,
-            complaint_id: e.complaint_id,
-            facility_code: e.facility_code.as_deref(),
-            before: e.before.as_deref(),
-            after: e.after.as_deref(),
-            reason: e.reason.as_deref(),
-        },
+        &redress_api::services::audit::event_content(e),
     );
     assert_ne!(forged, original_hash);
     conn.execute_unprepared(&format!(

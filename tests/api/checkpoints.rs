@@ -157,26 +157,6 @@ async fn restore_guards(conn: &DatabaseConnection) {
     }
 }
 
-fn content(e: &audit_event::Model) -> chain::EventContent<'_> {
-    chain::EventContent {
-        sequence: e.sequence,
-        id: e.id,
-        occurred_at: e.occurred_at,
-        actor_subject: &e.actor_subject,
-        actor_name: &e.actor_name,
-        actor_roles: &e.actor_roles,
-        request_id: &e.request_id,
-        action: &e.action,
-        record_type: &e.record_type,
-        record_id: e.record_id,
-        complaint_id: e.complaint_id,
-        facility_code: e.facility_code.as_deref(),
-        before: e.before.as_deref(),
-        after: e.after.as_deref(),
-        reason: e.reason.as_deref(),
-    }
-}
-
 /// The rewrite: changes the `after` and `reason` of event `sequence`, then
 /// recomputes its hash and every later event's `previous_hash` and `hash`
 /// with the crate's own chain function, so the chain links up again.
@@ -206,7 +186,7 @@ async fn rewrite_and_rehash_with(
             edit(&mut e);
         }
         let previous = previous_hash.take().unwrap_or(e.previous_hash.clone());
-        let hash = chain::chain_hash(&previous, &content(&e));
+        let hash = chain::chain_hash(&previous, &redress_api::services::audit::event_content(&e));
         assert_ne!(hash, e.hash);
         audit_event::ActiveModel {
             sequence: Set(e.sequence),

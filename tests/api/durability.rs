@@ -29,12 +29,10 @@ async fn count(db: &impl ConnectionTrait, value: &str) -> i64 {
     row.try_get::<i64>("", "n").expect("n")
 }
 
-#[tokio::test]
-async fn a_transaction_ended_behind_the_drivers_back_does_not_poison_the_pool() {
-    let test_db = TestDb::new().await;
-    // One connection, so that every transaction below runs on the one
-    // before it left behind.
-    let pool = db::connect_with(
+/// A pool of one connection, so that every transaction runs on the one
+/// the transaction before it left behind.
+async fn pool_of_one(test_db: &TestDb) -> sea_orm::DatabaseConnection {
+    db::connect_with(
         &test_db.url,
         &PoolSettings {
             db_max_connections: Some(1),
@@ -42,7 +40,13 @@ async fn a_transaction_ended_behind_the_drivers_back_does_not_poison_the_pool() 
         },
     )
     .await
-    .expect("connects");
+    .expect("connects")
+}
+
+#[tokio::test]
+async fn a_transaction_ended_behind_the_drivers_back_does_not_poison_the_pool() {
+    let test_db = TestDb::new().await;
+    let pool = pool_of_one(&test_db).await;
     let backend = pool.get_database_backend();
     pool.execute_unprepared("CREATE TABLE durability_probe (v TEXT NOT NULL)")
         .await
@@ -155,15 +159,7 @@ async fn database_errors_are_classified_by_their_backend() {
     use redress_api::db::unavailable::classify;
 
     let test_db = TestDb::new().await;
-    let pool = db::connect_with(
-        &test_db.url,
-        &PoolSettings {
-            db_max_connections: Some(1),
-            ..PoolSettings::default()
-        },
-    )
-    .await
-    .expect("connects");
+    let pool = pool_of_one(&test_db).await;
     let error = pool
         .execute_unprepared("INSERT INTO no_such_table (v) VALUES (1)")
         .await

@@ -1,8 +1,7 @@
 //! Key material for tokens, and the generated local secret.
 
 use std::fs;
-use std::io::Write;
-use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
@@ -156,22 +155,7 @@ pub fn load_or_create_secret(data_dir: &Path) -> anyhow::Result<(SecretString, P
         let mut bytes = [0u8; 32];
         rand::rng().fill_bytes(&mut bytes);
         let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-        match fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&path)
-        {
-            Ok(mut file) => {
-                file.write_all(hex.as_bytes())
-                    .and_then(|()| file.sync_all())
-                    .with_context(|| format!("writing {}", path.display()))?;
-                created = true;
-            }
-            // Another process created it first: use theirs.
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(e).with_context(|| format!("creating {}", path.display())),
-        }
+        created = crate::config::create_owner_only(&path, hex.as_bytes())?;
     }
     let mode = fs::metadata(&path)
         .with_context(|| format!("reading {}", path.display()))?

@@ -334,25 +334,30 @@ pub async fn verify_in(
 
 fn stored_link(row: &audit_event::Model) -> StoredLink<'_> {
     StoredLink {
-        content: EventContent {
-            sequence: row.sequence,
-            id: row.id,
-            occurred_at: row.occurred_at,
-            actor_subject: &row.actor_subject,
-            actor_name: &row.actor_name,
-            actor_roles: &row.actor_roles,
-            request_id: &row.request_id,
-            action: &row.action,
-            record_type: &row.record_type,
-            record_id: row.record_id,
-            complaint_id: row.complaint_id,
-            facility_code: row.facility_code.as_deref(),
-            before: row.before.as_deref(),
-            after: row.after.as_deref(),
-            reason: row.reason.as_deref(),
-        },
+        content: event_content(row),
         previous_hash: &row.previous_hash,
         hash: &row.hash,
+    }
+}
+
+/// What a stored event's hash covers.
+pub fn event_content(row: &audit_event::Model) -> EventContent<'_> {
+    EventContent {
+        sequence: row.sequence,
+        id: row.id,
+        occurred_at: row.occurred_at,
+        actor_subject: &row.actor_subject,
+        actor_name: &row.actor_name,
+        actor_roles: &row.actor_roles,
+        request_id: &row.request_id,
+        action: &row.action,
+        record_type: &row.record_type,
+        record_id: row.record_id,
+        complaint_id: row.complaint_id,
+        facility_code: row.facility_code.as_deref(),
+        before: row.before.as_deref(),
+        after: row.after.as_deref(),
+        reason: row.reason.as_deref(),
     }
 }
 
