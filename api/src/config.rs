@@ -234,21 +234,35 @@ pub struct Settings {
 /// Creates `path` with `contents`, readable and writable by its owner only
 /// (mode 0600), synced to disk. `Ok(false)` when it already exists (another
 /// process may have created it first: theirs is used).
+///
+/// The contents are written to a private temporary file first and linked
+/// into place, so another process starting at the same moment never reads
+/// a file that exists but is not yet written.
 pub fn create_owner_only(path: &Path, contents: &[u8]) -> anyhow::Result<bool> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
-    match fs::OpenOptions::new()
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temporary = path.with_file_name(format!(".{file_name}.{}.tmp", uuid::Uuid::now_v7()));
+    let written = fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
-        .open(path)
-    {
-        Ok(mut file) => {
-            file.write_all(contents)
-                .and_then(|()| file.sync_all())
-                .with_context(|| format!("writing {}", path.display()))?;
-            Ok(true)
-        }
+        .open(&temporary)
+        .and_then(|mut file| {
+            file.write_all(contents)?;
+            file.sync_all()
+        });
+    if let Err(e) = written {
+        let _ = fs::remove_file(&temporary);
+        return Err(e).with_context(|| format!("writing {}", temporary.display()));
+    }
+    let linked = fs::hard_link(&temporary, path);
+    let _ = fs::remove_file(&temporary);
+    match linked {
+        Ok(()) => Ok(true),
         Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
         Err(e) => Err(e).with_context(|| format!("creating {}", path.display())),
     }
@@ -316,5 +330,49 @@ mod tests {
         for (input, expected) in cases {
             assert_eq!(parse_origin(input).ok().as_deref(), expected, "{input}");
         }
+    }
+}
+
+#[cfg(test)]
+mod owner_only_tests {
+    use std::os::unix::fs::PermissionsExt;
+
+    use super::create_owner_only;
+
+    /// Processes starting at once on one data directory: exactly one
+    /// creates the file, and none ever reads it half-written.
+    #[test]
+    fn racing_creators_never_see_a_partial_file() {
+        let dir = std::env::temp_dir().join(format!("redress-owner-only-{}", uuid::Uuid::now_v7()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for round in 0..20 {
+            let path = dir.join(format!("secret-{round}"));
+            let handles: Vec<_> = (0..8u8)
+                .map(|n| {
+                    let path = path.clone();
+                    std::thread::spawn(move || {
+                        let contents = vec![b'a' + n; 64 * 1024];
+                        let created = create_owner_only(&path, &contents).unwrap();
+                        let read = std::fs::read(&path).unwrap();
+                        assert_eq!(read.len(), contents.len(), "never half-written");
+                        created
+                    })
+                })
+                .collect();
+            let created = handles
+                .into_iter()
+                .map(|h| h.join().unwrap())
+                .filter(|c| *c)
+                .count();
+            assert_eq!(created, 1, "round {round}");
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        assert_eq!(
+            std::fs::read_dir(&dir).unwrap().count(),
+            20,
+            "no temporary files left"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
