@@ -9,11 +9,7 @@ pub mod verify;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use entity::audit_event::{self, Entity as AuditEvent};
-use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, EntityTrait,
-    QueryOrder, QuerySelect,
-};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr};
 
 use crate::domain::audit::LinkProblem;
 
@@ -107,18 +103,7 @@ pub async fn sqlite_integrity(db: &impl ConnectionTrait) -> Result<Vec<String>, 
     Ok(problems)
 }
 
-/// The newest event of the trail: its sequence and hash.
-pub async fn last_event(db: &impl ConnectionTrait) -> Result<Option<(i64, String)>, DbErr> {
-    AuditEvent::find()
-        .select_only()
-        .column(audit_event::Column::Sequence)
-        .column(audit_event::Column::Hash)
-        .order_by_desc(audit_event::Column::Sequence)
-        .limit(1)
-        .into_tuple()
-        .one(db)
-        .await
-}
+pub use crate::services::audit::last_event;
 
 /// A broken link's name, as `auditTrailVerification` spells it.
 pub fn link_problem(problem: LinkProblem) -> &'static str {

@@ -97,13 +97,8 @@ pub async fn append(
     event: NewEvent<'_>,
     now: DateTime<Utc>,
 ) -> Result<audit_event::Model, DbErr> {
-    let last = AuditEvent::find()
-        .order_by_desc(audit_event::Column::Sequence)
-        .limit(1)
-        .one(txn)
-        .await?;
-    let (sequence, previous_hash) = match last {
-        Some(l) => (l.sequence + 1, l.hash),
+    let (sequence, previous_hash) = match last_event(txn).await? {
+        Some((sequence, hash)) => (sequence + 1, hash),
         None => (1, chain::GENESIS_HASH.to_owned()),
     };
     let before = event.before.as_ref().map(Value::to_string);
@@ -216,6 +211,19 @@ pub async fn list(
     let has_next = rows.len() as u64 > limit;
     rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
     Ok((rows, has_next))
+}
+
+/// The head of the trail: the newest event's sequence and hash.
+pub async fn last_event(db: &impl ConnectionTrait) -> Result<Option<(i64, String)>, DbErr> {
+    AuditEvent::find()
+        .select_only()
+        .column(audit_event::Column::Sequence)
+        .column(audit_event::Column::Hash)
+        .order_by_desc(audit_event::Column::Sequence)
+        .limit(1)
+        .into_tuple()
+        .one(db)
+        .await
 }
 
 pub async fn count(db: &impl ConnectionTrait, filter: &EventFilter) -> Result<u64, DbErr> {

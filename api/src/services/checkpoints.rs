@@ -26,19 +26,6 @@ pub const SYSTEM: &str = "system";
 /// How many checkpoints are checked per database round trip.
 const BATCH: usize = 500;
 
-/// The chain's last event: (sequence, hash).
-async fn head(db: &impl ConnectionTrait) -> Result<Option<(i64, String)>, DbErr> {
-    AuditEvent::find()
-        .select_only()
-        .column(audit_event::Column::Sequence)
-        .column(audit_event::Column::Hash)
-        .order_by_desc(audit_event::Column::Sequence)
-        .limit(1)
-        .into_tuple()
-        .one(db)
-        .await
-}
-
 /// The highest sequence any checkpoint signed.
 async fn latest_signed(db: &impl ConnectionTrait) -> Result<Option<i64>, DbErr> {
     let latest: Option<Option<i64>> = AuditCheckpoint::find()
@@ -91,7 +78,7 @@ pub async fn create(
 ) -> Result<audit_checkpoint::Model, ServiceError> {
     let txn = begin_write(db).await?;
     let outcome = async {
-        let Some(head) = head(&txn).await? else {
+        let Some(head) = super::audit::last_event(&txn).await? else {
             return Err(Refusal::new(
                 RefusalCode::GuardFailed,
                 "the audit trail has no events yet: there is no head to sign",
@@ -128,7 +115,7 @@ pub async fn create_if_advanced(
 ) -> Result<Option<audit_checkpoint::Model>, DbErr> {
     let txn = begin_write(db).await?;
     let outcome = async {
-        let Some(head) = head(&txn).await? else {
+        let Some(head) = super::audit::last_event(&txn).await? else {
             return Ok(None);
         };
         if latest_signed(&txn).await?.is_some_and(|s| s >= head.0) {
