@@ -1,9 +1,11 @@
 //! Redress: the complaints and grievances backend for hospital
 //! patient-relations teams.
 //!
-//! - [`domain`]: the rules (roles and permissions, facilities, money, the
-//!   complaint lifecycle, classification, clocks, the audit chain, service
-//!   recovery, the interpreter log, accessibility requests), pure.
+//! - [`domain`]: the `redress-domain` crate, re-exported: the rules (roles
+//!   and permissions, facilities, money, the complaint lifecycle,
+//!   classification, clocks, the audit chain, service recovery, the
+//!   interpreter log, accessibility requests), pure Rust with no database,
+//!   HTTP or GraphQL dependency.
 //! - [`services`]: the rules applied to the database in transactions.
 //! - [`graphql`]: thin resolvers, the schema and its errors.
 //! - [`http`]: GraphQL over HTTP, health checks, request tracing.
@@ -19,7 +21,6 @@ pub mod checkpoint_key;
 pub mod cli;
 pub mod config;
 pub mod db;
-pub mod domain;
 pub mod graphql;
 pub mod http;
 pub mod ids;
@@ -28,3 +29,5 @@ pub mod seed;
 pub mod services;
 pub mod startup;
 pub mod telemetry;
+
+pub use redress_domain as domain;

@@ -334,7 +334,7 @@ pub fn cancel(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::ViolationKind;
+    use crate::ViolationKind;
 
     fn user(subject: &str) -> UserRef {
         UserRef {

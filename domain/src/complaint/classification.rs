@@ -7,7 +7,7 @@ use super::{
     Channel, Classification, ClassificationReason, ComplaintState, Escalation, GrievanceFacts,
     UserRef,
 };
-use crate::domain::Violation;
+use crate::Violation;
 
 /// The reasons the intake facts make a grievance, in a stable order.
 pub fn reasons(
@@ -85,14 +85,14 @@ pub fn escalate(
     let mut violations = Vec::new();
     if state.classification == Classification::Grievance {
         violations.push(Violation::new(
-            crate::domain::ViolationKind::InvalidTransition,
+            crate::ViolationKind::InvalidTransition,
             &["input", "id"],
             "the complaint is already a grievance; a grievance is never turned back or escalated again",
         ));
     }
     if !state.status.is_open() {
         violations.push(Violation::new(
-            crate::domain::ViolationKind::InvalidTransition,
+            crate::ViolationKind::InvalidTransition,
             &["input", "id"],
             format!(
                 "only an open complaint can be escalated; this one is {}",

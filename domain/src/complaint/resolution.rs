@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{Classification, ComplaintState, WrittenResponse};
-use crate::domain::Violation;
+use crate::Violation;
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
@@ -180,8 +180,8 @@ fn check_response(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::ViolationKind;
-    use crate::domain::complaint::testing::{response_input, sample};
+    use crate::ViolationKind;
+    use crate::complaint::testing::{response_input, sample};
 
     #[test]
     fn response_guards_table() {

@@ -419,7 +419,7 @@ pub mod testing {
 mod tests {
     use super::testing::*;
     use super::*;
-    use crate::domain::ViolationKind;
+    use crate::ViolationKind;
     use chrono::Duration;
 
     /// Every (status, action) pair: allowed ones move as the table says,

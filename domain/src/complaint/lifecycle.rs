@@ -11,8 +11,8 @@ use super::{
     Acknowledgement, Classification, ComplaintState, ContactMethod, Reopening, Resolution, Status,
     UserRef, Withdrawal, spelled_enum,
 };
-use crate::domain::clocks::{self, ClockKind, PolicyRules, Span};
-use crate::domain::{Violation, ViolationKind};
+use crate::clocks::{self, ClockKind, PolicyRules, Span};
+use crate::{Violation, ViolationKind};
 
 spelled_enum! {
     /// The actions that move a complaint between states.
@@ -438,7 +438,7 @@ pub fn extend_deadline(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::complaint::testing::{response_input, sample, user};
+    use crate::complaint::testing::{response_input, sample, user};
 
     /// Every (state, action) pair: the table's answer, written out by hand.
     #[test]
@@ -503,7 +503,7 @@ mod tests {
         let by = user("pr-1");
         for from in Status::ALL {
             for action in Action::ALL {
-                let mut state = sample(crate::domain::complaint::Classification::Complaint);
+                let mut state = sample(crate::complaint::Classification::Complaint);
                 state.status = *from;
                 state.owner = Some(by.clone());
                 let cx = Actx {

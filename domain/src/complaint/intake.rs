@@ -10,8 +10,8 @@ use super::{
     Channel, Classification, Clocks, Complainant, ComplaintState, GrievanceFacts, HcatCategory,
     Issue, Patient, PersonInvolved, StageOfCare, Status, UserRef,
 };
-use crate::domain::Violation;
-use crate::domain::clocks::{self, PolicyRules, Program};
+use crate::Violation;
+use crate::clocks::{self, PolicyRules, Program};
 
 pub const SHORT_MAX: usize = 200;
 pub const TEXT_MAX: usize = 20_000;
@@ -362,7 +362,7 @@ pub struct DetailsPatch {
 pub fn update(state: &mut ComplaintState, patch: &DetailsPatch) -> Result<(), Vec<Violation>> {
     if !state.status.is_open() {
         return Err(vec![Violation::new(
-            crate::domain::ViolationKind::InvalidTransition,
+            crate::ViolationKind::InvalidTransition,
             &["input", "id"],
             format!(
                 "cannot change the details of a complaint that is {}; reopen it first",
@@ -441,7 +441,7 @@ pub fn update(state: &mut ComplaintState, patch: &DetailsPatch) -> Result<(), Ve
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::complaint::testing::sample;
+    use crate::complaint::testing::sample;
 
     #[test]
     fn references() {

@@ -43,7 +43,7 @@ macro_rules! spelled_enum {
             }
         }
 
-        impl $crate::domain::work::Spelled for $name {
+        impl $crate::work::Spelled for $name {
             fn spelled(self) -> &'static str {
                 self.as_str()
             }

@@ -205,7 +205,7 @@ pub fn sees_only_own(actor: &Actor) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::actor::FacilityScope;
+    use crate::actor::FacilityScope;
 
     /// The whole role × operation table, allowed and refused: one row per
     /// operation, one column per role (STAFF, PR, PRM, COMPLIANCE, ADMIN).
