@@ -14,13 +14,14 @@ use super::node::{NodeKind, encode_id};
 use super::pagination::page_size;
 use super::user_error::UserError;
 use super::work::{
-    Reasoned, Stamped, after_cursor, complaint_filter, connection, logged, optional_uuid_of, split,
-    uuid_of,
+    Reasoned, Stamped, after_cursor, change, complaint_filter, connection, logged,
+    optional_uuid_of, split, uuid_of,
 };
 use crate::domain::accessibility::{self as da, AccessibilityRequestState};
-use crate::domain::permissions::{Operation, permits};
-use crate::services::ServiceError;
-use crate::services::accessibility::{self as svc, CreateInput, Filter, Move};
+use crate::domain::command::Command;
+use crate::domain::command::accessibility::{self as command, AccessibilityCommand};
+use crate::domain::permissions::Operation;
+use crate::services::accessibility::{self as svc, CreateInput, Filter};
 use crate::services::audit::RECORD_ACCESSIBILITY_REQUEST;
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Enum)]
@@ -185,13 +186,8 @@ impl AccessibilityRequest {
         ctx: &Context<'_>,
     ) -> Result<Vec<AccessibilityRequestTransition>> {
         let actor = ctx.actor()?;
-        Ok(da::MACHINE
-            .allowed(self.state.status)
+        Ok(command::allowed_actions(&self.state, actor)
             .into_iter()
-            .filter(|a| match a {
-                da::Action::Deny => permits(actor, Operation::DenyAccessibilityRequest),
-                _ => permits(actor, Operation::WorkAccessibilityRequest),
-            })
             .map(Into::into)
             .collect())
     }
@@ -428,21 +424,19 @@ async fn step(
     ctx: &Context<'_>,
     id: &ID,
     expected_version: i32,
-    m: Move,
+    command: AccessibilityCommand,
 ) -> Result<AccessibilityRequestPayload> {
-    let caller = ctx.caller()?;
-    let result = match uuid_of(
+    let uuid = uuid_of(
         id,
         NodeKind::AccessibilityRequest,
         "accessibility request",
         "id",
-    ) {
-        Err(e) => Err::<(Uuid, AccessibilityRequestState), ServiceError>(e),
-        Ok(uuid) => svc::step(ctx.db()?, &caller, uuid, expected_version, &m).await,
-    };
+    );
+    let action = command.audit_action();
+    let result = change(ctx, uuid, expected_version, command).await?;
     Ok(match split(ctx, result)? {
         Ok(record) => {
-            tracing::info!(record_id = %record.0, version = record.1.version, action = m.action(), "accessibility request changed");
+            tracing::info!(record_id = %record.0, version = record.1.version, action = action.as_str(), "accessibility request changed");
             AccessibilityRequestPayload {
                 accessibility_request: Some(AccessibilityRequest::new(record)),
                 user_errors: Vec::new(),
@@ -515,7 +509,13 @@ impl AccessibilityMutation {
         ctx: &Context<'_>,
         input: AccessibilityRequestAcknowledgeInput,
     ) -> Result<AccessibilityRequestPayload> {
-        step(ctx, &input.id, input.expected_version, Move::Acknowledge).await
+        step(
+            ctx,
+            &input.id,
+            input.expected_version,
+            AccessibilityCommand::Acknowledge,
+        )
+        .await
     }
 
     /// ACKNOWLEDGED → SCHEDULED.
@@ -524,7 +524,7 @@ impl AccessibilityMutation {
         ctx: &Context<'_>,
         input: AccessibilityRequestScheduleInput,
     ) -> Result<AccessibilityRequestPayload> {
-        let m = Move::Schedule {
+        let m = AccessibilityCommand::Schedule {
             scheduled_for: input.scheduled_for,
             provider: input.provider,
         };
@@ -537,7 +537,7 @@ impl AccessibilityMutation {
         ctx: &Context<'_>,
         input: AccessibilityRequestFulfillInput,
     ) -> Result<AccessibilityRequestPayload> {
-        let m = Move::Fulfill { note: input.note };
+        let m = AccessibilityCommand::Fulfill { note: input.note };
         step(ctx, &input.id, input.expected_version, m).await
     }
 
@@ -547,7 +547,7 @@ impl AccessibilityMutation {
         ctx: &Context<'_>,
         input: AccessibilityRequestProvideAlternativeInput,
     ) -> Result<AccessibilityRequestPayload> {
-        let m = Move::ProvideAlternative {
+        let m = AccessibilityCommand::ProvideAlternative {
             alternative: input.alternative,
             reason: input.reason,
         };
@@ -561,7 +561,7 @@ impl AccessibilityMutation {
         ctx: &Context<'_>,
         input: AccessibilityRequestDenyInput,
     ) -> Result<AccessibilityRequestPayload> {
-        let m = Move::Deny {
+        let m = AccessibilityCommand::Deny {
             ground: input.ground.into(),
             reason: input.reason,
         };
@@ -574,7 +574,7 @@ impl AccessibilityMutation {
         ctx: &Context<'_>,
         input: AccessibilityRequestCancelInput,
     ) -> Result<AccessibilityRequestPayload> {
-        let m = Move::Cancel {
+        let m = AccessibilityCommand::Cancel {
             reason: input.reason,
         };
         step(ctx, &input.id, input.expected_version, m).await

@@ -11,13 +11,14 @@ use super::enums::*;
 use super::node::{NodeKind, decode_id};
 use super::user_error::UserError;
 use super::work::user_errors;
-use crate::domain::clocks as domain_clocks;
+use crate::domain::command::Command;
+use crate::domain::command::complaint::ComplaintCommand;
 use crate::domain::complaint::intake::{DetailsPatch, IntakeDraft, IssueDraft};
 use crate::domain::complaint::resolution::{Finding, ResolveInput};
-use crate::domain::complaint::{self as dc, lifecycle};
-use crate::domain::permissions::{Operation, permits};
-use crate::services::complaints::{self as svc, ContactDraft, CreateDraft, Env, Record};
-use crate::services::{Refusal, RefusalCode, ServiceError, refused};
+use crate::domain::complaint::{self as dc};
+use crate::services::change;
+use crate::services::complaints::{self as svc, ContactDraft, CreateDraft, Record};
+use crate::services::{Refusal, RefusalCode, ServiceError};
 
 #[derive(InputObject, Clone)]
 pub struct ComplainantInput {
@@ -380,38 +381,22 @@ fn payload(
     }
 }
 
-/// Runs one change through `services::complaints::change`.
-async fn apply<F>(
+/// Runs one command through the one change path.
+async fn apply(
     ctx: &Context<'_>,
     id: &ID,
     expected_version: i32,
-    op: Operation,
-    action: &'static str,
-    reason: Option<&str>,
-    f: F,
-) -> Result<ComplaintPayload>
-where
-    F: FnOnce(&mut dc::ComplaintState, &Env) -> Result<(), ServiceError>,
-{
+    command: ComplaintCommand,
+) -> Result<ComplaintPayload> {
     let caller = ctx.caller()?;
+    let action = command.audit_action();
     let result = match complaint_uuid(id, "id") {
-        Ok(uuid) => {
-            let change = svc::Change {
-                op,
-                id: uuid,
-                expected_version,
-                action,
-                reason,
-            };
-            svc::change(ctx.db()?, &caller, change, f).await
-        }
+        Ok(uuid) => change::change(ctx.db()?, &caller, uuid, expected_version, command)
+            .await
+            .map(|state| Record { id: uuid, state }),
         Err(e) => Err(e),
     };
-    payload(ctx, action, result)
-}
-
-fn domain<T>(r: Result<T, Vec<crate::domain::Violation>>) -> Result<T, ServiceError> {
-    r.map_err(refused)
+    payload(ctx, action.as_str(), result)
 }
 
 #[derive(Default)]
@@ -540,10 +525,7 @@ impl ComplaintMutation {
             ctx,
             &input.id,
             input.expected_version,
-            Operation::UpdateComplaint,
-            "COMPLAINT_UPDATE",
-            None,
-            |state, _| domain(dc::intake::update(state, &patch)),
+            ComplaintCommand::Update(patch),
         )
         .await
     }
@@ -555,30 +537,15 @@ impl ComplaintMutation {
         ctx: &Context<'_>,
         input: ComplaintAssignInput,
     ) -> Result<ComplaintPayload> {
-        let actor = ctx.actor()?;
-        let may_reassign = permits(actor, Operation::ReassignComplaint);
         let owner = dc::UserRef {
-            subject: input.owner_subject.clone(),
-            name: input.owner_name.clone(),
+            subject: input.owner_subject,
+            name: input.owner_name,
         };
         apply(
             ctx,
             &input.id,
             input.expected_version,
-            Operation::AssignComplaint,
-            "COMPLAINT_ASSIGN",
-            None,
-            |state, _| {
-                if lifecycle::is_reassignment(state, &owner.subject) && !may_reassign {
-                    return Err(Refusal::new(
-                        RefusalCode::Forbidden,
-                        "the complaint already has an owner; only a manager may reassign it",
-                    )
-                    .on(&["input", "ownerSubject"])
-                    .into());
-                }
-                domain(lifecycle::assign(state, owner))
-            },
+            ComplaintCommand::Assign { owner },
         )
         .await
     }
@@ -593,16 +560,9 @@ impl ComplaintMutation {
             ctx,
             &input.id,
             input.expected_version,
-            Operation::AcknowledgeComplaint,
-            "COMPLAINT_ACKNOWLEDGE",
-            None,
-            |state, env| {
-                let cx = lifecycle::Actx {
-                    by: &env.by,
-                    now: env.now,
-                };
-                let at = input.acknowledged_at.unwrap_or(env.now);
-                domain(lifecycle::acknowledge(state, &cx, input.method.into(), at))
+            ComplaintCommand::Acknowledge {
+                method: input.method.into(),
+                at: input.acknowledged_at,
             },
         )
         .await
@@ -619,16 +579,7 @@ impl ComplaintMutation {
             ctx,
             &input.id,
             input.expected_version,
-            Operation::StartInvestigation,
-            "COMPLAINT_START_INVESTIGATION",
-            None,
-            |state, env| {
-                let cx = lifecycle::Actx {
-                    by: &env.by,
-                    now: env.now,
-                };
-                domain(lifecycle::start_investigation(state, &cx))
-            },
+            ComplaintCommand::StartInvestigation,
         )
         .await
     }
@@ -643,16 +594,8 @@ impl ComplaintMutation {
             ctx,
             &input.id,
             input.expected_version,
-            Operation::EscalateComplaint,
-            "COMPLAINT_ESCALATE",
-            Some(&input.reason),
-            |state, env| {
-                domain(dc::classification::escalate(
-                    state,
-                    &env.by,
-                    &input.reason,
-                    env.now,
-                ))
+            ComplaintCommand::Escalate {
+                reason: input.reason,
             },
         )
         .await
@@ -669,19 +612,8 @@ impl ComplaintMutation {
             ctx,
             &input.id,
             input.expected_version,
-            Operation::ResolveAtPointOfService,
-            "COMPLAINT_RESOLVE_AT_POINT_OF_SERVICE",
-            None,
-            |state, env| {
-                let cx = lifecycle::Actx {
-                    by: &env.by,
-                    now: env.now,
-                };
-                domain(lifecycle::resolve_at_point_of_service(
-                    state,
-                    &cx,
-                    &input.resolution,
-                ))
+            ComplaintCommand::ResolveAtPointOfService {
+                resolution: input.resolution,
             },
         )
         .await
@@ -740,16 +672,7 @@ impl ComplaintMutation {
             ctx,
             &input.id,
             input.expected_version,
-            Operation::ResolveComplaint,
-            "COMPLAINT_RESOLVE",
-            None,
-            |state, env| {
-                let cx = lifecycle::Actx {
-                    by: &env.by,
-                    now: env.now,
-                };
-                domain(lifecycle::resolve(state, &cx, &resolve))
-            },
+            ComplaintCommand::Resolve(resolve),
         )
         .await
     }
@@ -764,16 +687,7 @@ impl ComplaintMutation {
             ctx,
             &input.id,
             input.expected_version,
-            Operation::CloseComplaint,
-            "COMPLAINT_CLOSE",
-            None,
-            |state, env| {
-                let cx = lifecycle::Actx {
-                    by: &env.by,
-                    now: env.now,
-                };
-                domain(lifecycle::close(state, &cx, &env.unfinished))
-            },
+            ComplaintCommand::Close,
         )
         .await
     }
@@ -788,15 +702,8 @@ impl ComplaintMutation {
             ctx,
             &input.id,
             input.expected_version,
-            Operation::WithdrawComplaint,
-            "COMPLAINT_WITHDRAW",
-            Some(&input.reason),
-            |state, env| {
-                let cx = lifecycle::Actx {
-                    by: &env.by,
-                    now: env.now,
-                };
-                domain(lifecycle::withdraw(state, &cx, &input.reason))
+            ComplaintCommand::Withdraw {
+                reason: input.reason,
             },
         )
         .await
@@ -812,15 +719,8 @@ impl ComplaintMutation {
             ctx,
             &input.id,
             input.expected_version,
-            Operation::ReopenComplaint,
-            "COMPLAINT_REOPEN",
-            Some(&input.reason),
-            |state, env| {
-                let cx = lifecycle::Actx {
-                    by: &env.by,
-                    now: env.now,
-                };
-                domain(lifecycle::reopen(state, &cx, &input.reason))
+            ComplaintCommand::Reopen {
+                reason: input.reason,
             },
         )
         .await
@@ -833,29 +733,14 @@ impl ComplaintMutation {
         ctx: &Context<'_>,
         input: ComplaintExtendDeadlineInput,
     ) -> Result<ComplaintPayload> {
-        let clock: domain_clocks::ClockKind = input.clock.into();
-        let by = input.by.to_domain();
         apply(
             ctx,
             &input.id,
             input.expected_version,
-            Operation::ExtendDeadline,
-            "COMPLAINT_EXTEND_DEADLINE",
-            Some(&input.reason),
-            |state, env| {
-                let cx = lifecycle::Actx {
-                    by: &env.by,
-                    now: env.now,
-                };
-                domain(lifecycle::extend_deadline(
-                    state,
-                    &cx,
-                    &env.policy.rules,
-                    env.tz,
-                    clock,
-                    by,
-                    &input.reason,
-                ))
+            ComplaintCommand::ExtendDeadline {
+                clock: input.clock.into(),
+                by: input.by.to_domain(),
+                reason: input.reason,
             },
         )
         .await

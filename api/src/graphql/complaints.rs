@@ -24,6 +24,7 @@ use super::node::{NodeKind, decode_id, encode_id};
 use super::pagination::{DEFAULT_PAGE_SIZE, page_size};
 use super::service_recovery::ServiceRecoveryAction;
 use crate::domain::clocks as domain_clocks;
+use crate::domain::command::complaint as command;
 use crate::domain::complaint::{self as dc, ComplaintState, lifecycle};
 use crate::domain::permissions::{Operation, permits};
 use crate::services::audit::records_as_of;
@@ -447,18 +448,11 @@ impl Complaint {
     /// or accessibility request is unfinished).
     async fn allowed_actions(&self, ctx: &Context<'_>) -> Result<Vec<ComplaintAction>> {
         let actor = ctx.actor()?;
-        let mut actions: Vec<lifecycle::Action> = lifecycle::allowed_actions(self.state.status)
-            .into_iter()
-            .filter(|a| permits(actor, action_operation(*a)))
-            .filter(|a| {
-                *a != lifecycle::Action::ResolveAtPointOfService
-                    || self.state.classification == dc::Classification::Complaint
-            })
-            .collect();
-        // Close only when no linked work is unfinished (through the
-        // loaders: one query per kind for a whole page).
+        let mut actions = command::allowed_actions(&self.state, actor, false);
+        // Linked work is loaded only when CLOSE is otherwise allowed
+        // (through the loaders: one query per kind for a whole page).
         if actions.contains(&lifecycle::Action::Close) && self.has_unfinished_work(ctx).await? {
-            actions.retain(|a| *a != lifecycle::Action::Close);
+            actions = command::allowed_actions(&self.state, actor, true);
         }
         Ok(actions.into_iter().map(Into::into).collect())
     }
@@ -684,20 +678,6 @@ impl Complaint {
     /// For `complaintAsOf`: the moment this state is rebuilt at.
     async fn as_of(&self) -> Option<DateTime<Utc>> {
         self.as_of
-    }
-}
-
-/// The permission an action needs.
-pub fn action_operation(action: lifecycle::Action) -> Operation {
-    use lifecycle::Action::*;
-    match action {
-        Acknowledge => Operation::AcknowledgeComplaint,
-        StartInvestigation => Operation::StartInvestigation,
-        ResolveAtPointOfService => Operation::ResolveAtPointOfService,
-        Resolve => Operation::ResolveComplaint,
-        Close => Operation::CloseComplaint,
-        Withdraw => Operation::WithdrawComplaint,
-        Reopen => Operation::ReopenComplaint,
     }
 }
 

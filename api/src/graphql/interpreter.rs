@@ -14,11 +14,12 @@ use super::node::{NodeKind, encode_id};
 use super::pagination::page_size;
 use super::user_error::UserError;
 use super::work::{
-    Stamped, after_cursor, complaint_filter, connection, logged, optional_uuid_of, split, uuid_of,
+    Stamped, after_cursor, change, complaint_filter, connection, logged, optional_uuid_of, split,
+    uuid_of,
 };
+use crate::domain::command::interpreter::InterpreterCommand;
 use crate::domain::interpreter::{self as di, InterpreterSessionState};
 use crate::domain::permissions::Operation;
-use crate::services::ServiceError;
 use crate::services::audit::RECORD_INTERPRETER_SESSION;
 use crate::services::interpreter::{self as svc, Filter, LogInput};
 
@@ -496,26 +497,17 @@ impl InterpreterMutation {
         ctx: &Context<'_>,
         input: InterpreterSessionAmendInput,
     ) -> Result<InterpreterSessionAmendPayload> {
-        let caller = ctx.caller()?;
-        let result = match uuid_of(
+        let id = uuid_of(
             &input.id,
             NodeKind::InterpreterSession,
             "interpreter session",
             "id",
-        ) {
-            Err(e) => Err::<(Uuid, InterpreterSessionState), ServiceError>(e),
-            Ok(id) => {
-                svc::amend(
-                    ctx.db()?,
-                    &caller,
-                    id,
-                    input.expected_version,
-                    &input.entry.to_domain(),
-                    &input.reason,
-                )
-                .await
-            }
+        );
+        let command = InterpreterCommand::Amend {
+            entry: input.entry.to_domain(),
+            reason: input.reason,
         };
+        let result = change(ctx, id, input.expected_version, command).await?;
         Ok(match split(ctx, result)? {
             Ok(record) => {
                 tracing::info!(record_id = %record.0, version = record.1.version, "interpreter session amended");

@@ -14,9 +14,11 @@ use super::node::{NodeKind, encode_id};
 use super::pagination::page_size;
 use super::user_error::UserError;
 use super::work::{
-    Reasoned, Stamped, after_cursor, complaint_filter, connection, logged, split, uuid_of,
+    Reasoned, Stamped, after_cursor, change, complaint_filter, connection, logged, split, uuid_of,
 };
-use crate::domain::permissions::{Operation, permits};
+use crate::domain::command::service_recovery::{self as command, ServiceRecoveryCommand as S};
+use crate::domain::command::{AuditAction, Command};
+use crate::domain::permissions::Operation;
 use crate::domain::service_recovery::{self as sr, ServiceRecoveryState};
 use crate::services::ServiceError;
 use crate::services::audit::RECORD_SERVICE_RECOVERY;
@@ -125,24 +127,8 @@ impl ServiceRecoveryAction {
     /// What the status allows and your roles permit now.
     async fn allowed_actions(&self, ctx: &Context<'_>) -> Result<Vec<ServiceRecoveryTransition>> {
         let actor = ctx.actor()?;
-        let s = &self.state;
-        let manager = permits(actor, Operation::DecideServiceRecoveryAboveThreshold);
-        let may_decide = if s.approval_required {
-            manager && s.proposed.by.subject != actor.subject
-        } else {
-            permits(actor, Operation::DecideServiceRecovery)
-        };
-        Ok(sr::MACHINE
-            .allowed(s.status)
+        Ok(command::allowed_actions(&self.state, actor)
             .into_iter()
-            .filter(|a| match a {
-                sr::Action::Approve | sr::Action::Decline => may_decide,
-                sr::Action::Complete => {
-                    permits(actor, Operation::CompleteServiceRecovery)
-                        && !(s.status == sr::Status::Proposed && s.approval_required)
-                }
-                sr::Action::Cancel => permits(actor, Operation::CancelServiceRecovery),
-            })
             .map(Into::into)
             .collect())
     }
@@ -317,12 +303,12 @@ pub struct ServiceRecoveryPayload {
 
 fn payload(
     ctx: &Context<'_>,
-    action: &str,
+    action: AuditAction,
     r: Result<(Uuid, ServiceRecoveryState), ServiceError>,
 ) -> Result<ServiceRecoveryPayload> {
     Ok(match split(ctx, r)? {
         Ok(record) => {
-            tracing::info!(record_id = %record.0, version = record.1.version, action, "service recovery changed");
+            tracing::info!(record_id = %record.0, version = record.1.version, action = action.as_str(), "service recovery changed");
             ServiceRecoveryPayload {
                 service_recovery_action: Some(ServiceRecoveryAction::new(record)),
                 user_errors: Vec::new(),
@@ -400,12 +386,10 @@ impl ServiceRecoveryMutation {
         ctx: &Context<'_>,
         input: ServiceRecoveryApproveInput,
     ) -> Result<ServiceRecoveryPayload> {
-        let caller = ctx.caller()?;
-        let r = match action_uuid(&input.id) {
-            Ok(id) => svc::approve(ctx.db()?, &caller, id, input.expected_version).await,
-            Err(e) => Err(e),
-        };
-        payload(ctx, "SERVICE_RECOVERY_APPROVE", r)
+        let command = S::Approve;
+        let action = command.audit_action();
+        let r = change(ctx, action_uuid(&input.id), input.expected_version, command).await?;
+        payload(ctx, action, r)
     }
 
     /// PROPOSED → DECLINED, with a reason (the same rule as approval).
@@ -414,21 +398,12 @@ impl ServiceRecoveryMutation {
         ctx: &Context<'_>,
         input: ServiceRecoveryDeclineInput,
     ) -> Result<ServiceRecoveryPayload> {
-        let caller = ctx.caller()?;
-        let r = match action_uuid(&input.id) {
-            Ok(id) => {
-                svc::decline(
-                    ctx.db()?,
-                    &caller,
-                    id,
-                    input.expected_version,
-                    &input.reason,
-                )
-                .await
-            }
-            Err(e) => Err(e),
+        let command = S::Decline {
+            reason: input.reason,
         };
-        payload(ctx, "SERVICE_RECOVERY_DECLINE", r)
+        let action = command.audit_action();
+        let r = change(ctx, action_uuid(&input.id), input.expected_version, command).await?;
+        payload(ctx, action, r)
     }
 
     /// APPROVED → COMPLETED; PROPOSED → COMPLETED when no approval is needed
@@ -438,21 +413,10 @@ impl ServiceRecoveryMutation {
         ctx: &Context<'_>,
         input: ServiceRecoveryCompleteInput,
     ) -> Result<ServiceRecoveryPayload> {
-        let caller = ctx.caller()?;
-        let r = match action_uuid(&input.id) {
-            Ok(id) => {
-                svc::complete(
-                    ctx.db()?,
-                    &caller,
-                    id,
-                    input.expected_version,
-                    input.note.as_deref(),
-                )
-                .await
-            }
-            Err(e) => Err(e),
-        };
-        payload(ctx, "SERVICE_RECOVERY_COMPLETE", r)
+        let command = S::Complete { note: input.note };
+        let action = command.audit_action();
+        let r = change(ctx, action_uuid(&input.id), input.expected_version, command).await?;
+        payload(ctx, action, r)
     }
 
     /// PROPOSED/APPROVED → CANCELLED, with a reason.
@@ -461,20 +425,11 @@ impl ServiceRecoveryMutation {
         ctx: &Context<'_>,
         input: ServiceRecoveryCancelInput,
     ) -> Result<ServiceRecoveryPayload> {
-        let caller = ctx.caller()?;
-        let r = match action_uuid(&input.id) {
-            Ok(id) => {
-                svc::cancel(
-                    ctx.db()?,
-                    &caller,
-                    id,
-                    input.expected_version,
-                    &input.reason,
-                )
-                .await
-            }
-            Err(e) => Err(e),
+        let command = S::Cancel {
+            reason: input.reason,
         };
-        payload(ctx, "SERVICE_RECOVERY_CANCEL", r)
+        let action = command.audit_action();
+        let r = change(ctx, action_uuid(&input.id), input.expected_version, command).await?;
+        payload(ctx, action, r)
     }
 }

@@ -12,7 +12,9 @@ use super::context::ContextExt;
 use super::errors;
 use super::node::{NodeKind, decode_id};
 use super::user_error::UserError;
+use crate::domain::command::Command;
 use crate::domain::work::Stamp;
+use crate::services::change::Stored;
 use crate::services::{Caller, Refusal, RefusalCode, ServiceError};
 
 /// The UUID behind a global id of the expected kind; anything else is
@@ -88,6 +90,29 @@ pub fn split<T>(
         Err(ServiceError::Refused(refusals)) => Ok(Err(user_errors(refusals))),
         Err(ServiceError::Db(e)) => Err(ctx.internal(e)),
     }
+}
+
+/// Runs `command` on the record `id` names (or refuses with the id's
+/// refusal) through the one change path.
+pub async fn change<C>(
+    ctx: &Context<'_>,
+    id: Result<Uuid, ServiceError>,
+    expected_version: i32,
+    command: C,
+) -> Result<Result<(Uuid, C::State), ServiceError>>
+where
+    C: Command + Send,
+    C::State: Stored,
+{
+    let caller = ctx.caller()?;
+    Ok(match id {
+        Ok(id) => {
+            crate::services::change::change(ctx.db()?, &caller, id, expected_version, command)
+                .await
+                .map(|state| (id, state))
+        }
+        Err(e) => Err(e),
+    })
 }
 
 /// Records that the caller read these records.

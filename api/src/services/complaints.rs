@@ -19,10 +19,12 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::audit::{self, NewEvent, RECORD_COMPLAINT, RECORD_CONTACT, RECORD_NOTE};
-use super::policies::{self, Policy};
+use super::change::Stored;
+use super::policies;
 use super::{Caller, Refusal, RefusalCode, ServiceError, finish, idempotency, refused};
 use crate::db;
 use crate::domain::actor::{Actor, FacilityScope};
+use crate::domain::command::{Context, Needs, PolicyContext};
 use crate::domain::complaint::classification;
 use crate::domain::complaint::intake::{self, IntakeDraft, Opening};
 use crate::domain::complaint::lifecycle::UnfinishedWork;
@@ -69,12 +71,6 @@ fn by_of(actor: &Actor) -> UserRef {
 pub fn visible(actor: &Actor, m: &complaint::Model) -> bool {
     actor.facilities.contains(&m.facility_code)
         && (!sees_only_own(actor) || m.created_by_subject == actor.subject)
-}
-
-fn not_found() -> ServiceError {
-    Refusal::new(RefusalCode::NotFound, "complaint not found")
-        .on(&["input", "id"])
-        .into()
 }
 
 fn forbidden(op: Operation) -> ServiceError {
@@ -321,130 +317,85 @@ pub async fn create(
     finish(txn, outcome).await
 }
 
-/// What a change sees besides the complaint.
-pub struct Env {
-    pub now: DateTime<Utc>,
-    pub by: UserRef,
-    pub tz: Tz,
-    pub policy: Policy,
-    /// Linked work not finished yet; loaded for `complaintClose` only.
-    pub unfinished: Vec<UnfinishedWork>,
-}
+impl Stored for ComplaintState {
+    const RECORD_TYPE: &'static str = RECORD_COMPLAINT;
+    const NOUN: &'static str = "complaint";
 
-/// Which change, to which complaint, at which version.
-#[derive(Clone, Copy, Debug)]
-pub struct Change<'a> {
-    /// The permission it needs.
-    pub op: Operation,
-    pub id: Uuid,
-    /// The version the caller read; anything else is a conflict.
-    pub expected_version: i32,
-    /// The audit action, e.g. `COMPLAINT_RESOLVE`.
-    pub action: &'static str,
-    /// The reason recorded with the audit event.
-    pub reason: Option<&'a str>,
-}
-
-/// The one path every change of an existing complaint takes: the role may
-/// do `op`; the complaint exists for the caller; `expected_version` is
-/// current; the domain function `f` accepts; then the row, the issue
-/// projection and the audit event are written in one transaction. Any
-/// refusal writes nothing.
-pub async fn change<F>(
-    db: &DatabaseConnection,
-    caller: &Caller<'_>,
-    change: Change<'_>,
-    f: F,
-) -> Result<Record, ServiceError>
-where
-    F: FnOnce(&mut ComplaintState, &Env) -> Result<(), ServiceError>,
-{
-    let Change {
-        op,
-        id,
-        expected_version,
-        action,
-        reason,
-    } = change;
-    let actor = caller.actor;
-    if !permits(actor, op) {
-        return Err(forbidden(op));
+    fn facility_code(&self) -> &str {
+        &self.facility_code
     }
-    let txn = db::begin_write(db).await?;
-    let outcome = async {
-        let Some(current) = Complaint::find_by_id(id).one(&txn).await? else {
-            return Err(not_found());
-        };
-        if !visible(actor, &current) {
-            return Err(not_found());
-        }
-        if current.version != expected_version {
-            return Err(conflict(&current, expected_version));
-        }
-        let before = record_of(&current)?.state;
-        let facility = super::facilities::by_id(&txn, &FacilityScope::All, current.facility_id)
-            .await?
-            .ok_or_else(|| DbErr::RecordNotFound(format!("facility {}", current.facility_id)))?;
-        let policy_model = policies::by_id(&txn, current.policy_id)
-            .await?
-            .ok_or_else(|| DbErr::RecordNotFound(format!("policy {}", current.policy_id)))?;
-        let rules = policies::rules_of(&policy_model)
-            .ok_or_else(|| DbErr::Custom(format!("policy {} unreadable", policy_model.id)))?;
-        let unfinished = if op == Operation::CloseComplaint {
-            unfinished_work(&txn, id).await?
-        } else {
-            Vec::new()
-        };
-        let env = Env {
-            now: Utc::now().trunc_subsecs(6),
-            by: by_of(actor),
-            unfinished,
-            tz: time_zone(&facility.time_zone)?,
-            policy: Policy {
-                program: before.clocks.program,
-                facility_code: facility.code.clone(),
-                model: policy_model,
+    fn complaint_of(&self, id: Uuid) -> Option<Uuid> {
+        Some(id)
+    }
+    fn created_by(&self) -> &str {
+        &self.created_by.subject
+    }
+    fn version(&self) -> i32 {
+        self.version
+    }
+    fn touch(&mut self, version: i32, now: DateTime<Utc>) {
+        self.version = version;
+        self.updated_at = now;
+    }
+
+    super::work::stored_in!(Complaint, complaint, row);
+
+    /// The deadline policy and the facility's time zone when the command
+    /// needs them; the linked work not finished yet (for `complaintClose`),
+    /// read inside the transaction: writers are serialised, so nothing
+    /// slips in between.
+    async fn load_context(
+        db: &impl ConnectionTrait,
+        id: Uuid,
+        state: &Self,
+        needs: Needs,
+        cx: &mut Context<'_>,
+    ) -> Result<(), DbErr> {
+        if needs.policy {
+            let facility = super::facilities::by_id(db, &FacilityScope::All, state.facility_id)
+                .await?
+                .ok_or_else(|| DbErr::RecordNotFound(format!("facility {}", state.facility_id)))?;
+            let policy_id = state.clocks.policy_id;
+            let policy = policies::by_id(db, policy_id)
+                .await?
+                .ok_or_else(|| DbErr::RecordNotFound(format!("policy {policy_id}")))?;
+            let rules = policies::rules_of(&policy)
+                .ok_or_else(|| DbErr::Custom(format!("policy {} unreadable", policy.id)))?;
+            cx.policy = Some(PolicyContext {
                 rules,
-            },
-        };
-        let mut state = before.clone();
-        f(&mut state, &env)?;
-        state.version = current.version + 1;
-        state.updated_at = env.now;
-        let mut active = row(id, &state)?.into_active_model().reset_all();
-        active.id = sea_orm::ActiveValue::Unchanged(id);
-        let result = Complaint::update_many()
-            .set(active)
-            .filter(complaint::Column::Id.eq(id))
-            .filter(complaint::Column::Version.eq(expected_version))
-            .exec(&txn)
-            .await?;
-        if result.rows_affected != 1 {
-            return Err(conflict(&current, expected_version));
+                tz: time_zone(&facility.time_zone)?,
+            });
         }
-        if state.issues != before.issues {
-            write_issues(&txn, id, &state).await?;
+        if needs.unfinished_work {
+            cx.unfinished = unfinished_work(db, id).await?;
         }
-        audit::append(
-            &txn,
-            caller,
-            NewEvent::change(
-                action,
-                RECORD_COMPLAINT,
-                id,
-                Some(&document(&before)?),
-                &document(&state)?,
-            )
-            .complaint(id)
-            .facility(&state.facility_code)
-            .reason(reason.map(str::trim).filter(|r| !r.is_empty())),
-            env.now,
-        )
-        .await?;
-        Ok(Record { id, state })
+        Ok(())
     }
-    .await;
-    finish(txn, outcome).await
+
+    /// The issue rows, when the issues changed.
+    async fn project(
+        db: &impl ConnectionTrait,
+        id: Uuid,
+        before: Option<&Self>,
+        after: &Self,
+    ) -> Result<(), DbErr> {
+        if before.is_none_or(|b| b.issues != after.issues) {
+            write_issues(db, id, after).await?;
+        }
+        Ok(())
+    }
+
+    fn stale(&self, expected: i32) -> String {
+        format!(
+            "complaint {} is at version {}, not {expected}; someone changed it since you read it",
+            self.reference, self.version
+        )
+    }
+
+    /// Today's wording: the stale message, at the version read.
+    fn raced(&self, expected: i32) -> String {
+        self.stale(expected)
+    }
 }
 
 /// Service-recovery actions and accessibility requests of a complaint that
@@ -476,18 +427,6 @@ async fn unfinished_work(
         });
     }
     Ok(work)
-}
-
-fn conflict(current: &complaint::Model, expected: i32) -> ServiceError {
-    Refusal::new(
-        RefusalCode::Conflict,
-        format!(
-            "complaint {} is at version {}, not {expected}; someone changed it since you read it",
-            current.reference, current.version
-        ),
-    )
-    .on(&["input", "expectedVersion"])
-    .into()
 }
 
 /// A complaint the caller may see, by id.
