@@ -9,12 +9,12 @@ use uuid::Uuid;
 use super::common::{DEFAULT_PAGE_SIZE, after_cursor, page_size};
 use super::context::ContextExt;
 use super::errors;
-use super::node::{NodeKind, decode_id, encode_id};
 use crate::domain::accessibility::AccessibilityRequestState;
 use crate::domain::actor::FacilityScope;
 use crate::domain::interpreter::InterpreterSessionState;
 use crate::domain::permissions::{Operation, sees_only_own};
 use crate::domain::service_recovery::ServiceRecoveryState;
+use crate::ids::{NodeKind, decode_id, encode_id};
 use crate::services;
 use crate::services::audit::{
     EventFilter, RECORD_ACCESSIBILITY_REQUEST, RECORD_COMPLAINT, RECORD_CONTACT, RECORD_FACILITY,

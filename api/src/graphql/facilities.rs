@@ -11,10 +11,10 @@ use super::common::{ConnectionFields, DEFAULT_PAGE_SIZE, UserError, page_size};
 use super::context::ContextExt;
 use super::errors;
 use super::money::{MoneyInput, MoneyObject};
-use super::node::{NodeKind, encode_id};
 use crate::domain::facility::FacilityDraft;
 use crate::domain::money::Money;
 use crate::domain::permissions::Operation;
+use crate::ids::{NodeKind, encode_id};
 use crate::services::{self, ServiceError};
 
 /// A hospital facility: the scope of every record and every token.

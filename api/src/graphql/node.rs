@@ -1,4 +1,5 @@
-//! Relay `Node`: opaque global ids and `node(id:)`.
+//! Relay `Node`: the interface and `node(id:)`. The opaque global ids are
+//! `crate::ids`, which every record module uses directly.
 
 use async_graphql::{Context, ID, Interface, Object, Result};
 use uuid::Uuid;
@@ -13,6 +14,7 @@ use crate::domain::accessibility::AccessibilityRequestState;
 use crate::domain::interpreter::InterpreterSessionState;
 use crate::domain::permissions::Operation;
 use crate::domain::service_recovery::ServiceRecoveryState;
+use crate::ids::{NodeKind, decode_id};
 use crate::services;
 use crate::services::work::WorkRecord;
 
@@ -26,8 +28,6 @@ pub enum Node {
     InterpreterSession(InterpreterSession),
     AccessibilityRequest(AccessibilityRequest),
 }
-
-pub use crate::ids::{NodeKind, decode_id, encode_id};
 
 /// A service-recovery action, interpreter session or accessibility request
 /// the caller may see; the read is recorded.
@@ -95,6 +95,7 @@ impl NodeQuery {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::encode_id;
 
     #[test]
     fn ids_round_trip_and_garbage_is_none() {

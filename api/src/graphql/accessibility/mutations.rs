@@ -8,7 +8,7 @@ use super::types::AccessibilityRequest;
 use crate::domain::accessibility::{self as da, AccessibilityRequestState};
 use crate::graphql::common::{UserError, optional_uuid_of, split, uuid_of};
 use crate::graphql::context::ContextExt;
-use crate::graphql::node::NodeKind;
+use crate::ids::NodeKind;
 use crate::services::ServiceError;
 use crate::services::accessibility::{self as svc, CreateInput, Move};
 

@@ -10,7 +10,7 @@ use crate::domain::accessibility::{self as da, AccessibilityRequestState};
 use crate::domain::permissions::{Operation, permits};
 use crate::graphql::common::{Patient, Reasoned, Stamped, UserRef};
 use crate::graphql::context::ContextExt;
-use crate::graphql::node::{NodeKind, encode_id};
+use crate::ids::{NodeKind, encode_id};
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Enum)]
 #[graphql(remote = "crate::domain::accessibility::NeedType")]

@@ -3,7 +3,7 @@
 use async_graphql::ID;
 use uuid::Uuid;
 
-use crate::graphql::node::{NodeKind, decode_id};
+use crate::ids::{NodeKind, decode_id};
 use crate::services::{Refusal, RefusalCode, ServiceError};
 
 /// The UUID behind a global id of the expected kind; anything else is

@@ -15,7 +15,7 @@ use crate::domain::complaint::{self as dc, lifecycle};
 use crate::domain::permissions::{Operation, permits};
 use crate::graphql::common::user_errors;
 use crate::graphql::context::ContextExt;
-use crate::graphql::node::{NodeKind, decode_id};
+use crate::ids::{NodeKind, decode_id};
 use crate::services::complaints::{self as svc, ContactDraft, Env};
 use crate::services::{Refusal, RefusalCode, ServiceError, refused};
 

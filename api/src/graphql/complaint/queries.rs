@@ -17,7 +17,7 @@ use crate::domain::permissions::Operation;
 use crate::graphql::common::{DEFAULT_PAGE_SIZE, page_size};
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors;
-use crate::graphql::node::{NodeKind, decode_id};
+use crate::ids::{NodeKind, decode_id};
 use crate::services::complaints::{self as svc, ComplaintFilter, Cursor, Order, OrderField};
 use crate::services::{self, Caller};
 

@@ -8,7 +8,7 @@ use super::types::InterpreterSession;
 use crate::domain::interpreter::InterpreterSessionState;
 use crate::graphql::common::{UserError, optional_uuid_of, split, uuid_of};
 use crate::graphql::context::ContextExt;
-use crate::graphql::node::NodeKind;
+use crate::ids::NodeKind;
 use crate::services::ServiceError;
 use crate::services::interpreter::{self as svc, LogInput};
 

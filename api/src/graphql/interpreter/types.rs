@@ -8,7 +8,7 @@ use uuid::Uuid;
 
 use crate::domain::interpreter::{self as di, InterpreterSessionState};
 use crate::graphql::common::{Patient, Stamped, UserRef};
-use crate::graphql::node::{NodeKind, encode_id};
+use crate::ids::{NodeKind, encode_id};
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Enum)]
 #[graphql(remote = "crate::domain::interpreter::Modality")]

@@ -8,7 +8,7 @@ use super::types::ServiceRecoveryAction;
 use crate::domain::service_recovery::{self as sr, ServiceRecoveryState};
 use crate::graphql::common::{UserError, split, uuid_of};
 use crate::graphql::context::ContextExt;
-use crate::graphql::node::NodeKind;
+use crate::ids::NodeKind;
 use crate::services::ServiceError;
 use crate::services::service_recovery::{self as svc, ProposeInput};
 

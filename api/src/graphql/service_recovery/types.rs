@@ -11,7 +11,7 @@ use crate::domain::service_recovery::{self as sr, ServiceRecoveryState};
 use crate::graphql::common::{Reasoned, Stamped, UserRef};
 use crate::graphql::context::ContextExt;
 use crate::graphql::money::MoneyObject;
-use crate::graphql::node::{NodeKind, encode_id};
+use crate::ids::{NodeKind, encode_id};
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Enum)]
 #[graphql(remote = "crate::domain::service_recovery::Kind")]

@@ -14,7 +14,7 @@ use crate::domain::complaint::intake::{DetailsPatch, IntakeDraft, IssueDraft};
 use crate::domain::complaint::resolution::{Finding, ResolveInput};
 use crate::graphql::common::{PatientInput, SpanInput, optional_uuid_of};
 use crate::graphql::enums::*;
-use crate::graphql::node::NodeKind;
+use crate::ids::NodeKind;
 use crate::services::complaints::CreateDraft;
 use crate::services::{Refusal, RefusalCode, ServiceError};
 

@@ -26,8 +26,8 @@ use crate::graphql::context::ContextExt;
 use crate::graphql::enums::*;
 use crate::graphql::facilities::Facility;
 use crate::graphql::interpreter::InterpreterSession;
-use crate::graphql::node::{NodeKind, encode_id};
 use crate::graphql::service_recovery::ServiceRecoveryAction;
+use crate::ids::{NodeKind, encode_id};
 use crate::services::complaints as svc;
 
 /// A complaint or grievance. When it came from `complaintAsOf`, every
