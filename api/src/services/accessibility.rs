@@ -17,6 +17,7 @@ use crate::domain::accessibility::{
     self as da, AccessibilityRequestState, Filing, NeedType, RequestDraft, Status,
 };
 use crate::domain::actor::Actor;
+use crate::domain::command::AuditAction;
 use crate::domain::permissions::{Operation, permits};
 
 impl WorkRecord for AccessibilityRequestState {
@@ -118,7 +119,7 @@ pub async fn create(
             caller,
             id,
             &state,
-            "ACCESSIBILITY_REQUEST_CREATE",
+            AuditAction::AccessibilityRequestCreate.as_str(),
             key.as_deref().map(|k| (OP_CREATE, k)),
             now,
         )
@@ -199,7 +200,7 @@ pub async fn link_complaint(
         id,
         before,
         &after,
-        "ACCESSIBILITY_REQUEST_LINK_COMPLAINT",
+        AuditAction::AccessibilityRequestLinkComplaint.as_str(),
         now,
     )
     .await?

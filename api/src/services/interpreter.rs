@@ -13,6 +13,7 @@ use super::work::{self, WorkRecord};
 use super::{Caller, ServiceError, finish, idempotency, refused};
 use crate::db;
 use crate::domain::actor::Actor;
+use crate::domain::command::AuditAction;
 use crate::domain::interpreter::{
     self as di, EntryDraft, InterpreterSessionState, Logging, Modality, Outcome,
 };
@@ -117,7 +118,7 @@ pub async fn log(
             caller,
             id,
             &state,
-            "INTERPRETER_SESSION_LOG",
+            AuditAction::InterpreterSessionLog.as_str(),
             key.as_deref().map(|k| (OP_LOG, k)),
             now,
         )

@@ -13,6 +13,7 @@ use super::work::{self, WorkRecord};
 use super::{Caller, ServiceError, finish, idempotency, refused};
 use crate::db;
 use crate::domain::actor::{Actor, FacilityScope};
+use crate::domain::command::AuditAction;
 use crate::domain::money::Money;
 use crate::domain::permissions::{Operation, permits};
 use crate::domain::service_recovery::{
@@ -129,7 +130,7 @@ pub async fn propose(
             caller,
             id,
             &state,
-            "SERVICE_RECOVERY_PROPOSE",
+            AuditAction::ServiceRecoveryPropose.as_str(),
             key.as_deref().map(|k| (OP_PROPOSE, k)),
             now,
         )

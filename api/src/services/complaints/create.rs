@@ -14,6 +14,7 @@ use uuid::Uuid;
 use super::store::{time_zone, write_issues};
 use super::{Record, by_of, forbidden, record_of, row, visible};
 use crate::db;
+use crate::domain::command::AuditAction;
 use crate::domain::complaint::classification;
 use crate::domain::complaint::intake::{self, IntakeDraft, Opening};
 use crate::domain::permissions::{Operation, permits};
@@ -160,7 +161,7 @@ pub async fn create(
             &txn,
             caller,
             NewEvent::change(
-                "COMPLAINT_CREATE",
+                AuditAction::ComplaintCreate.as_str(),
                 RECORD_COMPLAINT,
                 id,
                 None,

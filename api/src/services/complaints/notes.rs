@@ -14,6 +14,7 @@ use uuid::Uuid;
 use super::{forbidden, visible};
 use crate::db;
 use crate::domain::actor::Actor;
+use crate::domain::command::AuditAction;
 use crate::domain::complaint::intake::{self};
 use crate::domain::complaint::{ContactDirection, ContactMethod};
 use crate::domain::permissions::{Operation, permits};
@@ -97,7 +98,7 @@ pub async fn add_note(
             &txn,
             caller,
             NewEvent::change(
-                "COMPLAINT_NOTE_ADD",
+                AuditAction::ComplaintNoteAdd.as_str(),
                 RECORD_NOTE,
                 note.id,
                 None,
@@ -204,7 +205,7 @@ pub async fn log_contact(
             &txn,
             caller,
             NewEvent::change(
-                "COMPLAINT_CONTACT_LOG",
+                AuditAction::ComplaintContactLog.as_str(),
                 RECORD_CONTACT,
                 contact.id,
                 None,
