@@ -24,15 +24,17 @@ use entity::access_log;
 use redress_api::db;
 use redress_api::domain::actor::{Actor, FacilityScope, Role};
 use redress_api::domain::clocks::Program;
+use redress_api::domain::command::complaint::ComplaintCommand;
+use redress_api::domain::command::service_recovery::ServiceRecoveryCommand;
 use redress_api::domain::complaint::intake::{IntakeDraft, IssueDraft};
 use redress_api::domain::complaint::{
-    Channel, Complainant, GrievanceFacts, HcatCategory, Patient, Relationship, StageOfCare,
-    lifecycle,
+    Channel, Complainant, ContactMethod, GrievanceFacts, HcatCategory, Patient, Relationship,
+    StageOfCare,
 };
 use redress_api::domain::facility::FacilityDraft;
-use redress_api::domain::permissions::Operation;
 use redress_api::domain::service_recovery::{Kind, ProposalDraft};
-use redress_api::services::complaints::{self, Change, CreateDraft};
+use redress_api::services::change;
+use redress_api::services::complaints::{self, CreateDraft};
 use redress_api::services::{Caller, audit, facilities, service_recovery};
 use rust_decimal::Decimal;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
@@ -176,28 +178,13 @@ async fn main() -> anyhow::Result<()> {
     let create = per(started.elapsed(), n);
     let started = Instant::now();
     for record in &records {
-        let change = Change {
-            op: Operation::AcknowledgeComplaint,
-            id: record.id,
-            expected_version: record.state.version,
-            action: "COMPLAINT_ACKNOWLEDGE",
-            reason: None,
+        let acknowledge = ComplaintCommand::Acknowledge {
+            method: ContactMethod::Phone,
+            at: None,
         };
-        complaints::change(&conn, &caller, change, |state, env| {
-            let cx = lifecycle::Actx {
-                by: &env.by,
-                now: env.now,
-            };
-            lifecycle::acknowledge(
-                state,
-                &cx,
-                redress_api::domain::complaint::ContactMethod::Phone,
-                env.now,
-            )
-            .map_err(redress_api::services::refused)
-        })
-        .await
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        change::change(&conn, &caller, record.id, record.state.version, acknowledge)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     }
     let change = per(started.elapsed(), n);
 
@@ -225,7 +212,8 @@ async fn main() -> anyhow::Result<()> {
     let propose = per(started.elapsed(), recoveries);
     let started = Instant::now();
     for (id, version) in &actions {
-        service_recovery::complete(&conn, &caller, *id, *version, None)
+        let complete = ServiceRecoveryCommand::Complete { note: None };
+        change::change(&conn, &caller, *id, *version, complete)
             .await
             .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     }

@@ -10,15 +10,18 @@ use sea_orm::DatabaseConnection;
 
 use crate::domain::actor::{Actor, FacilityScope, Role};
 use crate::domain::clocks::{self, Program};
+use crate::domain::command::accessibility::AccessibilityCommand;
+use crate::domain::command::complaint::ComplaintCommand;
+use crate::domain::command::service_recovery::ServiceRecoveryCommand;
 use crate::domain::complaint::intake::{IntakeDraft, IssueDraft};
 use crate::domain::complaint::resolution::{Finding, ResolveInput};
 use crate::domain::complaint::{
     Channel, Complainant, ContactMethod, GrievanceFacts, HcatCategory, Patient, PersonInvolved,
-    Relationship, ResponseFormat, StageOfCare, UserRef, WrittenResponse, lifecycle,
+    Relationship, ResponseFormat, StageOfCare, UserRef, WrittenResponse,
 };
 use crate::domain::facility::FacilityDraft;
-use crate::domain::permissions::Operation;
-use crate::services::complaints::{self, Change, CreateDraft, Record};
+use crate::services::change;
+use crate::services::complaints::{self, CreateDraft, Record};
 use crate::services::policies::{self, PolicyDraft};
 use crate::services::{Caller, ServiceError, facilities};
 
@@ -290,15 +293,12 @@ async fn linked_work(
         .await
         .map_err(|e| fail("a service-recovery action", e))?;
         if !state.approval_required {
-            service_recovery::complete(
-                db,
-                caller,
-                id,
-                state.version,
-                Some("Given to the daughter"),
-            )
-            .await
-            .map_err(|e| fail("completing service recovery", e))?;
+            let complete = ServiceRecoveryCommand::Complete {
+                note: Some("Given to the daughter".to_owned()),
+            };
+            change::change(db, caller, id, state.version, complete)
+                .await
+                .map_err(|e| fail("completing service recovery", e))?;
         }
         seeded.service_recovery_actions += 1;
     }
@@ -374,12 +374,12 @@ async fn linked_work(
         (
             da::NeedType::TransferLift,
             3,
-            Some(accessibility::Move::Acknowledge),
+            Some(AccessibilityCommand::Acknowledge),
         ),
         (
             da::NeedType::AccessibleExamTable,
             1,
-            Some(accessibility::Move::Deny {
+            Some(AccessibilityCommand::Deny {
                 ground: da::DenialGround::UndueBurden,
                 reason: "No height-adjustable table can be moved to the satellite clinic this week"
                     .to_owned(),
@@ -409,16 +409,17 @@ async fn linked_work(
         .map_err(|e| fail("an accessibility request", e))?;
         seeded.accessibility_requests += 1;
         let Some(step) = step else { continue };
-        let denied = matches!(step, accessibility::Move::Deny { .. });
-        let (_, state) = accessibility::step(db, caller, id, state.version, &step)
+        let denied = matches!(step, AccessibilityCommand::Deny { .. });
+        let acknowledge = matches!(step, AccessibilityCommand::Acknowledge);
+        let state = change::change(db, caller, id, state.version, step)
             .await
             .map_err(|e| fail("an accessibility request step", e))?;
-        if let accessibility::Move::Acknowledge = step {
-            let schedule = accessibility::Move::Schedule {
+        if acknowledge {
+            let schedule = AccessibilityCommand::Schedule {
                 scheduled_for: now + Duration::days(days) - Duration::hours(2),
                 provider: Some("Facilities (demo)".to_owned()),
             };
-            accessibility::step(db, caller, id, state.version, &schedule)
+            change::change(db, caller, id, state.version, schedule)
                 .await
                 .map_err(|e| fail("scheduling an accessibility request", e))?;
         }
@@ -515,86 +516,52 @@ async fn walk(
         _ => &[],
     };
     for step in steps {
-        let (op, action) = match *step {
-            "pos" => (
-                Operation::ResolveAtPointOfService,
-                "COMPLAINT_RESOLVE_AT_POINT_OF_SERVICE",
-            ),
-            "ack" => (Operation::AcknowledgeComplaint, "COMPLAINT_ACKNOWLEDGE"),
-            "assign" => (Operation::AssignComplaint, "COMPLAINT_ASSIGN"),
-            "investigate" => (
-                Operation::StartInvestigation,
-                "COMPLAINT_START_INVESTIGATION",
-            ),
-            "resolve" => (Operation::ResolveComplaint, "COMPLAINT_RESOLVE"),
-            "close" => (Operation::CloseComplaint, "COMPLAINT_CLOSE"),
-            _ => (Operation::WithdrawComplaint, "COMPLAINT_WITHDRAW"),
+        let now = Utc::now().trunc_subsecs(6);
+        let command = match *step {
+            "pos" => ComplaintCommand::ResolveAtPointOfService {
+                resolution: "Extra blanket; thermostat repaired.".to_owned(),
+            },
+            "ack" => ComplaintCommand::Acknowledge {
+                method: ContactMethod::Phone,
+                at: None,
+            },
+            "assign" => ComplaintCommand::Assign {
+                owner: owner.clone(),
+            },
+            "investigate" => ComplaintCommand::StartInvestigation,
+            "resolve" => ComplaintCommand::Resolve(ResolveInput {
+                findings: r
+                    .state
+                    .issues
+                    .iter()
+                    .map(|i| Finding {
+                        issue_id: i.id,
+                        finding: "Reviewed with the unit manager; staff coached.".to_owned(),
+                    })
+                    .collect(),
+                summary: None,
+                written_response: Some(WrittenResponse {
+                    contact_person: "Pat Rivera, Patient Relations".to_owned(),
+                    investigation_steps: "Interviewed the staff on shift and reviewed the record."
+                        .to_owned(),
+                    results: "Concern substantiated; communication training scheduled.".to_owned(),
+                    completed_on: now.date_naive(),
+                    sent_at: now,
+                    sent_by: ContactMethod::Letter,
+                    language: "en".to_owned(),
+                    format: ResponseFormat::Standard,
+                    qio_notice_included: r.state.needs_qio_notice(),
+                }),
+            }),
+            "close" => ComplaintCommand::Close,
+            _ => ComplaintCommand::Withdraw {
+                reason: "Complainant will take it up with the pharmacy".to_owned(),
+            },
         };
-        let reason =
-            (*step == "withdraw").then_some("Complainant will take it up with the pharmacy");
-        let change = Change {
-            op,
-            id: r.id,
-            expected_version: r.state.version,
-            action,
-            reason,
-        };
-        let owner = owner.clone();
-        r =
-            complaints::change(db, caller, change, |state, env| {
-                let cx = lifecycle::Actx {
-                    by: &env.by,
-                    now: env.now,
-                };
-                let result = match *step {
-                    "pos" => lifecycle::resolve_at_point_of_service(
-                        state,
-                        &cx,
-                        "Extra blanket; thermostat repaired.",
-                    ),
-                    "ack" => lifecycle::acknowledge(state, &cx, ContactMethod::Phone, env.now),
-                    "assign" => lifecycle::assign(state, owner),
-                    "investigate" => lifecycle::start_investigation(state, &cx),
-                    "resolve" => {
-                        let input = ResolveInput {
-                            findings: state
-                                .issues
-                                .iter()
-                                .map(|i| Finding {
-                                    issue_id: i.id,
-                                    finding: "Reviewed with the unit manager; staff coached."
-                                        .to_owned(),
-                                })
-                                .collect(),
-                            summary: None,
-                            written_response: Some(WrittenResponse {
-                                contact_person: "Pat Rivera, Patient Relations".to_owned(),
-                                investigation_steps:
-                                    "Interviewed the staff on shift and reviewed the record."
-                                        .to_owned(),
-                                results: "Concern substantiated; communication training scheduled."
-                                    .to_owned(),
-                                completed_on: env.now.date_naive(),
-                                sent_at: env.now,
-                                sent_by: ContactMethod::Letter,
-                                language: "en".to_owned(),
-                                format: ResponseFormat::Standard,
-                                qio_notice_included: state.needs_qio_notice(),
-                            }),
-                        };
-                        lifecycle::resolve(state, &cx, &input)
-                    }
-                    "close" => lifecycle::close(state, &cx, &[]),
-                    _ => lifecycle::withdraw(
-                        state,
-                        &cx,
-                        "Complainant will take it up with the pharmacy",
-                    ),
-                };
-                result.map_err(crate::services::refused)
-            })
+        let state = change::change(db, caller, r.id, r.state.version, command)
             .await
             .map_err(|e| fail(step, e))?;
+        r = Record { id: r.id, state };
     }
     Ok(())
 }

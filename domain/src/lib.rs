@@ -7,6 +7,7 @@ pub mod actor;
 pub mod audit;
 pub mod checkpoint;
 pub mod clocks;
+pub mod command;
 pub mod complaint;
 pub mod facility;
 pub mod interpreter;

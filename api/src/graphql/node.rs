@@ -1,10 +1,11 @@
-//! Relay `Node`: opaque global ids and `node(id:)`.
+//! Relay `Node`: the interface and `node(id:)`. The opaque global ids are
+//! `crate::ids`, which every record module uses directly.
 
 use async_graphql::{Context, ID, Interface, Object, Result};
 use uuid::Uuid;
 
 use super::accessibility::AccessibilityRequest;
-use super::complaints::{Complaint, complaint_by_uuid};
+use super::complaint::{Complaint, complaint_by_uuid};
 use super::context::ContextExt;
 use super::facilities::Facility;
 use super::interpreter::InterpreterSession;
@@ -13,6 +14,7 @@ use crate::domain::accessibility::AccessibilityRequestState;
 use crate::domain::interpreter::InterpreterSessionState;
 use crate::domain::permissions::Operation;
 use crate::domain::service_recovery::ServiceRecoveryState;
+use crate::ids::{NodeKind, decode_id};
 use crate::services;
 use crate::services::work::WorkRecord;
 
@@ -27,8 +29,6 @@ pub enum Node {
     AccessibilityRequest(AccessibilityRequest),
 }
 
-pub use crate::ids::{NodeKind, decode_id, encode_id};
-
 /// A service-recovery action, interpreter session or accessibility request
 /// the caller may see; the read is recorded.
 async fn work_by_uuid<R: WorkRecord>(ctx: &Context<'_>, uuid: Uuid) -> Result<Option<(Uuid, R)>> {
@@ -40,7 +40,7 @@ async fn work_by_uuid<R: WorkRecord>(ctx: &Context<'_>, uuid: Uuid) -> Result<Op
     else {
         return Ok(None);
     };
-    super::work::logged(ctx, &caller, R::RECORD_TYPE, &[uuid], "node").await?;
+    super::common::logged(ctx, &caller, R::RECORD_TYPE, &[uuid], "node").await?;
     Ok(Some((uuid, state)))
 }
 
@@ -95,6 +95,7 @@ impl NodeQuery {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::encode_id;
 
     #[test]
     fn ids_round_trip_and_garbage_is_none() {

@@ -1,5 +1,6 @@
-//! Accessibility requests: filing, the status machine through
-//! `work::change`, and the link to a complaint opened from a failed one.
+//! Accessibility requests: filing, and the link to a complaint opened from
+//! a failed one. Their steps are `AccessibilityCommand`s through
+//! `services::change`.
 
 use chrono::{DateTime, Utc};
 use entity::accessibility_request::{self, Entity as Request};
@@ -9,14 +10,14 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::work::{self, Step, WorkRecord};
+use super::work::{self, WorkRecord};
 use super::{Caller, Refusal, RefusalCode, ServiceError, finish, idempotency, refused};
 use crate::db;
 use crate::domain::accessibility::{
-    self as da, AccessibilityRequestState, Actx, DenialGround, Filing, NeedType, RequestDraft,
-    Status,
+    self as da, AccessibilityRequestState, Filing, NeedType, RequestDraft, Status,
 };
 use crate::domain::actor::Actor;
+use crate::domain::command::AuditAction;
 use crate::domain::permissions::{Operation, permits};
 
 impl WorkRecord for AccessibilityRequestState {
@@ -118,7 +119,7 @@ pub async fn create(
             caller,
             id,
             &state,
-            "ACCESSIBILITY_REQUEST_CREATE",
+            AuditAction::AccessibilityRequestCreate.as_str(),
             key.as_deref().map(|k| (OP_CREATE, k)),
             now,
         )
@@ -127,97 +128,6 @@ pub async fn create(
     }
     .await;
     finish(txn, outcome).await
-}
-
-/// One step of the status machine.
-#[derive(Clone, Debug)]
-pub enum Move {
-    Acknowledge,
-    Schedule {
-        scheduled_for: DateTime<Utc>,
-        provider: Option<String>,
-    },
-    Fulfill {
-        note: Option<String>,
-    },
-    ProvideAlternative {
-        alternative: String,
-        reason: String,
-    },
-    Deny {
-        ground: DenialGround,
-        reason: String,
-    },
-    Cancel {
-        reason: String,
-    },
-}
-
-impl Move {
-    fn operation(&self) -> Operation {
-        match self {
-            Move::Deny { .. } => Operation::DenyAccessibilityRequest,
-            _ => Operation::WorkAccessibilityRequest,
-        }
-    }
-
-    pub fn action(&self) -> &'static str {
-        match self {
-            Move::Acknowledge => "ACCESSIBILITY_REQUEST_ACKNOWLEDGE",
-            Move::Schedule { .. } => "ACCESSIBILITY_REQUEST_SCHEDULE",
-            Move::Fulfill { .. } => "ACCESSIBILITY_REQUEST_FULFILL",
-            Move::ProvideAlternative { .. } => "ACCESSIBILITY_REQUEST_PROVIDE_ALTERNATIVE",
-            Move::Deny { .. } => "ACCESSIBILITY_REQUEST_DENY",
-            Move::Cancel { .. } => "ACCESSIBILITY_REQUEST_CANCEL",
-        }
-    }
-
-    fn reason(&self) -> Option<&str> {
-        match self {
-            Move::ProvideAlternative { reason, .. }
-            | Move::Deny { reason, .. }
-            | Move::Cancel { reason } => Some(reason),
-            _ => None,
-        }
-    }
-}
-
-/// Moves a request through its status machine.
-pub async fn step(
-    db: &DatabaseConnection,
-    caller: &Caller<'_>,
-    id: Uuid,
-    expected_version: i32,
-    m: &Move,
-) -> Result<(Uuid, AccessibilityRequestState), ServiceError> {
-    let step = Step {
-        op: m.operation(),
-        id,
-        expected_version,
-        action: m.action(),
-        reason: m.reason(),
-    };
-    work::change(db, caller, step, |s, env| {
-        let cx = Actx {
-            by: &env.by,
-            now: env.now,
-        };
-        match m {
-            Move::Acknowledge => da::acknowledge(s, &cx),
-            Move::Schedule {
-                scheduled_for,
-                provider,
-            } => da::schedule(s, &cx, *scheduled_for, provider.as_deref()),
-            Move::Fulfill { note } => da::fulfill(s, &cx, note.as_deref()),
-            Move::ProvideAlternative {
-                alternative,
-                reason,
-            } => da::provide_alternative(s, &cx, alternative, reason),
-            Move::Deny { ground, reason } => da::deny(s, &cx, *ground, reason),
-            Move::Cancel { reason } => da::cancel(s, &cx, reason),
-        }
-    })
-    .await
 }
 
 /// Inside `complaintCreate`: checks that the request exists for the caller,
@@ -290,7 +200,7 @@ pub async fn link_complaint(
         id,
         before,
         &after,
-        "ACCESSIBILITY_REQUEST_LINK_COMPLAINT",
+        AuditAction::AccessibilityRequestLinkComplaint.as_str(),
         now,
     )
     .await?

@@ -13,6 +13,7 @@ use super::audit::{self, NewEvent, RECORD_FACILITY};
 use super::{Caller, Refusal, RefusalCode, ServiceError, finish};
 use crate::db;
 use crate::domain::actor::FacilityScope;
+use crate::domain::command::AuditAction;
 use crate::domain::facility::{FacilityDraft, ValidFacility, validate};
 use crate::domain::permissions::{Operation, permits};
 
@@ -202,7 +203,7 @@ async fn create(
                 txn,
                 caller,
                 NewEvent::change(
-                    "FACILITY_CREATE",
+                    AuditAction::FacilityCreate.as_str(),
                     RECORD_FACILITY,
                     m.id,
                     None,
@@ -278,7 +279,7 @@ async fn update(
         txn,
         caller,
         NewEvent::change(
-            "FACILITY_UPDATE",
+            AuditAction::FacilityUpdate.as_str(),
             RECORD_FACILITY,
             updated.id,
             Some(&document(current)),

@@ -1,5 +1,5 @@
-//! The interpreter log: logging a session and amending it through
-//! `work::change`.
+//! The interpreter log: logging a session. Amendments are
+//! `InterpreterCommand`s through `services::change`.
 
 use chrono::{DateTime, Utc};
 use entity::interpreter_session::{self, Entity as Session};
@@ -9,10 +9,11 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::work::{self, Step, WorkRecord};
+use super::work::{self, WorkRecord};
 use super::{Caller, ServiceError, finish, idempotency, refused};
 use crate::db;
 use crate::domain::actor::Actor;
+use crate::domain::command::AuditAction;
 use crate::domain::interpreter::{
     self as di, EntryDraft, InterpreterSessionState, Logging, Modality, Outcome,
 };
@@ -117,7 +118,7 @@ pub async fn log(
             caller,
             id,
             &state,
-            "INTERPRETER_SESSION_LOG",
+            AuditAction::InterpreterSessionLog.as_str(),
             key.as_deref().map(|k| (OP_LOG, k)),
             now,
         )
@@ -126,29 +127,6 @@ pub async fn log(
     }
     .await;
     finish(txn, outcome).await
-}
-
-/// Replaces the entry with a corrected one; the old one stays on the
-/// record and in the trail, with who changed what and why.
-pub async fn amend(
-    db: &DatabaseConnection,
-    caller: &Caller<'_>,
-    id: Uuid,
-    expected_version: i32,
-    entry: &EntryDraft,
-    reason: &str,
-) -> Result<(Uuid, InterpreterSessionState), ServiceError> {
-    let step = Step {
-        op: Operation::AmendInterpreterSession,
-        id,
-        expected_version,
-        action: "INTERPRETER_SESSION_AMEND",
-        reason: Some(reason),
-    };
-    work::change(db, caller, step, |s, env| {
-        di::amend(s, entry, reason, &env.by, env.now)
-    })
-    .await
 }
 
 /// The filters of `interpreterSessions`.

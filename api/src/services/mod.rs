@@ -4,6 +4,7 @@
 pub mod access_log;
 pub mod accessibility;
 pub mod audit;
+pub mod change;
 pub mod checkpoints;
 pub mod complaints;
 pub mod facilities;

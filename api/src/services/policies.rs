@@ -16,6 +16,7 @@ use super::{Caller, Refusal, RefusalCode, ServiceError, finish};
 use crate::db;
 use crate::domain::actor::FacilityScope;
 use crate::domain::clocks::{self, PolicyRules, Program, Span, TimeUnit};
+use crate::domain::command::AuditAction;
 use crate::domain::permissions::{Operation, permits};
 
 /// A policy with its rules parsed.
@@ -184,7 +185,7 @@ pub async fn seed_defaults(
         txn,
         caller,
         NewEvent::change(
-            "DEADLINE_POLICY_CREATE",
+            AuditAction::DeadlinePolicyCreate.as_str(),
             RECORD_POLICY,
             m.id,
             None,
@@ -308,7 +309,7 @@ pub async fn upsert(
                 audit::append(
                     &txn,
                     caller,
-                    NewEvent::change("DEADLINE_POLICY_CREATE", RECORD_POLICY, m.id, None, &document(&m, &facility.code))
+                    NewEvent::change(AuditAction::DeadlinePolicyCreate.as_str(), RECORD_POLICY, m.id, None, &document(&m, &facility.code))
                         .facility(&facility.code),
                     now,
                 )
@@ -367,7 +368,7 @@ pub async fn upsert(
                     &txn,
                     caller,
                     NewEvent::change(
-                        "DEADLINE_POLICY_UPDATE",
+                        AuditAction::DeadlinePolicyUpdate.as_str(),
                         RECORD_POLICY,
                         m.id,
                         Some(&document(&current.model, &facility.code)),

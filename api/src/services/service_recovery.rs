@@ -1,5 +1,6 @@
-//! Service-recovery actions: proposal on a complaint, then approve,
-//! decline, complete or cancel through `work::change`.
+//! Service-recovery actions: proposal on a complaint; approval, decline,
+//! completion and cancellation are `ServiceRecoveryCommand`s through
+//! `services::change`.
 
 use entity::service_recovery_action::{self, Entity as Action};
 use sea_orm::{
@@ -8,14 +9,15 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::work::{self, Step, WorkRecord};
+use super::work::{self, WorkRecord};
 use super::{Caller, ServiceError, finish, idempotency, refused};
 use crate::db;
 use crate::domain::actor::{Actor, FacilityScope};
+use crate::domain::command::AuditAction;
 use crate::domain::money::Money;
 use crate::domain::permissions::{Operation, permits};
 use crate::domain::service_recovery::{
-    self as sr, Decider, Kind, ProposalDraft, Proposing, ServiceRecoveryState, Status,
+    self as sr, Kind, ProposalDraft, Proposing, ServiceRecoveryState, Status,
 };
 
 impl WorkRecord for ServiceRecoveryState {
@@ -128,7 +130,7 @@ pub async fn propose(
             caller,
             id,
             &state,
-            "SERVICE_RECOVERY_PROPOSE",
+            AuditAction::ServiceRecoveryPropose.as_str(),
             key.as_deref().map(|k| (OP_PROPOSE, k)),
             now,
         )
@@ -137,91 +139,6 @@ pub async fn propose(
     }
     .await;
     finish(txn, outcome).await
-}
-
-/// Whether the actor holds the role that decides above the threshold.
-fn decider<'a>(env: &'a work::Env<'_>) -> Decider<'a> {
-    Decider {
-        by: &env.by,
-        is_manager: permits(env.actor, Operation::DecideServiceRecoveryAboveThreshold),
-        now: env.now,
-    }
-}
-
-pub async fn approve(
-    db: &DatabaseConnection,
-    caller: &Caller<'_>,
-    id: Uuid,
-    expected_version: i32,
-) -> Result<(Uuid, ServiceRecoveryState), ServiceError> {
-    let step = Step {
-        op: Operation::DecideServiceRecovery,
-        id,
-        expected_version,
-        action: "SERVICE_RECOVERY_APPROVE",
-        reason: None,
-    };
-    work::change(db, caller, step, |s, env| sr::approve(s, &decider(env))).await
-}
-
-pub async fn decline(
-    db: &DatabaseConnection,
-    caller: &Caller<'_>,
-    id: Uuid,
-    expected_version: i32,
-    reason: &str,
-) -> Result<(Uuid, ServiceRecoveryState), ServiceError> {
-    let step = Step {
-        op: Operation::DecideServiceRecovery,
-        id,
-        expected_version,
-        action: "SERVICE_RECOVERY_DECLINE",
-        reason: Some(reason),
-    };
-    work::change(db, caller, step, |s, env| {
-        sr::decline(s, &decider(env), reason)
-    })
-    .await
-}
-
-pub async fn complete(
-    db: &DatabaseConnection,
-    caller: &Caller<'_>,
-    id: Uuid,
-    expected_version: i32,
-    note: Option<&str>,
-) -> Result<(Uuid, ServiceRecoveryState), ServiceError> {
-    let step = Step {
-        op: Operation::CompleteServiceRecovery,
-        id,
-        expected_version,
-        action: "SERVICE_RECOVERY_COMPLETE",
-        reason: None,
-    };
-    work::change(db, caller, step, |s, env| {
-        sr::complete(s, &env.by, env.now, note)
-    })
-    .await
-}
-
-pub async fn cancel(
-    db: &DatabaseConnection,
-    caller: &Caller<'_>,
-    id: Uuid,
-    expected_version: i32,
-    reason: &str,
-) -> Result<(Uuid, ServiceRecoveryState), ServiceError> {
-    let step = Step {
-        op: Operation::CancelServiceRecovery,
-        id,
-        expected_version,
-        action: "SERVICE_RECOVERY_CANCEL",
-        reason: Some(reason),
-    };
-    work::change(db, caller, step, |s, env| {
-        sr::cancel(s, &env.by, env.now, reason)
-    })
-    .await
 }
 
 /// The filters of `serviceRecoveryActions`.

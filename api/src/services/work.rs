@@ -1,26 +1,23 @@
 //! What the records beside complaints (service-recovery actions,
 //! interpreter sessions, accessibility requests) share: how they are
-//! stored, who sees them, and the one path every change takes
-//! (permission, scope, version, domain rule, write, audit event, in one
-//! transaction).
+//! stored and who sees them. Their changes take the one path of
+//! `services::change`.
 
 use std::future::Future;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use entity::complaint::{self, Entity as Complaint};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
 use uuid::Uuid;
 
 use super::audit::{self, NewEvent};
-use super::{Caller, Refusal, RefusalCode, ServiceError, finish, idempotency, refused};
-use crate::db;
-use crate::domain::Violation;
+use super::change::{Stored, document};
+use super::{Caller, Refusal, RefusalCode, ServiceError, idempotency};
 use crate::domain::actor::{Actor, FacilityScope};
 use crate::domain::complaint::{Status, UserRef};
-use crate::domain::permissions::{Operation, permits, sees_only_own};
+use crate::domain::permissions::{Operation, sees_only_own};
 
 /// A record kept as a JSON document beside its projection columns.
 pub trait WorkRecord: Clone + Serialize + DeserializeOwned + Send + Sync + 'static {
@@ -165,16 +162,12 @@ pub fn corrupt(noun: &str, id: Uuid, e: &serde_json::Error) -> DbErr {
     ))
 }
 
-pub fn decode<R: WorkRecord>(id: Uuid, record: &str) -> Result<R, DbErr> {
+pub fn decode<R: Stored>(id: Uuid, record: &str) -> Result<R, DbErr> {
     serde_json::from_str(record).map_err(|e| corrupt(R::NOUN, id, &e))
 }
 
-pub fn encode<R: WorkRecord>(id: Uuid, state: &R) -> Result<String, DbErr> {
+pub fn encode<R: Stored>(id: Uuid, state: &R) -> Result<String, DbErr> {
     serde_json::to_string(state).map_err(|e| corrupt(R::NOUN, id, &e))
-}
-
-fn document<R: WorkRecord>(state: &R) -> Result<Value, DbErr> {
-    serde_json::to_value(state).map_err(|e| DbErr::Custom(format!("encoding a {}: {e}", R::NOUN)))
 }
 
 /// In the actor's facilities and, for STAFF, created by them. Anything
@@ -213,12 +206,6 @@ pub fn forbidden(op: Operation) -> ServiceError {
         format!("your roles do not allow this ({op:?})"),
     )
     .into()
-}
-
-fn not_found<R: WorkRecord>() -> ServiceError {
-    Refusal::new(RefusalCode::NotFound, format!("{} not found", R::NOUN))
-        .on(&["input", "id"])
-        .into()
 }
 
 /// A record the actor may see, by id.
@@ -341,96 +328,6 @@ pub async fn insert_new<R: WorkRecord>(
         idempotency::remember(db, &caller.actor.subject, operation, key, id, now).await?;
     }
     Ok(())
-}
-
-/// What a change sees besides the record.
-pub struct Env<'a> {
-    pub now: DateTime<Utc>,
-    pub by: UserRef,
-    pub actor: &'a Actor,
-}
-
-/// Which change, to which record, at which version.
-#[derive(Clone, Copy, Debug)]
-pub struct Step<'a> {
-    pub op: Operation,
-    pub id: Uuid,
-    pub expected_version: i32,
-    /// The audit action, e.g. `SERVICE_RECOVERY_APPROVE`.
-    pub action: &'static str,
-    pub reason: Option<&'a str>,
-}
-
-/// The one path every change of an existing record takes; any refusal
-/// writes nothing.
-pub async fn change<R, F>(
-    db: &DatabaseConnection,
-    caller: &Caller<'_>,
-    step: Step<'_>,
-    f: F,
-) -> Result<(Uuid, R), ServiceError>
-where
-    R: WorkRecord,
-    F: FnOnce(&mut R, &Env<'_>) -> Result<(), Vec<Violation>> + Send,
-{
-    let actor = caller.actor;
-    if !permits(actor, step.op) {
-        return Err(forbidden(step.op));
-    }
-    let txn = db::begin_write(db).await?;
-    let outcome = async {
-        let Some(before) = by_id::<R>(&txn, actor, step.id).await? else {
-            return Err(not_found::<R>());
-        };
-        if before.version() != step.expected_version {
-            return Err(Refusal::new(
-                RefusalCode::Conflict,
-                format!(
-                    "this {} is at version {}, not {}; someone changed it since you read it",
-                    R::NOUN,
-                    before.version(),
-                    step.expected_version
-                ),
-            )
-            .on(&["input", "expectedVersion"])
-            .into());
-        }
-        let env = Env {
-            now: now(),
-            by: user_of(actor),
-            actor,
-        };
-        let mut state = before.clone();
-        f(&mut state, &env).map_err(refused)?;
-        state.touch(before.version() + 1, env.now);
-        if !R::update(&txn, step.id, step.expected_version, &state).await? {
-            return Err(Refusal::new(
-                RefusalCode::Conflict,
-                format!("this {} changed while you were changing it", R::NOUN),
-            )
-            .on(&["input", "expectedVersion"])
-            .into());
-        }
-        audit::append(
-            &txn,
-            caller,
-            NewEvent::change(
-                step.action,
-                R::RECORD_TYPE,
-                step.id,
-                Some(&document(&before)?),
-                &document(&state)?,
-            )
-            .complaint_opt(state.complaint_id())
-            .facility(state.facility_code())
-            .reason(step.reason.map(str::trim).filter(|r| !r.is_empty())),
-            env.now,
-        )
-        .await?;
-        Ok((step.id, state))
-    }
-    .await;
-    finish(txn, outcome).await
 }
 
 /// A new record's id: UUIDv7, so ordering by id is ordering by creation.

@@ -1,0 +1,134 @@
+//! Commands: every business action on a record, as a value. The domain
+//! says, per command, the permission it needs (given the record and the
+//! actor), its audit action, the reason it records, what it needs loaded
+//! besides the record, and how it changes the record (`handle`). The
+//! services run every command through one path; the API only builds them.
+
+pub mod accessibility;
+mod audit_action;
+pub mod complaint;
+pub mod interpreter;
+pub mod service_recovery;
+
+#[cfg(test)]
+mod complaint_tests;
+#[cfg(test)]
+mod work_tests;
+
+use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+
+pub use audit_action::AuditAction;
+
+use crate::Violation;
+use crate::actor::Actor;
+use crate::clocks::PolicyRules;
+use crate::complaint::UserRef;
+use crate::complaint::lifecycle::UnfinishedWork;
+use crate::permissions::Operation;
+
+/// What a command needs loaded besides the record itself.
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct Needs {
+    /// The record's deadline policy and its facility's time zone.
+    pub policy: bool,
+    /// The complaint's linked work that is not finished yet.
+    pub unfinished_work: bool,
+}
+
+impl Needs {
+    pub const NOTHING: Needs = Needs {
+        policy: false,
+        unfinished_work: false,
+    };
+}
+
+/// The deadline policy a complaint follows, and its facility's time zone.
+#[derive(Clone, Debug)]
+pub struct PolicyContext {
+    pub rules: PolicyRules,
+    pub tz: Tz,
+}
+
+/// What a command sees besides the record: who acts and when, and what
+/// its `Needs` asked for (absent or empty otherwise).
+#[derive(Clone, Debug)]
+pub struct Context<'a> {
+    pub actor: &'a Actor,
+    pub by: UserRef,
+    pub now: DateTime<Utc>,
+    pub policy: Option<PolicyContext>,
+    pub unfinished: Vec<UnfinishedWork>,
+}
+
+impl<'a> Context<'a> {
+    /// A context with nothing loaded.
+    pub fn new(actor: &'a Actor, now: DateTime<Utc>) -> Self {
+        Context {
+            actor,
+            by: UserRef {
+                subject: actor.subject.clone(),
+                name: actor.name.clone(),
+            },
+            now,
+            policy: None,
+            unfinished: Vec::new(),
+        }
+    }
+}
+
+/// A permission a command needs because of the record it meets (changing
+/// an existing owner): refused as `FORBIDDEN` on `field`, after the record
+/// is found (outside the caller's scope it does not exist).
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct RecordRule {
+    pub operation: Operation,
+    pub field: &'static [&'static str],
+    pub message: &'static str,
+}
+
+/// A business action on an existing record.
+pub trait Command: Sized {
+    /// The record it changes.
+    type State;
+
+    /// The permission the action needs whatever the record; checked before
+    /// the record is looked up.
+    fn operation(&self) -> Operation;
+
+    /// A further permission this record calls for, if any.
+    fn record_rule(&self, _state: &Self::State) -> Option<RecordRule> {
+        None
+    }
+
+    /// The permission the action needs on this record.
+    fn operation_on(&self, state: &Self::State) -> Operation {
+        self.record_rule(state)
+            .map_or_else(|| self.operation(), |r| r.operation)
+    }
+
+    /// The action's name in the audit trail.
+    fn audit_action(&self) -> AuditAction;
+
+    /// The reason the audit event records.
+    fn reason(&self) -> Option<&str> {
+        None
+    }
+
+    /// What the services load before `handle`.
+    fn needs(&self) -> Needs {
+        Needs::NOTHING
+    }
+
+    /// Checks the rules and changes the record, or says why not.
+    fn handle(self, state: &mut Self::State, cx: &Context<'_>) -> Result<(), Vec<Violation>>;
+}
+
+/// A violation for a context the services did not load (a command whose
+/// `needs` and `handle` disagree): refused rather than guessed.
+pub(crate) fn missing(what: &str) -> Vec<Violation> {
+    vec![Violation::guard(
+        &["input", "id"],
+        format!("{what} is not available for this action"),
+    )]
+}
