@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod access_log_migration;
 mod accessibility;
 mod audit_trail;
 mod auth;

@@ -26,7 +26,7 @@ use super::service_recovery::ServiceRecoveryAction;
 use crate::domain::clocks as domain_clocks;
 use crate::domain::complaint::{self as dc, ComplaintState, lifecycle};
 use crate::domain::permissions::{Operation, permits};
-use crate::services::audit::records_as_of;
+use crate::services::audit::{RECORD_COMPLAINT, records_as_of};
 use crate::services::complaints::{self as svc, ComplaintFilter, Cursor, Order, OrderField};
 use crate::services::work::{WorkRecord, visible as work_visible};
 use crate::services::{self, Caller};
@@ -708,7 +708,7 @@ pub async fn logged(
     ids: &[Uuid],
     operation: &str,
 ) -> Result<()> {
-    services::access_log::record(ctx.db()?, caller, ids, operation)
+    services::access_log::record(ctx.db()?, caller, RECORD_COMPLAINT, ids, operation)
         .await
         .map_err(|e| ctx.internal(e))
 }

@@ -98,7 +98,7 @@ pub async fn logged(
     ids: &[Uuid],
     operation: &str,
 ) -> Result<()> {
-    crate::services::record_access::record(ctx.db()?, caller, record_type, ids, operation)
+    crate::services::access_log::record(ctx.db()?, caller, record_type, ids, operation)
         .await
         .map_err(|e| ctx.internal(e))
 }

@@ -232,7 +232,14 @@ pub async fn create(
                         .on(&["input", "idempotencyKey"]),
                     )
                 })?;
-            super::access_log::record(&txn, caller, &[m.id], "complaintCreate (replay)").await?;
+            super::access_log::record(
+                &txn,
+                caller,
+                RECORD_COMPLAINT,
+                &[m.id],
+                "complaintCreate (replay)",
+            )
+            .await?;
             return Ok((record_of(&m)?, true));
         }
         let facility =

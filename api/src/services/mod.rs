@@ -10,7 +10,6 @@ pub mod facilities;
 pub mod idempotency;
 pub mod interpreter;
 pub mod policies;
-pub mod record_access;
 pub mod service_recovery;
 pub mod work;
 

@@ -306,7 +306,7 @@ pub async fn replay<R: WorkRecord>(
         .on(&["input", "idempotencyKey"])
         .into());
     };
-    super::record_access::record(
+    super::access_log::record(
         db,
         caller,
         R::RECORD_TYPE,
