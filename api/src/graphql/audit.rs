@@ -6,10 +6,10 @@ use async_graphql::{Context, Enum, ID, InputObject, Json, Object, Result, Simple
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::common::{DEFAULT_PAGE_SIZE, after_cursor, page_size};
 use super::context::ContextExt;
 use super::errors;
 use super::node::{NodeKind, decode_id, encode_id};
-use super::pagination::{DEFAULT_PAGE_SIZE, page_size};
 use crate::domain::accessibility::AccessibilityRequestState;
 use crate::domain::actor::FacilityScope;
 use crate::domain::interpreter::InterpreterSessionState;
@@ -422,7 +422,7 @@ impl AuditQuery {
             return Ok(None);
         };
         let limit = page_size(ctx, first)?;
-        let after = super::work::after_cursor(after.as_deref())?;
+        let after = after_cursor(after.as_deref())?;
         let (rows, has_next) = services::access_log::list(db, record_type, uuid, after, limit)
             .await
             .map_err(|e| ctx.internal(e))?;

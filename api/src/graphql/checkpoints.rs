@@ -7,10 +7,9 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::common::{ConnectionFields, DEFAULT_PAGE_SIZE, UserError, page_size};
 use super::context::ContextExt;
 use super::errors;
-use super::pagination::{ConnectionFields, DEFAULT_PAGE_SIZE, page_size};
-use super::user_error::UserError;
 use crate::domain::checkpoint::SignedCheckpoint;
 use crate::domain::permissions::Operation;
 use crate::services::ServiceError;

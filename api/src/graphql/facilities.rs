@@ -7,12 +7,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use super::common::{ConnectionFields, DEFAULT_PAGE_SIZE, UserError, page_size};
 use super::context::ContextExt;
 use super::errors;
 use super::money::{MoneyInput, MoneyObject};
 use super::node::{NodeKind, encode_id};
-use super::pagination::{ConnectionFields, DEFAULT_PAGE_SIZE, page_size};
-use super::user_error::UserError;
 use crate::domain::facility::FacilityDraft;
 use crate::domain::money::Money;
 use crate::domain::permissions::Operation;

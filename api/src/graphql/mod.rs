@@ -4,8 +4,8 @@
 pub mod accessibility;
 pub mod audit;
 pub mod checkpoints;
-pub mod complaint_mutations;
-pub mod complaints;
+pub mod common;
+pub mod complaint;
 pub mod context;
 pub mod document;
 pub mod enums;
@@ -16,11 +16,8 @@ pub mod loaders;
 pub mod me;
 pub mod money;
 pub mod node;
-pub mod pagination;
 pub mod policies;
 pub mod service_recovery;
-pub mod user_error;
-pub mod work;
 
 use std::sync::Arc;
 
@@ -37,7 +34,7 @@ pub struct QueryRoot(
     node::NodeQuery,
     facilities::FacilityQuery,
     policies::PolicyQuery,
-    complaints::ComplaintQuery,
+    complaint::ComplaintQuery,
     service_recovery::ServiceRecoveryQuery,
     interpreter::InterpreterQuery,
     accessibility::AccessibilityQuery,
@@ -50,7 +47,7 @@ pub struct QueryRoot(
 pub struct MutationRoot(
     facilities::FacilityMutation,
     policies::PolicyMutation,
-    complaint_mutations::ComplaintMutation,
+    complaint::ComplaintMutation,
     service_recovery::ServiceRecoveryMutation,
     interpreter::InterpreterMutation,
     accessibility::AccessibilityMutation,

@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, Interface, Object, Result};
 use uuid::Uuid;
 
 use super::accessibility::AccessibilityRequest;
-use super::complaints::{Complaint, complaint_by_uuid};
+use super::complaint::{Complaint, complaint_by_uuid};
 use super::context::ContextExt;
 use super::facilities::Facility;
 use super::interpreter::InterpreterSession;
@@ -40,7 +40,7 @@ async fn work_by_uuid<R: WorkRecord>(ctx: &Context<'_>, uuid: Uuid) -> Result<Op
     else {
         return Ok(None);
     };
-    super::work::logged(ctx, &caller, R::RECORD_TYPE, &[uuid], "node").await?;
+    super::common::logged(ctx, &caller, R::RECORD_TYPE, &[uuid], "node").await?;
     Ok(Some((uuid, state)))
 }
 

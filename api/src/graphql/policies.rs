@@ -4,12 +4,10 @@ use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 
-use super::complaints::{Span, SpanInput};
+use super::common::{ConnectionFields, DEFAULT_PAGE_SIZE, Span, SpanInput, UserError, page_size};
 use super::context::ContextExt;
 use super::enums::Program;
 use super::errors;
-use super::pagination::{ConnectionFields, DEFAULT_PAGE_SIZE, page_size};
-use super::user_error::UserError;
 use crate::domain::clocks::PolicyRules;
 use crate::domain::permissions::Operation;
 use crate::services::ServiceError;

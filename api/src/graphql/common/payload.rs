@@ -1,8 +1,11 @@
-//! `UserError`: a refusal the caller can act on, returned in a payload.
+//! Payload plumbing: `UserError`, a refusal the caller can act on, returned
+//! in a payload; and the split of a service result into the payload's
+//! record or its `userErrors`.
 
-use async_graphql::{Enum, SimpleObject};
+use async_graphql::{Context, Enum, Result, SimpleObject};
 
-use crate::services::Refusal;
+use crate::graphql::context::ContextExt;
+use crate::services::{Refusal, ServiceError};
 
 /// Why a change was refused.
 // The GraphQL face of `services::RefusalCode`; `remote` generates the conversions.
@@ -39,5 +42,21 @@ impl From<Refusal> for UserError {
             message: r.message,
             code: r.code.into(),
         }
+    }
+}
+
+pub fn user_errors(refusals: Vec<Refusal>) -> Vec<UserError> {
+    refusals.into_iter().map(UserError::from).collect()
+}
+
+/// A refused change becomes `userErrors`; a fault, an opaque error.
+pub fn split<T>(
+    ctx: &Context<'_>,
+    r: Result<T, ServiceError>,
+) -> Result<Result<T, Vec<UserError>>> {
+    match r {
+        Ok(v) => Ok(Ok(v)),
+        Err(ServiceError::Refused(refusals)) => Ok(Err(user_errors(refusals))),
+        Err(ServiceError::Db(e)) => Err(ctx.internal(e)),
     }
 }

@@ -1,0 +1,185 @@
+//! Accessibility requests' seven mutations and their payloads.
+
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use uuid::Uuid;
+
+use super::inputs::*;
+use super::types::AccessibilityRequest;
+use crate::domain::accessibility::{self as da, AccessibilityRequestState};
+use crate::graphql::common::{UserError, optional_uuid_of, split, uuid_of};
+use crate::graphql::context::ContextExt;
+use crate::graphql::node::NodeKind;
+use crate::services::ServiceError;
+use crate::services::accessibility::{self as svc, CreateInput, Move};
+
+#[derive(SimpleObject)]
+pub struct AccessibilityRequestCreatePayload {
+    pub accessibility_request: Option<AccessibilityRequest>,
+    /// True when `idempotencyKey` matched an earlier create: nothing new
+    /// was written.
+    pub replayed: bool,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(SimpleObject)]
+pub struct AccessibilityRequestPayload {
+    pub accessibility_request: Option<AccessibilityRequest>,
+    pub user_errors: Vec<UserError>,
+}
+
+async fn step(
+    ctx: &Context<'_>,
+    id: &ID,
+    expected_version: i32,
+    m: Move,
+) -> Result<AccessibilityRequestPayload> {
+    let caller = ctx.caller()?;
+    let result = match uuid_of(
+        id,
+        NodeKind::AccessibilityRequest,
+        "accessibility request",
+        "id",
+    ) {
+        Err(e) => Err::<(Uuid, AccessibilityRequestState), ServiceError>(e),
+        Ok(uuid) => svc::step(ctx.db()?, &caller, uuid, expected_version, &m).await,
+    };
+    Ok(match split(ctx, result)? {
+        Ok(record) => {
+            tracing::info!(record_id = %record.0, version = record.1.version, action = m.action(), "accessibility request changed");
+            AccessibilityRequestPayload {
+                accessibility_request: Some(AccessibilityRequest::new(record)),
+                user_errors: Vec::new(),
+            }
+        }
+        Err(user_errors) => AccessibilityRequestPayload {
+            accessibility_request: None,
+            user_errors,
+        },
+    })
+}
+
+#[derive(Default)]
+pub struct AccessibilityMutation;
+
+#[Object]
+impl AccessibilityMutation {
+    /// Files a request (REQUESTED).
+    async fn accessibility_request_create(
+        &self,
+        ctx: &Context<'_>,
+        input: AccessibilityRequestCreateInput,
+    ) -> Result<AccessibilityRequestCreatePayload> {
+        let caller = ctx.caller()?;
+        let result = match optional_uuid_of(
+            input.complaint_id.as_ref(),
+            NodeKind::Complaint,
+            "complaint",
+            "complaintId",
+        ) {
+            Err(e) => Err(e),
+            Ok(complaint_id) => {
+                let create = CreateInput {
+                    facility_code: input.facility_code,
+                    complaint_id,
+                    draft: da::RequestDraft {
+                        patient_mrn: input.patient.mrn,
+                        patient_name: input.patient.name,
+                        department: input.department,
+                        need_type: input.need_type.into(),
+                        details: input.details,
+                        requested_aid: input.requested_aid,
+                        needed_by: input.needed_by,
+                    },
+                    idempotency_key: input.idempotency_key,
+                };
+                svc::create(ctx.db()?, &caller, &create).await
+            }
+        };
+        Ok(match split(ctx, result)? {
+            Ok((id, state, replayed)) => {
+                tracing::info!(record_id = %id, replayed, "accessibility request filed");
+                AccessibilityRequestCreatePayload {
+                    accessibility_request: Some(AccessibilityRequest::new((id, state))),
+                    replayed,
+                    user_errors: Vec::new(),
+                }
+            }
+            Err(user_errors) => AccessibilityRequestCreatePayload {
+                accessibility_request: None,
+                replayed: false,
+                user_errors,
+            },
+        })
+    }
+
+    /// REQUESTED → ACKNOWLEDGED.
+    async fn accessibility_request_acknowledge(
+        &self,
+        ctx: &Context<'_>,
+        input: AccessibilityRequestAcknowledgeInput,
+    ) -> Result<AccessibilityRequestPayload> {
+        step(ctx, &input.id, input.expected_version, Move::Acknowledge).await
+    }
+
+    /// ACKNOWLEDGED → SCHEDULED.
+    async fn accessibility_request_schedule(
+        &self,
+        ctx: &Context<'_>,
+        input: AccessibilityRequestScheduleInput,
+    ) -> Result<AccessibilityRequestPayload> {
+        let m = Move::Schedule {
+            scheduled_for: input.scheduled_for,
+            provider: input.provider,
+        };
+        step(ctx, &input.id, input.expected_version, m).await
+    }
+
+    /// REQUESTED, ACKNOWLEDGED or SCHEDULED → FULFILLED.
+    async fn accessibility_request_fulfill(
+        &self,
+        ctx: &Context<'_>,
+        input: AccessibilityRequestFulfillInput,
+    ) -> Result<AccessibilityRequestPayload> {
+        let m = Move::Fulfill { note: input.note };
+        step(ctx, &input.id, input.expected_version, m).await
+    }
+
+    /// Any open status → ALTERNATIVE_PROVIDED: what instead, and why.
+    async fn accessibility_request_provide_alternative(
+        &self,
+        ctx: &Context<'_>,
+        input: AccessibilityRequestProvideAlternativeInput,
+    ) -> Result<AccessibilityRequestPayload> {
+        let m = Move::ProvideAlternative {
+            alternative: input.alternative,
+            reason: input.reason,
+        };
+        step(ctx, &input.id, input.expected_version, m).await
+    }
+
+    /// Any open status → DENIED (PATIENT_RELATIONS_MANAGER only): a lawful
+    /// ground and a reason.
+    async fn accessibility_request_deny(
+        &self,
+        ctx: &Context<'_>,
+        input: AccessibilityRequestDenyInput,
+    ) -> Result<AccessibilityRequestPayload> {
+        let m = Move::Deny {
+            ground: input.ground.into(),
+            reason: input.reason,
+        };
+        step(ctx, &input.id, input.expected_version, m).await
+    }
+
+    /// Any open status → CANCELLED, with a reason.
+    async fn accessibility_request_cancel(
+        &self,
+        ctx: &Context<'_>,
+        input: AccessibilityRequestCancelInput,
+    ) -> Result<AccessibilityRequestPayload> {
+        let m = Move::Cancel {
+            reason: input.reason,
+        };
+        step(ctx, &input.id, input.expected_version, m).await
+    }
+}

@@ -1,0 +1,93 @@
+//! `accessibilityRequests`: the list, read-logged.
+
+use async_graphql::connection::{Connection, EmptyFields};
+use async_graphql::{Context, Object, Result};
+use uuid::Uuid;
+
+use super::inputs::AccessibilityRequestFilterInput;
+use super::types::AccessibilityRequest;
+use crate::domain::permissions::Operation;
+use crate::graphql::common::{after_cursor, complaint_filter, connection, logged, page_size};
+use crate::graphql::context::ContextExt;
+use crate::services::accessibility::{self as svc, Filter};
+use crate::services::audit::RECORD_ACCESSIBILITY_REQUEST;
+
+pub struct AccessibilityRequestConnectionFields {
+    filter: Filter,
+}
+
+#[Object]
+impl AccessibilityRequestConnectionFields {
+    /// How many requests match, across all pages.
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
+        svc::count(ctx.db()?, ctx.actor()?, &self.filter)
+            .await
+            .map_err(|e| ctx.internal(e))
+    }
+}
+
+pub type AccessibilityRequestConnection =
+    Connection<String, AccessibilityRequest, AccessibilityRequestConnectionFields, EmptyFields>;
+
+#[derive(Default)]
+pub struct AccessibilityQuery;
+
+#[Object]
+impl AccessibilityQuery {
+    /// Accessibility requests of your facilities (STAFF: what you filed), in
+    /// the order filed. Each read is recorded (`recordAccessLog`).
+    async fn accessibility_requests(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<AccessibilityRequestFilterInput>,
+        #[graphql(desc = "Page size: at most 100 (the configured limit), 20 when omitted.")]
+        first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+    ) -> Result<AccessibilityRequestConnection> {
+        let caller = ctx.caller()?;
+        ctx.authorize(Operation::ReadAccessibilityRequests)?;
+        let limit = page_size(ctx, first)?;
+        let after = after_cursor(after.as_deref())?;
+        let f = filter.unwrap_or_default();
+        let complaint_id = complaint_filter(f.complaint_id.as_ref());
+        let filter = Filter {
+            complaint_id,
+            facility_codes: f.facility_codes.unwrap_or_default(),
+            departments: f.departments.unwrap_or_default(),
+            statuses: f
+                .statuses
+                .unwrap_or_default()
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            need_types: f
+                .need_types
+                .unwrap_or_default()
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            overdue: f.overdue,
+            needed_from: f.needed_from,
+            needed_to: f.needed_to,
+        };
+        let (rows, has_next) = svc::list(ctx.db()?, caller.actor, &filter, after, limit)
+            .await
+            .map_err(|e| ctx.internal(e))?;
+        let ids: Vec<Uuid> = rows.iter().map(|(id, _)| *id).collect();
+        logged(
+            ctx,
+            &caller,
+            RECORD_ACCESSIBILITY_REQUEST,
+            &ids,
+            "accessibilityRequests",
+        )
+        .await?;
+        Ok(connection(
+            after.is_some(),
+            has_next,
+            AccessibilityRequestConnectionFields { filter },
+            rows,
+            AccessibilityRequest::new,
+        ))
+    }
+}

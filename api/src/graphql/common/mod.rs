@@ -1,0 +1,18 @@
+//! GraphQL leaf types and plumbing every record's module shares: people and
+//! patients, stamps, periods, global ids in inputs, paging, payloads and
+//! the read log of linked records. Nothing here knows a particular record,
+//! so every record module may import from here and none from another.
+
+pub mod ids;
+pub mod paging;
+pub mod payload;
+pub mod people;
+pub mod reads;
+pub mod span;
+
+pub use ids::{complaint_filter, optional_uuid_of, uuid_of};
+pub use paging::{ConnectionFields, DEFAULT_PAGE_SIZE, after_cursor, connection, page_size};
+pub use payload::{UserError, UserErrorCode, split, user_errors};
+pub use people::{Patient, PatientInput, Reasoned, Stamped, UserRef};
+pub use reads::logged;
+pub use span::{Span, SpanInput};

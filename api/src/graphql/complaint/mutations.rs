@@ -1,0 +1,484 @@
+//! Complaint mutations: one per business action, each taking `input` and
+//! returning a payload with the complaint and `userErrors`.
+
+use async_graphql::{Context, ID, Object, Result};
+use uuid::Uuid;
+
+use super::inputs::*;
+use super::payloads::{
+    ComplaintAddNotePayload, ComplaintCreatePayload, ComplaintLogContactPayload, ComplaintPayload,
+    payload,
+};
+use super::types::{Complaint, ComplaintContact};
+use crate::domain::clocks as domain_clocks;
+use crate::domain::complaint::{self as dc, lifecycle};
+use crate::domain::permissions::{Operation, permits};
+use crate::graphql::common::user_errors;
+use crate::graphql::context::ContextExt;
+use crate::graphql::node::{NodeKind, decode_id};
+use crate::services::complaints::{self as svc, ContactDraft, Env};
+use crate::services::{Refusal, RefusalCode, ServiceError, refused};
+
+fn complaint_uuid(id: &ID, field: &str) -> Result<Uuid, ServiceError> {
+    match decode_id(id) {
+        Some((NodeKind::Complaint, uuid)) => Ok(uuid),
+        _ => Err(Refusal::new(RefusalCode::NotFound, "complaint not found")
+            .on(&["input", field])
+            .into()),
+    }
+}
+
+/// Runs one change through `services::complaints::change`.
+async fn apply<F>(
+    ctx: &Context<'_>,
+    id: &ID,
+    expected_version: i32,
+    op: Operation,
+    action: &'static str,
+    reason: Option<&str>,
+    f: F,
+) -> Result<ComplaintPayload>
+where
+    F: FnOnce(&mut dc::ComplaintState, &Env) -> Result<(), ServiceError>,
+{
+    let caller = ctx.caller()?;
+    let result = match complaint_uuid(id, "id") {
+        Ok(uuid) => {
+            let change = svc::Change {
+                op,
+                id: uuid,
+                expected_version,
+                action,
+                reason,
+            };
+            svc::change(ctx.db()?, &caller, change, f).await
+        }
+        Err(e) => Err(e),
+    };
+    payload(ctx, action, result)
+}
+
+fn domain<T>(r: Result<T, Vec<crate::domain::Violation>>) -> Result<T, ServiceError> {
+    r.map_err(refused)
+}
+
+#[derive(Default)]
+pub struct ComplaintMutation;
+
+#[Object]
+impl ComplaintMutation {
+    /// Logs a new complaint: classified from the CMS triggers, numbered,
+    /// clocks started at `receivedAt`.
+    async fn complaint_create(
+        &self,
+        ctx: &Context<'_>,
+        input: ComplaintCreateInput,
+    ) -> Result<ComplaintCreatePayload> {
+        let caller = ctx.caller()?;
+        let draft = match input.into_draft(&caller.actor.name) {
+            Ok(draft) => draft,
+            Err(ServiceError::Refused(r)) => {
+                return Ok(ComplaintCreatePayload {
+                    complaint: None,
+                    replayed: false,
+                    user_errors: user_errors(r),
+                });
+            }
+            Err(ServiceError::Db(e)) => return Err(ctx.internal(e)),
+        };
+        match svc::create(ctx.db()?, &caller, &draft).await {
+            Ok((record, replayed)) => {
+                tracing::info!(complaint_id = %record.id, replayed, "complaint created");
+                Ok(ComplaintCreatePayload {
+                    complaint: Some(Complaint::new(record)),
+                    replayed,
+                    user_errors: Vec::new(),
+                })
+            }
+            Err(ServiceError::Refused(r)) => Ok(ComplaintCreatePayload {
+                complaint: None,
+                replayed: false,
+                user_errors: user_errors(r),
+            }),
+            Err(ServiceError::Db(e)) => Err(ctx.internal(e)),
+        }
+    }
+
+    /// Changes details and HCAT issues of an open complaint; reclassifies
+    /// (a grievance stays a grievance).
+    async fn complaint_update(
+        &self,
+        ctx: &Context<'_>,
+        input: ComplaintUpdateInput,
+    ) -> Result<ComplaintPayload> {
+        let patch = match input.to_patch() {
+            Ok(patch) => patch,
+            Err(ServiceError::Refused(r)) => {
+                return Ok(ComplaintPayload {
+                    complaint: None,
+                    user_errors: user_errors(r),
+                });
+            }
+            Err(ServiceError::Db(e)) => return Err(ctx.internal(e)),
+        };
+        apply(
+            ctx,
+            &input.id,
+            input.expected_version,
+            Operation::UpdateComplaint,
+            "COMPLAINT_UPDATE",
+            None,
+            |state, _| domain(dc::intake::update(state, &patch)),
+        )
+        .await
+    }
+
+    /// Gives the complaint its owner. Replacing an existing owner is a
+    /// reassignment, for a PATIENT_RELATIONS_MANAGER.
+    async fn complaint_assign(
+        &self,
+        ctx: &Context<'_>,
+        input: ComplaintAssignInput,
+    ) -> Result<ComplaintPayload> {
+        let actor = ctx.actor()?;
+        let may_reassign = permits(actor, Operation::ReassignComplaint);
+        let owner = dc::UserRef {
+            subject: input.owner_subject.clone(),
+            name: input.owner_name.clone(),
+        };
+        apply(
+            ctx,
+            &input.id,
+            input.expected_version,
+            Operation::AssignComplaint,
+            "COMPLAINT_ASSIGN",
+            None,
+            |state, _| {
+                if lifecycle::is_reassignment(state, &owner.subject) && !may_reassign {
+                    return Err(Refusal::new(
+                        RefusalCode::Forbidden,
+                        "the complaint already has an owner; only a manager may reassign it",
+                    )
+                    .on(&["input", "ownerSubject"])
+                    .into());
+                }
+                domain(lifecycle::assign(state, owner))
+            },
+        )
+        .await
+    }
+
+    /// RECEIVED → ACKNOWLEDGED: records how and when the complainant was told.
+    async fn complaint_acknowledge(
+        &self,
+        ctx: &Context<'_>,
+        input: ComplaintAcknowledgeInput,
+    ) -> Result<ComplaintPayload> {
+        apply(
+            ctx,
+            &input.id,
+            input.expected_version,
+            Operation::AcknowledgeComplaint,
+            "COMPLAINT_ACKNOWLEDGE",
+            None,
+            |state, env| {
+                let cx = lifecycle::Actx {
+                    by: &env.by,
+                    now: env.now,
+                };
+                let at = input.acknowledged_at.unwrap_or(env.now);
+                domain(lifecycle::acknowledge(state, &cx, input.method.into(), at))
+            },
+        )
+        .await
+    }
+
+    /// → INVESTIGATING; needs an owner. A plain complaint becomes a
+    /// grievance (not resolved at the time).
+    async fn complaint_start_investigation(
+        &self,
+        ctx: &Context<'_>,
+        input: ComplaintStartInvestigationInput,
+    ) -> Result<ComplaintPayload> {
+        apply(
+            ctx,
+            &input.id,
+            input.expected_version,
+            Operation::StartInvestigation,
+            "COMPLAINT_START_INVESTIGATION",
+            None,
+            |state, env| {
+                let cx = lifecycle::Actx {
+                    by: &env.by,
+                    now: env.now,
+                };
+                domain(lifecycle::start_investigation(state, &cx))
+            },
+        )
+        .await
+    }
+
+    /// Makes an open complaint a grievance, with a reason. There is no way back.
+    async fn complaint_escalate(
+        &self,
+        ctx: &Context<'_>,
+        input: ComplaintEscalateInput,
+    ) -> Result<ComplaintPayload> {
+        apply(
+            ctx,
+            &input.id,
+            input.expected_version,
+            Operation::EscalateComplaint,
+            "COMPLAINT_ESCALATE",
+            Some(&input.reason),
+            |state, env| {
+                domain(dc::classification::escalate(
+                    state,
+                    &env.by,
+                    &input.reason,
+                    env.now,
+                ))
+            },
+        )
+        .await
+    }
+
+    /// RECEIVED → RESOLVED for a complaint (not a grievance) settled on the
+    /// spot. STAFF may do this for complaints they logged.
+    async fn complaint_resolve_at_point_of_service(
+        &self,
+        ctx: &Context<'_>,
+        input: ComplaintResolveAtPointOfServiceInput,
+    ) -> Result<ComplaintPayload> {
+        apply(
+            ctx,
+            &input.id,
+            input.expected_version,
+            Operation::ResolveAtPointOfService,
+            "COMPLAINT_RESOLVE_AT_POINT_OF_SERVICE",
+            None,
+            |state, env| {
+                let cx = lifecycle::Actx {
+                    by: &env.by,
+                    now: env.now,
+                };
+                domain(lifecycle::resolve_at_point_of_service(
+                    state,
+                    &cx,
+                    &input.resolution,
+                ))
+            },
+        )
+        .await
+    }
+
+    /// → RESOLVED: a finding for every issue; a grievance needs its written
+    /// response (A-0123, and the QIO notice of A-0120 where owed).
+    async fn complaint_resolve(
+        &self,
+        ctx: &Context<'_>,
+        input: ComplaintResolveInput,
+    ) -> Result<ComplaintPayload> {
+        let resolve = match input.to_domain() {
+            Ok(resolve) => resolve,
+            Err(bad) => {
+                return Ok(ComplaintPayload {
+                    complaint: None,
+                    user_errors: user_errors(bad),
+                });
+            }
+        };
+        apply(
+            ctx,
+            &input.id,
+            input.expected_version,
+            Operation::ResolveComplaint,
+            "COMPLAINT_RESOLVE",
+            None,
+            |state, env| {
+                let cx = lifecycle::Actx {
+                    by: &env.by,
+                    now: env.now,
+                };
+                domain(lifecycle::resolve(state, &cx, &resolve))
+            },
+        )
+        .await
+    }
+
+    /// RESOLVED → CLOSED, once all linked work is finished.
+    async fn complaint_close(
+        &self,
+        ctx: &Context<'_>,
+        input: ComplaintCloseInput,
+    ) -> Result<ComplaintPayload> {
+        apply(
+            ctx,
+            &input.id,
+            input.expected_version,
+            Operation::CloseComplaint,
+            "COMPLAINT_CLOSE",
+            None,
+            |state, env| {
+                let cx = lifecycle::Actx {
+                    by: &env.by,
+                    now: env.now,
+                };
+                domain(lifecycle::close(state, &cx, &env.unfinished))
+            },
+        )
+        .await
+    }
+
+    /// → WITHDRAWN, with a reason.
+    async fn complaint_withdraw(
+        &self,
+        ctx: &Context<'_>,
+        input: ComplaintWithdrawInput,
+    ) -> Result<ComplaintPayload> {
+        apply(
+            ctx,
+            &input.id,
+            input.expected_version,
+            Operation::WithdrawComplaint,
+            "COMPLAINT_WITHDRAW",
+            Some(&input.reason),
+            |state, env| {
+                let cx = lifecycle::Actx {
+                    by: &env.by,
+                    now: env.now,
+                };
+                domain(lifecycle::withdraw(state, &cx, &input.reason))
+            },
+        )
+        .await
+    }
+
+    /// RESOLVED/CLOSED/WITHDRAWN → INVESTIGATING, with a reason; counts as reopened.
+    async fn complaint_reopen(
+        &self,
+        ctx: &Context<'_>,
+        input: ComplaintReopenInput,
+    ) -> Result<ComplaintPayload> {
+        apply(
+            ctx,
+            &input.id,
+            input.expected_version,
+            Operation::ReopenComplaint,
+            "COMPLAINT_REOPEN",
+            Some(&input.reason),
+            |state, env| {
+                let cx = lifecycle::Actx {
+                    by: &env.by,
+                    now: env.now,
+                };
+                domain(lifecycle::reopen(state, &cx, &input.reason))
+            },
+        )
+        .await
+    }
+
+    /// Extends a running clock within the policy's limits
+    /// (PATIENT_RELATIONS_MANAGER).
+    async fn complaint_extend_deadline(
+        &self,
+        ctx: &Context<'_>,
+        input: ComplaintExtendDeadlineInput,
+    ) -> Result<ComplaintPayload> {
+        let clock: domain_clocks::ClockKind = input.clock.into();
+        let by = input.by.to_domain();
+        apply(
+            ctx,
+            &input.id,
+            input.expected_version,
+            Operation::ExtendDeadline,
+            "COMPLAINT_EXTEND_DEADLINE",
+            Some(&input.reason),
+            |state, env| {
+                let cx = lifecycle::Actx {
+                    by: &env.by,
+                    now: env.now,
+                };
+                domain(lifecycle::extend_deadline(
+                    state,
+                    &cx,
+                    &env.policy.rules,
+                    env.tz,
+                    clock,
+                    by,
+                    &input.reason,
+                ))
+            },
+        )
+        .await
+    }
+
+    /// Appends a working note. Notes are never edited or deleted.
+    async fn complaint_add_note(
+        &self,
+        ctx: &Context<'_>,
+        input: ComplaintAddNoteInput,
+    ) -> Result<ComplaintAddNotePayload> {
+        let caller = ctx.caller()?;
+        let result = match complaint_uuid(&input.complaint_id, "complaintId") {
+            Ok(uuid) => {
+                svc::add_note(
+                    ctx.db()?,
+                    &caller,
+                    uuid,
+                    &input.body,
+                    input.idempotency_key.as_deref(),
+                )
+                .await
+            }
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(note) => Ok(ComplaintAddNotePayload {
+                note: Some(note.into()),
+                user_errors: Vec::new(),
+            }),
+            Err(ServiceError::Refused(r)) => Ok(ComplaintAddNotePayload {
+                note: None,
+                user_errors: user_errors(r),
+            }),
+            Err(ServiceError::Db(e)) => Err(ctx.internal(e)),
+        }
+    }
+
+    /// Records a contact with the complainant. Contacts are never edited
+    /// or deleted.
+    async fn complaint_log_contact(
+        &self,
+        ctx: &Context<'_>,
+        input: ComplaintLogContactInput,
+    ) -> Result<ComplaintLogContactPayload> {
+        let caller = ctx.caller()?;
+        let result = match complaint_uuid(&input.complaint_id, "complaintId") {
+            Ok(uuid) => {
+                let draft = ContactDraft {
+                    complaint_id: uuid,
+                    direction: input.direction.into(),
+                    method: input.method.into(),
+                    contacted_at: input.contacted_at,
+                    with_whom: input.with_whom,
+                    summary: input.summary,
+                    idempotency_key: input.idempotency_key,
+                };
+                svc::log_contact(ctx.db()?, &caller, &draft).await
+            }
+            Err(e) => Err(e),
+        };
+        match result {
+            Ok(contact) => Ok(ComplaintLogContactPayload {
+                contact: ComplaintContact::from_model(contact),
+                user_errors: Vec::new(),
+            }),
+            Err(ServiceError::Refused(r)) => Ok(ComplaintLogContactPayload {
+                contact: None,
+                user_errors: user_errors(r),
+            }),
+            Err(ServiceError::Db(e)) => Err(ctx.internal(e)),
+        }
+    }
+}

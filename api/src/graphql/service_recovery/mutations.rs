@@ -1,0 +1,192 @@
+//! Service recovery's five mutations and their payloads.
+
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use uuid::Uuid;
+
+use super::inputs::*;
+use super::types::ServiceRecoveryAction;
+use crate::domain::service_recovery::{self as sr, ServiceRecoveryState};
+use crate::graphql::common::{UserError, split, uuid_of};
+use crate::graphql::context::ContextExt;
+use crate::graphql::node::NodeKind;
+use crate::services::ServiceError;
+use crate::services::service_recovery::{self as svc, ProposeInput};
+
+#[derive(SimpleObject)]
+pub struct ServiceRecoveryProposePayload {
+    pub service_recovery_action: Option<ServiceRecoveryAction>,
+    /// True when `idempotencyKey` matched an earlier proposal: nothing new
+    /// was written.
+    pub replayed: bool,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(SimpleObject)]
+pub struct ServiceRecoveryPayload {
+    pub service_recovery_action: Option<ServiceRecoveryAction>,
+    pub user_errors: Vec<UserError>,
+}
+
+fn payload(
+    ctx: &Context<'_>,
+    action: &str,
+    r: Result<(Uuid, ServiceRecoveryState), ServiceError>,
+) -> Result<ServiceRecoveryPayload> {
+    Ok(match split(ctx, r)? {
+        Ok(record) => {
+            tracing::info!(record_id = %record.0, version = record.1.version, action, "service recovery changed");
+            ServiceRecoveryPayload {
+                service_recovery_action: Some(ServiceRecoveryAction::new(record)),
+                user_errors: Vec::new(),
+            }
+        }
+        Err(user_errors) => ServiceRecoveryPayload {
+            service_recovery_action: None,
+            user_errors,
+        },
+    })
+}
+
+fn action_uuid(id: &ID) -> Result<Uuid, ServiceError> {
+    uuid_of(
+        id,
+        NodeKind::ServiceRecoveryAction,
+        "service-recovery action",
+        "id",
+    )
+}
+
+#[derive(Default)]
+pub struct ServiceRecoveryMutation;
+
+#[Object]
+impl ServiceRecoveryMutation {
+    /// Proposes an action on a complaint (PROPOSED).
+    async fn service_recovery_propose(
+        &self,
+        ctx: &Context<'_>,
+        input: ServiceRecoveryProposeInput,
+    ) -> Result<ServiceRecoveryProposePayload> {
+        let caller = ctx.caller()?;
+        let result = match uuid_of(
+            &input.complaint_id,
+            NodeKind::Complaint,
+            "complaint",
+            "complaintId",
+        ) {
+            Err(e) => Err(e),
+            Ok(complaint_id) => {
+                let propose = ProposeInput {
+                    complaint_id,
+                    draft: sr::ProposalDraft {
+                        kind: input.kind.into(),
+                        description: input.description,
+                        amount: input.amount.map(|m| (m.amount, m.currency)),
+                    },
+                    idempotency_key: input.idempotency_key,
+                };
+                svc::propose(ctx.db()?, &caller, &propose).await
+            }
+        };
+        Ok(match split(ctx, result)? {
+            Ok((id, state, replayed)) => {
+                tracing::info!(record_id = %id, replayed, "service recovery proposed");
+                ServiceRecoveryProposePayload {
+                    service_recovery_action: Some(ServiceRecoveryAction::new((id, state))),
+                    replayed,
+                    user_errors: Vec::new(),
+                }
+            }
+            Err(user_errors) => ServiceRecoveryProposePayload {
+                service_recovery_action: None,
+                replayed: false,
+                user_errors,
+            },
+        })
+    }
+
+    /// PROPOSED → APPROVED. At or above the facility's threshold only a
+    /// PATIENT_RELATIONS_MANAGER who did not propose it may approve.
+    async fn service_recovery_approve(
+        &self,
+        ctx: &Context<'_>,
+        input: ServiceRecoveryApproveInput,
+    ) -> Result<ServiceRecoveryPayload> {
+        let caller = ctx.caller()?;
+        let r = match action_uuid(&input.id) {
+            Ok(id) => svc::approve(ctx.db()?, &caller, id, input.expected_version).await,
+            Err(e) => Err(e),
+        };
+        payload(ctx, "SERVICE_RECOVERY_APPROVE", r)
+    }
+
+    /// PROPOSED → DECLINED, with a reason (the same rule as approval).
+    async fn service_recovery_decline(
+        &self,
+        ctx: &Context<'_>,
+        input: ServiceRecoveryDeclineInput,
+    ) -> Result<ServiceRecoveryPayload> {
+        let caller = ctx.caller()?;
+        let r = match action_uuid(&input.id) {
+            Ok(id) => {
+                svc::decline(
+                    ctx.db()?,
+                    &caller,
+                    id,
+                    input.expected_version,
+                    &input.reason,
+                )
+                .await
+            }
+            Err(e) => Err(e),
+        };
+        payload(ctx, "SERVICE_RECOVERY_DECLINE", r)
+    }
+
+    /// APPROVED → COMPLETED; PROPOSED → COMPLETED when no approval is needed
+    /// (no money, or under the threshold).
+    async fn service_recovery_complete(
+        &self,
+        ctx: &Context<'_>,
+        input: ServiceRecoveryCompleteInput,
+    ) -> Result<ServiceRecoveryPayload> {
+        let caller = ctx.caller()?;
+        let r = match action_uuid(&input.id) {
+            Ok(id) => {
+                svc::complete(
+                    ctx.db()?,
+                    &caller,
+                    id,
+                    input.expected_version,
+                    input.note.as_deref(),
+                )
+                .await
+            }
+            Err(e) => Err(e),
+        };
+        payload(ctx, "SERVICE_RECOVERY_COMPLETE", r)
+    }
+
+    /// PROPOSED/APPROVED → CANCELLED, with a reason.
+    async fn service_recovery_cancel(
+        &self,
+        ctx: &Context<'_>,
+        input: ServiceRecoveryCancelInput,
+    ) -> Result<ServiceRecoveryPayload> {
+        let caller = ctx.caller()?;
+        let r = match action_uuid(&input.id) {
+            Ok(id) => {
+                svc::cancel(
+                    ctx.db()?,
+                    &caller,
+                    id,
+                    input.expected_version,
+                    &input.reason,
+                )
+                .await
+            }
+            Err(e) => Err(e),
+        };
+        payload(ctx, "SERVICE_RECOVERY_CANCEL", r)
+    }
+}

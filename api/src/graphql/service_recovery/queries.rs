@@ -1,0 +1,89 @@
+//! `serviceRecoveryActions`: the list, read-logged.
+
+use async_graphql::connection::{Connection, EmptyFields};
+use async_graphql::{Context, Object, Result};
+use uuid::Uuid;
+
+use super::inputs::ServiceRecoveryFilterInput;
+use super::types::ServiceRecoveryAction;
+use crate::domain::permissions::Operation;
+use crate::graphql::common::{after_cursor, complaint_filter, connection, logged, page_size};
+use crate::graphql::context::ContextExt;
+use crate::services::audit::RECORD_SERVICE_RECOVERY;
+use crate::services::service_recovery::{self as svc, Filter};
+
+pub struct ServiceRecoveryConnectionFields {
+    filter: Filter,
+}
+
+#[Object]
+impl ServiceRecoveryConnectionFields {
+    /// How many actions match, across all pages.
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
+        svc::count(ctx.db()?, ctx.actor()?, &self.filter)
+            .await
+            .map_err(|e| ctx.internal(e))
+    }
+}
+
+pub type ServiceRecoveryConnection =
+    Connection<String, ServiceRecoveryAction, ServiceRecoveryConnectionFields, EmptyFields>;
+
+#[derive(Default)]
+pub struct ServiceRecoveryQuery;
+
+#[Object]
+impl ServiceRecoveryQuery {
+    /// Service-recovery actions in your facilities, in the order proposed.
+    /// Each read is recorded (`recordAccessLog`).
+    async fn service_recovery_actions(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ServiceRecoveryFilterInput>,
+        #[graphql(desc = "Page size: at most 100 (the configured limit), 20 when omitted.")]
+        first: Option<i32>,
+        #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
+    ) -> Result<ServiceRecoveryConnection> {
+        let caller = ctx.caller()?;
+        ctx.authorize(Operation::ReadServiceRecovery)?;
+        let limit = page_size(ctx, first)?;
+        let after = after_cursor(after.as_deref())?;
+        let f = filter.unwrap_or_default();
+        let complaint_id = complaint_filter(f.complaint_id.as_ref());
+        let filter = Filter {
+            complaint_id,
+            facility_codes: f.facility_codes.unwrap_or_default(),
+            statuses: f
+                .statuses
+                .unwrap_or_default()
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            kinds: f
+                .kinds
+                .unwrap_or_default()
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+        };
+        let (rows, has_next) = svc::list(ctx.db()?, caller.actor, &filter, after, limit)
+            .await
+            .map_err(|e| ctx.internal(e))?;
+        let ids: Vec<Uuid> = rows.iter().map(|(id, _)| *id).collect();
+        logged(
+            ctx,
+            &caller,
+            RECORD_SERVICE_RECOVERY,
+            &ids,
+            "serviceRecoveryActions",
+        )
+        .await?;
+        Ok(connection(
+            after.is_some(),
+            has_next,
+            ServiceRecoveryConnectionFields { filter },
+            rows,
+            ServiceRecoveryAction::new,
+        ))
+    }
+}

@@ -1,0 +1,224 @@
+//! Running an operation: the limits checked on the parsed document, the
+//! database's health, the operation in a task of its own, and the HTTP
+//! status its result earns.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute};
+use async_graphql::parser::types::OperationType;
+use async_graphql::{Response, Variables};
+use serde_json::{Map, Value, json};
+use tracing::Instrument;
+use tracing_actix_web::RequestId;
+
+use super::GraphqlEndpoint;
+use super::request::Params;
+use super::response::{
+    RETRY_AFTER_SECONDS, ResponseType, database_unavailable, pre_execution_code, request_error,
+    respond,
+};
+use crate::domain::actor::Actor;
+use crate::graphql::context::RequestContext;
+use crate::graphql::document;
+
+/// Set by [`ExecutionMarker`] when a request passed parsing and validation
+/// and began to execute.
+#[derive(Clone, Default)]
+struct ExecutionStarted(Arc<AtomicBool>);
+
+/// Marks requests that reach execution, so the HTTP layer can tell request
+/// errors (400 under graphql-response+json) from field errors.
+pub struct ExecutionMarker;
+
+impl ExtensionFactory for ExecutionMarker {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(ExecutionMarker)
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for ExecutionMarker {
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        if let Some(flag) = ctx.data_opt::<ExecutionStarted>() {
+            flag.0.store(true, Ordering::SeqCst);
+        }
+        next.run(ctx, operation_name).await
+    }
+}
+
+pub(super) async fn execute(
+    endpoint: &GraphqlEndpoint,
+    rt: ResponseType,
+    params: Params,
+    actor: Option<Actor>,
+    is_get: bool,
+    request_id: RequestId,
+) -> HttpResponse {
+    let request_id = request_id.to_string();
+    let started = ExecutionStarted::default();
+    let anonymous = actor.is_none();
+    let mut request = async_graphql::Request::new(params.query)
+        .variables(Variables::from_json(Value::Object(
+            params.variables.unwrap_or_default(),
+        )))
+        .data(RequestContext {
+            actor,
+            request_id: request_id.clone(),
+        })
+        .data(started.clone());
+    if let Some(name) = &params.operation_name {
+        request = request.operation_name(name.clone());
+    }
+    for (key, value) in params.extensions.unwrap_or_default() {
+        if let Ok(value) = async_graphql::Value::from_json(value) {
+            request.extensions.insert(key, value);
+        }
+    }
+
+    let parsed = match request.parsed_query() {
+        Ok(doc) => {
+            if is_get
+                && document::operation_type(doc, params.operation_name.as_deref())
+                    .is_some_and(|ty| ty != OperationType::Query)
+            {
+                let mut response = request_error(
+                    rt,
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "METHOD_NOT_ALLOWED",
+                    "mutations are only accepted over POST",
+                );
+                response
+                    .headers_mut()
+                    .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
+                return response;
+            }
+            let aliases = document::alias_count(doc);
+            if aliases > endpoint.limits.max_aliases {
+                return request_error(
+                    rt,
+                    StatusCode::BAD_REQUEST,
+                    "TOO_MANY_ALIASES",
+                    &format!(
+                        "the query uses {aliases} aliases; the limit is {}",
+                        endpoint.limits.max_aliases
+                    ),
+                );
+            }
+            true
+        }
+        Err(_) => false,
+    };
+
+    if !endpoint.health.is_up() {
+        return database_unavailable(rt, &request_id);
+    }
+    // The operation runs in a task of its own: a client that disconnects
+    // mid-mutation drops this handler, not the transaction, so a change is
+    // committed whole or not at all (never cut off between statements), and
+    // a panic is contained there.
+    let schema = endpoint.schema.clone();
+    let task = tokio::spawn(
+        async move { schema.execute(request).await }.instrument(tracing::Span::current()),
+    );
+    let response = match task.await {
+        Ok(response) => response,
+        Err(e) => {
+            if e.is_panic() {
+                tracing::error!(request_id, "panic while executing a GraphQL request");
+            } else {
+                tracing::warn!(
+                    request_id,
+                    "a GraphQL request was cancelled (server stopping)"
+                );
+            }
+            return respond(
+                rt,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &json!({ "errors": [{
+                    "message": format!("internal error; quote request id {request_id} to support"),
+                    "extensions": { "code": "INTERNAL_SERVER_ERROR", "requestId": request_id },
+                }]}),
+            );
+        }
+    };
+    let executed = started.0.load(Ordering::SeqCst);
+    let unauthenticated = response.errors.iter().any(|e| {
+        e.extensions
+            .as_ref()
+            .and_then(|x| x.get("code"))
+            .is_some_and(|c| *c == async_graphql::Value::from("UNAUTHENTICATED"))
+    });
+
+    let database_unavailable_error = response.errors.iter().any(|e| {
+        e.extensions
+            .as_ref()
+            .and_then(|x| x.get("code"))
+            .is_some_and(|c| *c == async_graphql::Value::from("DATABASE_UNAVAILABLE"))
+    });
+
+    let mut body = serde_json::to_value(&response).unwrap_or_else(|_| json!({}));
+    if executed && database_unavailable_error {
+        // Retryable: the client must not take any part of this answer as
+        // confirmed, so the whole response is a 503.
+        let mut http = respond(rt, StatusCode::SERVICE_UNAVAILABLE, &body);
+        http.headers_mut().insert(
+            header::RETRY_AFTER,
+            header::HeaderValue::from_static(RETRY_AFTER_SECONDS),
+        );
+        return http;
+    }
+    if executed {
+        let status = if anonymous && unauthenticated {
+            StatusCode::UNAUTHORIZED
+        } else {
+            StatusCode::OK
+        };
+        let mut http = respond(rt, status, &body);
+        if status == StatusCode::UNAUTHORIZED {
+            http.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+        }
+        return http;
+    }
+
+    // The request failed before execution: no `data`, a code on each error.
+    let mut limit_exceeded = false;
+    if let Some(map) = body.as_object_mut() {
+        map.remove("data");
+        if let Some(Value::Array(errors)) = map.get_mut("errors") {
+            for error in errors.iter_mut() {
+                let message = error
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                let (code, is_limit) = pre_execution_code(message, parsed);
+                limit_exceeded |= is_limit;
+                if let Some(error) = error.as_object_mut() {
+                    let extensions = error
+                        .entry("extensions")
+                        .or_insert_with(|| Value::Object(Map::new()));
+                    if let Some(ext) = extensions.as_object_mut() {
+                        ext.entry("code").or_insert_with(|| Value::from(code));
+                    }
+                }
+            }
+        }
+    }
+    let status = if limit_exceeded || rt == ResponseType::GraphqlResponseJson {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    respond(rt, status, &body)
+}
