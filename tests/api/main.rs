@@ -25,6 +25,7 @@ mod interpreter_log;
 mod limits;
 mod linked_work;
 mod queries;
+mod reads;
 mod schema;
 mod seed;
 mod service_recovery;

@@ -402,19 +402,19 @@ impl AuditQuery {
         let db = ctx.db()?;
         let visible = match decode_id(&record_id) {
             Some((NodeKind::ServiceRecoveryAction, uuid)) => {
-                services::work::by_id::<ServiceRecoveryState>(db, actor, uuid)
+                services::work::is_visible::<ServiceRecoveryState>(db, actor, uuid)
                     .await
-                    .map(|r| r.map(|_| (RECORD_SERVICE_RECOVERY, uuid)))
+                    .map(|v| v.then_some((RECORD_SERVICE_RECOVERY, uuid)))
             }
             Some((NodeKind::InterpreterSession, uuid)) => {
-                services::work::by_id::<InterpreterSessionState>(db, actor, uuid)
+                services::work::is_visible::<InterpreterSessionState>(db, actor, uuid)
                     .await
-                    .map(|r| r.map(|_| (RECORD_INTERPRETER_SESSION, uuid)))
+                    .map(|v| v.then_some((RECORD_INTERPRETER_SESSION, uuid)))
             }
             Some((NodeKind::AccessibilityRequest, uuid)) => {
-                services::work::by_id::<AccessibilityRequestState>(db, actor, uuid)
+                services::work::is_visible::<AccessibilityRequestState>(db, actor, uuid)
                     .await
-                    .map(|r| r.map(|_| (RECORD_ACCESSIBILITY_REQUEST, uuid)))
+                    .map(|v| v.then_some((RECORD_ACCESSIBILITY_REQUEST, uuid)))
             }
             _ => Ok(None),
         };

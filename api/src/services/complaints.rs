@@ -2,6 +2,8 @@
 //! version, domain rule, write, audit event, all in one transaction), and
 //! the reads the API offers.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, SubsecRound, Utc};
 use chrono_tz::Tz;
 use entity::complaint::{self, Entity as Complaint};
@@ -20,6 +22,7 @@ use uuid::Uuid;
 
 use super::audit::{self, NewEvent, RECORD_COMPLAINT, RECORD_CONTACT, RECORD_NOTE};
 use super::policies::{self, Policy};
+use super::reads::Unread;
 use super::{Caller, Refusal, RefusalCode, ServiceError, finish, idempotency, refused};
 use crate::db;
 use crate::domain::actor::{Actor, FacilityScope};
@@ -497,8 +500,9 @@ fn conflict(current: &complaint::Model, expected: i32) -> ServiceError {
     .into()
 }
 
-/// A complaint the caller may see, by id.
-pub async fn by_id(
+/// A complaint the caller may see, by id (unlogged: reads go through
+/// `reads::Reader`).
+pub(super) async fn by_id(
     db: &impl ConnectionTrait,
     actor: &Actor,
     id: Uuid,
@@ -510,7 +514,7 @@ pub async fn by_id(
 }
 
 /// A complaint the caller may see, by reference (case-insensitive).
-pub async fn by_reference(
+pub(super) async fn by_reference(
     db: &impl ConnectionTrait,
     actor: &Actor,
     reference: &str,
@@ -722,8 +726,9 @@ fn filtered(actor: &Actor, filter: &ComplaintFilter, now: DateTime<Utc>) -> Sele
     q
 }
 
-/// One page of complaints the caller may see, in a stable order.
-pub async fn list(
+/// One page of complaints the caller may see, in a stable order
+/// (unlogged: `reads::Reader::complaints` pages them).
+pub(super) async fn list(
     db: &impl ConnectionTrait,
     actor: &Actor,
     filter: &ComplaintFilter,
@@ -790,30 +795,43 @@ pub async fn count(
     filtered(actor, filter, now).count(db).await
 }
 
-/// Notes of these complaints, oldest first (for a DataLoader).
+/// Groups rows by their complaint, keeping their order, sealed until read.
+fn by_complaint<T>(rows: Vec<T>, complaint: impl Fn(&T) -> Uuid) -> HashMap<Uuid, Unread<Vec<T>>> {
+    let mut out: HashMap<Uuid, Vec<T>> = HashMap::new();
+    for row in rows {
+        out.entry(complaint(&row)).or_default().push(row);
+    }
+    out.into_iter().map(|(k, v)| (k, Unread::new(v))).collect()
+}
+
+/// Notes of these complaints, oldest first (for a DataLoader); read them
+/// through `reads::Reader::of_complaint`.
 pub async fn notes_for(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
-) -> Result<Vec<complaint_note::Model>, DbErr> {
-    ComplaintNote::find()
+) -> Result<HashMap<Uuid, Unread<Vec<complaint_note::Model>>>, DbErr> {
+    let rows = ComplaintNote::find()
         .filter(complaint_note::Column::ComplaintId.is_in(ids.iter().copied()))
         .order_by_asc(complaint_note::Column::CreatedAt)
         .order_by_asc(complaint_note::Column::Id)
         .all(db)
-        .await
+        .await?;
+    Ok(by_complaint(rows, |n| n.complaint_id))
 }
 
-/// Contacts of these complaints, in the order they happened.
+/// Contacts of these complaints, in the order they happened (for a
+/// DataLoader); read them through `reads::Reader::of_complaint`.
 pub async fn contacts_for(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
-) -> Result<Vec<complaint_contact::Model>, DbErr> {
-    ComplaintContact::find()
+) -> Result<HashMap<Uuid, Unread<Vec<complaint_contact::Model>>>, DbErr> {
+    let rows = ComplaintContact::find()
         .filter(complaint_contact::Column::ComplaintId.is_in(ids.iter().copied()))
         .order_by_asc(complaint_contact::Column::ContactedAt)
         .order_by_asc(complaint_contact::Column::Id)
         .all(db)
-        .await
+        .await?;
+    Ok(by_complaint(rows, |c| c.complaint_id))
 }
 
 /// Loads a complaint the caller may add to, inside the transaction.
