@@ -20,7 +20,7 @@
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use entity::access_log;
+use entity::access_log_entry;
 use redress_api::db;
 use redress_api::domain::actor::{Actor, FacilityScope, Role};
 use redress_api::domain::clocks::Program;
@@ -150,9 +150,10 @@ async fn main() -> anyhow::Result<()> {
     let started = Instant::now();
     for _ in 0..baseline_writes {
         let txn = db::begin_write(&conn).await?;
-        access_log::ActiveModel {
+        access_log_entry::ActiveModel {
             id: Set(uuid::Uuid::now_v7()),
-            complaint_id: Set(uuid::Uuid::nil()),
+            record_type: Set("Complaint".into()),
+            record_id: Set(uuid::Uuid::nil()),
             actor_subject: Set("bench".into()),
             actor_name: Set("Bench".into()),
             actor_roles: Set("ADMIN".into()),

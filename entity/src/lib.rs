@@ -2,7 +2,7 @@
 //!
 //! GraphQL types live in `redress-api`; these models never reach the API directly.
 
-pub mod access_log;
+pub mod access_log_entry;
 pub mod accessibility_request;
 pub mod audit_checkpoint;
 pub mod audit_event;
@@ -14,6 +14,5 @@ pub mod deadline_policy;
 pub mod facility;
 pub mod idempotency_key;
 pub mod interpreter_session;
-pub mod record_access;
 pub mod reference_counter;
 pub mod service_recovery_action;

@@ -7,6 +7,7 @@ mod m20261122_000001_create_facility;
 mod m20261122_000002_complaints;
 mod m20261122_000003_linked_work;
 mod m20261130_000004_audit_checkpoint;
+mod m20261201_000005_one_access_log;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_complaints::Migration),
             Box::new(m20261122_000003_linked_work::Migration),
             Box::new(m20261130_000004_audit_checkpoint::Migration),
+            Box::new(m20261201_000005_one_access_log::Migration),
         ]
     }
 }

@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod access_log_migration;
 mod accessibility;
 mod audit_trail;
 mod auth;
@@ -24,6 +25,7 @@ mod interpreter_log;
 mod limits;
 mod linked_work;
 mod queries;
+mod reads;
 mod schema;
 mod seed;
 mod service_recovery;

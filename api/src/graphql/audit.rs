@@ -359,10 +359,10 @@ impl AuditQuery {
                     .map_err(|_| errors::bad_input("`after` is not a cursor from this connection"))
             })
             .transpose()?;
-        let (rows, has_next) = services::access_log::list(db, uuid, after, limit)
+        let (rows, has_next) = services::access_log::list(db, RECORD_COMPLAINT, uuid, after, limit)
             .await
             .map_err(|e| ctx.internal(e))?;
-        let total = services::access_log::count(db, uuid)
+        let total = services::access_log::count(db, RECORD_COMPLAINT, uuid)
             .await
             .map_err(|e| ctx.internal(e))?;
         let mut connection = Connection::with_additional_fields(
@@ -402,31 +402,31 @@ impl AuditQuery {
         let db = ctx.db()?;
         let visible = match decode_id(&record_id) {
             Some((NodeKind::ServiceRecoveryAction, uuid)) => {
-                services::work::by_id::<ServiceRecoveryState>(db, actor, uuid)
+                services::work::is_visible::<ServiceRecoveryState>(db, actor, uuid)
                     .await
-                    .map(|r| r.map(|_| uuid))
+                    .map(|v| v.then_some((RECORD_SERVICE_RECOVERY, uuid)))
             }
             Some((NodeKind::InterpreterSession, uuid)) => {
-                services::work::by_id::<InterpreterSessionState>(db, actor, uuid)
+                services::work::is_visible::<InterpreterSessionState>(db, actor, uuid)
                     .await
-                    .map(|r| r.map(|_| uuid))
+                    .map(|v| v.then_some((RECORD_INTERPRETER_SESSION, uuid)))
             }
             Some((NodeKind::AccessibilityRequest, uuid)) => {
-                services::work::by_id::<AccessibilityRequestState>(db, actor, uuid)
+                services::work::is_visible::<AccessibilityRequestState>(db, actor, uuid)
                     .await
-                    .map(|r| r.map(|_| uuid))
+                    .map(|v| v.then_some((RECORD_ACCESSIBILITY_REQUEST, uuid)))
             }
             _ => Ok(None),
         };
-        let Some(uuid) = visible.map_err(|e| ctx.internal(e))? else {
+        let Some((record_type, uuid)) = visible.map_err(|e| ctx.internal(e))? else {
             return Ok(None);
         };
         let limit = page_size(ctx, first)?;
         let after = after_cursor(after.as_deref())?;
-        let (rows, has_next) = services::record_access::list(db, uuid, after, limit)
+        let (rows, has_next) = services::access_log::list(db, record_type, uuid, after, limit)
             .await
             .map_err(|e| ctx.internal(e))?;
-        let total = services::record_access::count(db, uuid)
+        let total = services::access_log::count(db, record_type, uuid)
             .await
             .map_err(|e| ctx.internal(e))?;
         let mut connection = Connection::with_additional_fields(

@@ -11,6 +11,7 @@ use crate::config::Limits;
 use crate::domain::actor::Actor;
 use crate::domain::permissions::{self, Operation};
 use crate::services::Caller;
+use crate::services::reads::{ReadLog, Reader};
 
 /// Per-request data, inserted by the HTTP layer.
 #[derive(Clone, Debug)]
@@ -33,6 +34,8 @@ pub trait ContextExt {
     fn request_id(&self) -> &str;
     /// The verified caller and the request id, for attribution.
     fn caller(&self) -> Result<Caller<'_>>;
+    /// The caller as a reader of record content: the only way to it.
+    fn reader(&self) -> Result<Reader<'_>>;
     /// Turns a fault into an opaque error carrying the request id.
     fn internal(&self, error: impl Into<anyhow::Error>) -> async_graphql::Error;
 }
@@ -87,6 +90,13 @@ impl ContextExt for Context<'_> {
             health.report_trouble();
         }
         error
+    }
+
+    fn reader(&self) -> Result<Reader<'_>> {
+        let log = self
+            .data_opt::<ReadLog>()
+            .ok_or_else(|| self.internal(anyhow::anyhow!("request without a read log")))?;
+        Ok(Reader::new(self.db()?, self.caller()?, log))
     }
 
     fn caller(&self) -> Result<Caller<'_>> {

@@ -1,5 +1,6 @@
 //! DataLoaders: children of a list of complaints load in one query per
-//! kind, not one per complaint. They do not cache (each load reads the
+//! kind, not one per complaint. What they load is sealed (`Unread`): a
+//! resolver reads it through `services::reads::Reader`, which logs. They do not cache (each load reads the
 //! database), so they are safe to share across requests; they only batch.
 
 use std::collections::HashMap;
@@ -14,7 +15,7 @@ use crate::domain::accessibility::AccessibilityRequestState;
 use crate::domain::interpreter::InterpreterSessionState;
 use crate::domain::service_recovery::ServiceRecoveryState;
 use crate::services;
-use crate::services::work::WorkRecord;
+use crate::services::reads::Unread;
 
 pub struct FacilityLoader(pub DatabaseConnection);
 pub struct NotesLoader(pub DatabaseConnection);
@@ -34,36 +35,25 @@ impl Loader<Uuid> for FacilityLoader {
     }
 }
 
-/// Groups rows by their complaint, keeping their order.
-fn by_complaint<T>(rows: Vec<T>, complaint: impl Fn(&T) -> Uuid) -> HashMap<Uuid, Vec<T>> {
-    let mut out: HashMap<Uuid, Vec<T>> = HashMap::new();
-    for row in rows {
-        out.entry(complaint(&row)).or_default().push(row);
-    }
-    out
-}
-
 impl Loader<Uuid> for NotesLoader {
-    type Value = Vec<complaint_note::Model>;
+    type Value = Unread<Vec<complaint_note::Model>>;
     type Error = Arc<sea_orm::DbErr>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = services::complaints::notes_for(&self.0, keys)
+        services::complaints::notes_for(&self.0, keys)
             .await
-            .map_err(Arc::new)?;
-        Ok(by_complaint(rows, |n| n.complaint_id))
+            .map_err(Arc::new)
     }
 }
 
 impl Loader<Uuid> for ContactsLoader {
-    type Value = Vec<complaint_contact::Model>;
+    type Value = Unread<Vec<complaint_contact::Model>>;
     type Error = Arc<sea_orm::DbErr>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = services::complaints::contacts_for(&self.0, keys)
+        services::complaints::contacts_for(&self.0, keys)
             .await
-            .map_err(Arc::new)?;
-        Ok(by_complaint(rows, |c| c.complaint_id))
+            .map_err(Arc::new)
     }
 }
 
@@ -76,18 +66,11 @@ pub struct AccessibilityRequestsLoader(pub DatabaseConnection);
 macro_rules! linked_loader {
     ($loader:ty, $state:ty, $query:path) => {
         impl Loader<Uuid> for $loader {
-            type Value = Vec<(Uuid, $state)>;
+            type Value = Unread<Vec<(Uuid, $state)>>;
             type Error = Arc<sea_orm::DbErr>;
 
             async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-                let rows = $query(&self.0, keys).await.map_err(Arc::new)?;
-                let mut out: HashMap<Uuid, Self::Value> = HashMap::new();
-                for (id, state) in rows {
-                    if let Some(complaint) = state.complaint_id() {
-                        out.entry(complaint).or_default().push((id, state));
-                    }
-                }
-                Ok(out)
+                $query(&self.0, keys).await.map_err(Arc::new)
             }
         }
     };

@@ -16,6 +16,7 @@ use crate::domain::permissions::Operation;
 use crate::domain::service_recovery::ServiceRecoveryState;
 use crate::ids::{NodeKind, decode_id};
 use crate::services;
+use crate::services::reads::ReadPermission;
 use crate::services::work::WorkRecord;
 
 /// Every major record. `id` is opaque: clients must not parse it.
@@ -31,17 +32,14 @@ pub enum Node {
 
 /// A service-recovery action, interpreter session or accessibility request
 /// the caller may see; the read is recorded.
-async fn work_by_uuid<R: WorkRecord>(ctx: &Context<'_>, uuid: Uuid) -> Result<Option<(Uuid, R)>> {
-    let caller = ctx.caller()?;
-    let db = ctx.db()?;
-    let Some(state) = services::work::by_id::<R>(db, caller.actor, uuid)
+async fn work_by_uuid<R>(ctx: &Context<'_>, uuid: Uuid) -> Result<Option<(Uuid, R)>>
+where
+    R: WorkRecord + ReadPermission,
+{
+    ctx.reader()?
+        .work::<R>(uuid, "node")
         .await
-        .map_err(|e| ctx.internal(e))?
-    else {
-        return Ok(None);
-    };
-    super::common::logged(ctx, &caller, R::RECORD_TYPE, &[uuid], "node").await?;
-    Ok(Some((uuid, state)))
+        .map_err(|e| ctx.internal(e))
 }
 
 #[derive(Default)]

@@ -1,32 +1,35 @@
-//! Reads of complaint content, recorded: who viewed which complaint, when
-//! (45 CFR 164.312(b)).
+//! The access log: who read which record, when (45 CFR 164.312(b)). One
+//! log for complaints, service-recovery actions, interpreter sessions and
+//! accessibility requests, keyed by record type and id.
 
-use chrono::{SubsecRound, Utc};
-use entity::access_log::{self, Entity as AccessLog};
+use entity::access_log_entry::{self, Entity as AccessLogEntry};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    QuerySelect, Select, Set,
 };
 use uuid::Uuid;
 
 use super::Caller;
 
-/// Records that the caller read these complaints through `operation`.
-/// A read that cannot be recorded fails: nothing is shown unlogged.
+/// Records that the caller read these records of `record_type` (the audit
+/// trail's name, e.g. `Complaint`) through `operation`. A read that cannot
+/// be recorded fails: nothing is shown unlogged.
 pub async fn record(
     db: &impl ConnectionTrait,
     caller: &Caller<'_>,
-    complaint_ids: &[Uuid],
+    record_type: &str,
+    ids: &[Uuid],
     operation: &str,
 ) -> Result<(), DbErr> {
-    if complaint_ids.is_empty() {
+    if ids.is_empty() {
         return Ok(());
     }
-    let now = Utc::now().trunc_subsecs(6);
+    let now = super::work::now();
     let roles = caller.roles();
-    let rows = complaint_ids.iter().map(|id| access_log::ActiveModel {
+    let rows = ids.iter().map(|id| access_log_entry::ActiveModel {
         id: Set(Uuid::now_v7()),
-        complaint_id: Set(*id),
+        record_type: Set(record_type.to_owned()),
+        record_id: Set(*id),
         actor_subject: Set(caller.actor.subject.clone()),
         actor_name: Set(caller.actor.name.clone()),
         actor_roles: Set(roles.clone()),
@@ -34,25 +37,30 @@ pub async fn record(
         operation: Set(operation.to_owned()),
         accessed_at: Set(now),
     });
-    AccessLog::insert_many(rows)
+    AccessLogEntry::insert_many(rows)
         .exec_without_returning(db)
         .await?;
     Ok(())
 }
 
-/// One page of a complaint's reads, newest first, after `after` (an entry id).
+fn of_record(record_type: &str, record_id: Uuid) -> Select<AccessLogEntry> {
+    AccessLogEntry::find()
+        .filter(access_log_entry::Column::RecordType.eq(record_type))
+        .filter(access_log_entry::Column::RecordId.eq(record_id))
+}
+
+/// One page of a record's reads, newest first, after `after` (an entry id).
 pub async fn list(
     db: &impl ConnectionTrait,
-    complaint_id: Uuid,
+    record_type: &str,
+    record_id: Uuid,
     after: Option<Uuid>,
     limit: u64,
-) -> Result<(Vec<access_log::Model>, bool), DbErr> {
+) -> Result<(Vec<access_log_entry::Model>, bool), DbErr> {
     // Ids are UUIDv7: time-ordered, so ordering by id is ordering by time.
-    let mut query = AccessLog::find()
-        .filter(access_log::Column::ComplaintId.eq(complaint_id))
-        .order_by_desc(access_log::Column::Id);
+    let mut query = of_record(record_type, record_id).order_by_desc(access_log_entry::Column::Id);
     if let Some(after) = after {
-        query = query.filter(access_log::Column::Id.lt(after));
+        query = query.filter(access_log_entry::Column::Id.lt(after));
     }
     let mut rows = query.limit(limit + 1).all(db).await?;
     let has_next = rows.len() as u64 > limit;
@@ -60,9 +68,11 @@ pub async fn list(
     Ok((rows, has_next))
 }
 
-pub async fn count(db: &impl ConnectionTrait, complaint_id: Uuid) -> Result<u64, DbErr> {
-    AccessLog::find()
-        .filter(access_log::Column::ComplaintId.eq(complaint_id))
-        .count(db)
-        .await
+/// How many reads of the record are logged.
+pub async fn count(
+    db: &impl ConnectionTrait,
+    record_type: &str,
+    record_id: Uuid,
+) -> Result<u64, DbErr> {
+    of_record(record_type, record_id).count(db).await
 }

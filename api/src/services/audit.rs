@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::Caller;
+use super::reads::Unread;
 use super::work::WorkRecord;
 use crate::domain::audit::{self as chain, EventContent, LinkProblem, StoredLink};
 use crate::domain::complaint::ComplaintState;
@@ -384,8 +385,9 @@ pub enum RebuildError {
 }
 
 /// The complaint as it stood at `at`, rebuilt by replaying its events in
-/// chain order; `None` when it did not exist yet.
-pub async fn complaint_as_of(
+/// chain order; `None` when it did not exist yet (unlogged: reads go
+/// through `reads::Reader::complaint_as_of`).
+pub(super) async fn complaint_as_of(
     db: &impl ConnectionTrait,
     complaint_id: Uuid,
     at: DateTime<Utc>,
@@ -412,12 +414,13 @@ pub async fn complaint_as_of(
 }
 
 /// The records of one kind that were linked to a complaint at `at`, each
-/// rebuilt by replaying its own events up to then, in creation order.
+/// rebuilt by replaying its own events up to then, in creation order;
+/// sealed: `reads::Reader::linked` reads what its reader may see.
 pub async fn records_as_of<R: WorkRecord>(
     db: &impl ConnectionTrait,
     complaint_id: Uuid,
     at: DateTime<Utc>,
-) -> Result<Vec<(Uuid, R)>, RebuildError> {
+) -> Result<Unread<Vec<(Uuid, R)>>, RebuildError> {
     let ids: Vec<Uuid> = AuditEvent::find()
         .select_only()
         .column(audit_event::Column::RecordId)
@@ -429,7 +432,7 @@ pub async fn records_as_of<R: WorkRecord>(
         .all(db)
         .await?;
     if ids.is_empty() {
-        return Ok(Vec::new());
+        return Ok(Unread::default());
     }
     let events = AuditEvent::find()
         .filter(audit_event::Column::RecordId.is_in(ids))
@@ -463,5 +466,5 @@ pub async fn records_as_of<R: WorkRecord>(
             out.push((id, record));
         }
     }
-    Ok(out)
+    Ok(Unread::new(out))
 }

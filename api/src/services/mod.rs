@@ -11,7 +11,7 @@ pub mod facilities;
 pub mod idempotency;
 pub mod interpreter;
 pub mod policies;
-pub mod record_access;
+pub mod reads;
 pub mod service_recovery;
 pub mod work;
 

@@ -97,28 +97,32 @@ pub(crate) use stored_in;
 /// cursors), `count`, and `for_complaints` (for loaders).
 macro_rules! listed_in {
     ($entity:ident, $table:ident, $state:ty) => {
-        /// One page in creation order, after the record `after`.
-        pub async fn list(
-            db: &impl ConnectionTrait,
-            actor: &Actor,
+        /// One page in creation order, after the record `after`; nothing
+        /// is read until `Page::read`.
+        pub async fn page(
+            reader: &$crate::services::reads::Reader<'_>,
             filter: &Filter,
             after: Option<Uuid>,
             limit: u64,
-        ) -> Result<(Vec<(Uuid, $state)>, bool), DbErr> {
+        ) -> Result<$crate::services::reads::Page<(Uuid, $state), Uuid>, DbErr> {
             let mut query = $entity::find()
-                .filter(condition(actor, filter))
+                .filter(condition(reader.actor(), filter))
                 .order_by_asc($table::Column::Id);
             if let Some(after) = after {
                 query = query.filter($table::Column::Id.gt(after));
             }
-            let mut rows = query.limit(limit + 1).all(db).await?;
+            let mut rows = query.limit(limit + 1).all(reader.db()).await?;
             let has_next = rows.len() as u64 > limit;
             rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
             let page = rows
                 .iter()
                 .map(|m| Ok((m.id, $crate::services::work::decode(m.id, &m.record)?)))
                 .collect::<Result<Vec<_>, DbErr>>()?;
-            Ok((page, has_next))
+            Ok($crate::services::reads::Page::new(
+                page,
+                |(id, _)| *id,
+                has_next,
+            ))
         }
 
         pub async fn count(
@@ -132,20 +136,33 @@ macro_rules! listed_in {
                 .await
         }
 
-        /// Every record linked to these complaints, in creation order; the
-        /// caller filters what its reader may see.
+        /// Every record linked to these complaints, in creation order, by
+        /// complaint (for a DataLoader), sealed: `reads::Reader::linked`
+        /// reads what its reader may see.
         pub async fn for_complaints(
             db: &impl ConnectionTrait,
             complaint_ids: &[Uuid],
-        ) -> Result<Vec<(Uuid, $state)>, DbErr> {
-            $entity::find()
+        ) -> Result<
+            std::collections::HashMap<Uuid, $crate::services::reads::Unread<Vec<(Uuid, $state)>>>,
+            DbErr,
+        > {
+            let mut out: std::collections::HashMap<Uuid, Vec<(Uuid, $state)>> =
+                std::collections::HashMap::new();
+            for m in $entity::find()
                 .filter($table::Column::ComplaintId.is_in(complaint_ids.iter().copied()))
                 .order_by_asc($table::Column::Id)
                 .all(db)
                 .await?
-                .iter()
-                .map(|m| Ok((m.id, $crate::services::work::decode(m.id, &m.record)?)))
-                .collect()
+            {
+                let state: $state = $crate::services::work::decode(m.id, &m.record)?;
+                if let Some(complaint) = state.complaint_id() {
+                    out.entry(complaint).or_default().push((m.id, state));
+                }
+            }
+            Ok(out
+                .into_iter()
+                .map(|(k, v)| (k, $crate::services::reads::Unread::new(v)))
+                .collect())
         }
     };
 }
@@ -208,8 +225,9 @@ pub fn forbidden(op: Operation) -> ServiceError {
     .into()
 }
 
-/// A record the actor may see, by id.
-pub async fn by_id<R: WorkRecord>(
+/// A record the actor may see, by id (unlogged: reads go through
+/// `reads::Reader::work`).
+pub(super) async fn by_id<R: WorkRecord>(
     db: &impl ConnectionTrait,
     actor: &Actor,
     id: Uuid,
@@ -217,6 +235,16 @@ pub async fn by_id<R: WorkRecord>(
     Ok(R::load(db, id)
         .await?
         .filter(|r| visible(actor, r.facility_code(), r.created_by())))
+}
+
+/// Whether the record exists for the actor (for reads that only need the
+/// id, such as the access log).
+pub async fn is_visible<R: WorkRecord>(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<bool, DbErr> {
+    Ok(by_id::<R>(db, actor, id).await?.is_some())
 }
 
 /// The complaint a new record links to: it must exist for the actor and,
@@ -293,7 +321,7 @@ pub async fn replay<R: WorkRecord>(
         .on(&["input", "idempotencyKey"])
         .into());
     };
-    super::record_access::record(
+    super::access_log::record(
         db,
         caller,
         R::RECORD_TYPE,

@@ -1,16 +1,15 @@
 //! `accessibilityRequests`: the list, read-logged.
 
-use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, Object, Result};
 use uuid::Uuid;
 
 use super::inputs::AccessibilityRequestFilterInput;
 use super::types::AccessibilityRequest;
+use crate::domain::accessibility::AccessibilityRequestState;
 use crate::domain::permissions::Operation;
-use crate::graphql::common::{after_cursor, complaint_filter, connection, logged, page_size};
+use crate::graphql::common::{ReadConnection, ReadNode, after_cursor, complaint_filter, page_size};
 use crate::graphql::context::ContextExt;
 use crate::services::accessibility::{self as svc, Filter};
-use crate::services::audit::RECORD_ACCESSIBILITY_REQUEST;
 
 pub struct AccessibilityRequestConnectionFields {
     filter: Filter,
@@ -26,8 +25,18 @@ impl AccessibilityRequestConnectionFields {
     }
 }
 
-pub type AccessibilityRequestConnection =
-    Connection<String, AccessibilityRequest, AccessibilityRequestConnectionFields, EmptyFields>;
+impl ReadNode for AccessibilityRequest {
+    type Content = (Uuid, AccessibilityRequestState);
+    type Key = Uuid;
+    type Fields = AccessibilityRequestConnectionFields;
+    fn wrap(record: (Uuid, AccessibilityRequestState)) -> Self {
+        AccessibilityRequest::new(record)
+    }
+}
+
+/// Its `edges` and `nodes` read (and log) the page; `pageInfo` and
+/// `totalCount` do not.
+pub type AccessibilityRequestConnection = ReadConnection<AccessibilityRequest>;
 
 #[derive(Default)]
 pub struct AccessibilityQuery;
@@ -44,7 +53,6 @@ impl AccessibilityQuery {
         first: Option<i32>,
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
     ) -> Result<AccessibilityRequestConnection> {
-        let caller = ctx.caller()?;
         ctx.authorize(Operation::ReadAccessibilityRequests)?;
         let limit = page_size(ctx, first)?;
         let after = after_cursor(after.as_deref())?;
@@ -70,24 +78,15 @@ impl AccessibilityQuery {
             needed_from: f.needed_from,
             needed_to: f.needed_to,
         };
-        let (rows, has_next) = svc::list(ctx.db()?, caller.actor, &filter, after, limit)
+        let page = svc::page(&ctx.reader()?, &filter, after, limit)
             .await
             .map_err(|e| ctx.internal(e))?;
-        let ids: Vec<Uuid> = rows.iter().map(|(id, _)| *id).collect();
-        logged(
-            ctx,
-            &caller,
-            RECORD_ACCESSIBILITY_REQUEST,
-            &ids,
-            "accessibilityRequests",
-        )
-        .await?;
-        Ok(connection(
+        Ok(ReadConnection::new(
+            page,
+            |id| (*id, id.to_string()),
             after.is_some(),
-            has_next,
             AccessibilityRequestConnectionFields { filter },
-            rows,
-            AccessibilityRequest::new,
+            "accessibilityRequests",
         ))
     }
 }

@@ -14,6 +14,6 @@ pub use payloads::{
     ComplaintAddNotePayload, ComplaintCreatePayload, ComplaintLogContactPayload, ComplaintPayload,
 };
 pub use queries::{
-    ComplaintConnection, ComplaintConnectionFields, ComplaintQuery, complaint_by_uuid, logged,
+    ComplaintConnection, ComplaintConnectionFields, ComplaintQuery, complaint_by_uuid,
 };
 pub use types::*;

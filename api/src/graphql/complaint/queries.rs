@@ -1,11 +1,10 @@
 //! The complaint queries: `complaint`, `complaintByReference`,
-//! `complaints` and `complaintAsOf`. Every read of complaint content is
-//! recorded in the access log.
+//! `complaints` and `complaintAsOf`. Every read of complaint content goes
+//! through `services::reads::Reader`, which records it in the access log.
 
 use std::sync::Arc;
 
-use async_graphql::connection::{Connection, Edge, EmptyFields};
-use async_graphql::{Context, ID, Object, Result};
+use async_graphql::{Context, ID, Lookahead, Object, Result};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
@@ -14,33 +13,21 @@ use uuid::Uuid;
 use super::inputs::{ComplaintFilterInput, ComplaintOrder, ComplaintOrderField, OrderDirection};
 use super::types::Complaint;
 use crate::domain::permissions::Operation;
-use crate::graphql::common::{DEFAULT_PAGE_SIZE, page_size};
+use crate::graphql::common::{DEFAULT_PAGE_SIZE, ReadConnection, ReadNode, page_size};
 use crate::graphql::context::ContextExt;
 use crate::graphql::errors;
 use crate::ids::{NodeKind, decode_id};
 use crate::services::complaints::{self as svc, ComplaintFilter, Cursor, Order, OrderField};
-use crate::services::{self, Caller};
+use crate::services::reads::ComplaintKey;
 
-/// Records the read, then hands the complaints out.
-pub async fn logged(
-    ctx: &Context<'_>,
-    caller: &Caller<'_>,
-    ids: &[Uuid],
-    operation: &str,
-) -> Result<()> {
-    services::access_log::record(ctx.db()?, caller, ids, operation)
-        .await
-        .map_err(|e| ctx.internal(e))
-}
-
-fn encode_cursor(order: OrderField, record: &svc::Record) -> String {
+fn encode_cursor(order: OrderField, key: &ComplaintKey) -> String {
     let raw = match order {
         OrderField::ReceivedAt => format!(
             "r:{}:{}",
-            record.state.received_at.timestamp_micros(),
-            record.id.simple()
+            key.received_at.timestamp_micros(),
+            key.id.simple()
         ),
-        OrderField::Reference => format!("n:{}", record.state.reference),
+        OrderField::Reference => format!("n:{}", key.reference),
     };
     URL_SAFE_NO_PAD.encode(raw)
 }
@@ -86,8 +73,26 @@ impl ComplaintConnectionFields {
     }
 }
 
-pub type ComplaintConnection =
-    Connection<String, Complaint, ComplaintConnectionFields, EmptyFields>;
+impl ReadNode for Complaint {
+    type Content = svc::Record;
+    type Key = ComplaintKey;
+    type Fields = ComplaintConnectionFields;
+    fn wrap(record: svc::Record) -> Self {
+        Complaint::new(record)
+    }
+    async fn read_with_page(
+        ctx: &Context<'_>,
+        page: &[svc::Record],
+        selection: Lookahead<'_>,
+    ) -> Result<()> {
+        let ids: Vec<Uuid> = page.iter().map(|r| r.id).collect();
+        Complaint::read_linked_of_page(ctx, &ids, selection).await
+    }
+}
+
+/// Its `edges` and `nodes` read (and log) the page; `pageInfo` and
+/// `totalCount` do not.
+pub type ComplaintConnection = ReadConnection<Complaint>;
 
 #[derive(Default)]
 pub struct ComplaintQuery;
@@ -111,14 +116,12 @@ impl ComplaintQuery {
         ctx: &Context<'_>,
         reference: String,
     ) -> Result<Option<Complaint>> {
-        let caller = ctx.caller()?;
         ctx.authorize(Operation::ReadComplaints)?;
-        let record = svc::by_reference(ctx.db()?, caller.actor, &reference)
+        let record = ctx
+            .reader()?
+            .complaint_by_reference(&reference, "complaintByReference")
             .await
             .map_err(|e| ctx.internal(e))?;
-        if let Some(r) = &record {
-            logged(ctx, &caller, &[r.id], "complaintByReference").await?;
-        }
         Ok(record.map(Complaint::new))
     }
 
@@ -137,7 +140,6 @@ impl ComplaintQuery {
         first: Option<i32>,
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
     ) -> Result<ComplaintConnection> {
-        let caller = ctx.caller()?;
         ctx.authorize(Operation::ReadComplaints)?;
         let limit = page_size(ctx, first)?;
         let filter = filter.unwrap_or_default().to_service()?;
@@ -154,30 +156,18 @@ impl ComplaintQuery {
             .map(|c| decode_cursor(order.field, c))
             .transpose()?;
         let now = Utc::now();
-        let (records, has_next) = svc::list(
-            ctx.db()?,
-            caller.actor,
-            &filter,
-            order,
-            cursor.as_ref(),
-            limit,
-            now,
-        )
-        .await
-        .map_err(|e| ctx.internal(e))?;
-        let ids: Vec<Uuid> = records.iter().map(|r| r.id).collect();
-        logged(ctx, &caller, &ids, "complaints").await?;
-        let mut connection = Connection::with_additional_fields(
+        let page = ctx
+            .reader()?
+            .complaints(&filter, order, cursor.as_ref(), limit, now)
+            .await
+            .map_err(|e| ctx.internal(e))?;
+        Ok(ReadConnection::new(
+            page,
+            |key: &ComplaintKey| (key.id, encode_cursor(order.field, key)),
             cursor.is_some(),
-            has_next,
             ComplaintConnectionFields { filter, now },
-        );
-        connection.edges.extend(
-            records
-                .into_iter()
-                .map(|r| Edge::new(encode_cursor(order.field, &r), Complaint::new(r))),
-        );
-        Ok(connection)
+            "complaints",
+        ))
     }
 
     /// The complaint as it stood at `at`, rebuilt from its audit events;
@@ -188,23 +178,16 @@ impl ComplaintQuery {
         id: ID,
         at: DateTime<Utc>,
     ) -> Result<Option<Complaint>> {
-        let caller = ctx.caller()?;
         ctx.authorize(Operation::ReadComplaints)?;
         let Some((NodeKind::Complaint, uuid)) = decode_id(&id) else {
             return Ok(None);
         };
-        let db = ctx.db()?;
-        if !svc::is_visible(db, caller.actor, uuid)
-            .await
-            .map_err(|e| ctx.internal(e))?
-        {
-            return Ok(None);
-        }
-        let state = services::audit::complaint_as_of(db, uuid, at)
+        let state = ctx
+            .reader()?
+            .complaint_as_of(uuid, at, "complaintAsOf")
             .await
             .map_err(|e| ctx.internal(e))?;
         let Some(state) = state else { return Ok(None) };
-        logged(ctx, &caller, &[uuid], "complaintAsOf").await?;
         Ok(Some(Complaint {
             uuid,
             state: Arc::new(state),
@@ -219,12 +202,10 @@ pub async fn complaint_by_uuid(
     uuid: Uuid,
     operation: &str,
 ) -> Result<Option<Complaint>> {
-    let caller = ctx.caller()?;
-    let record = svc::by_id(ctx.db()?, caller.actor, uuid)
+    let record = ctx
+        .reader()?
+        .complaint(uuid, operation)
         .await
         .map_err(|e| ctx.internal(e))?;
-    if let Some(r) = &record {
-        logged(ctx, &caller, &[r.id], operation).await?;
-    }
     Ok(record.map(Complaint::new))
 }

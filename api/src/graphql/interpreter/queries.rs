@@ -1,16 +1,15 @@
 //! `interpreterSessions`: the log, read-logged.
 
-use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, Object, Result};
 use uuid::Uuid;
 
 use super::inputs::InterpreterSessionFilterInput;
 use super::types::InterpreterSession;
 use crate::domain::interpreter as di;
+use crate::domain::interpreter::InterpreterSessionState;
 use crate::domain::permissions::Operation;
-use crate::graphql::common::{after_cursor, complaint_filter, connection, logged, page_size};
+use crate::graphql::common::{ReadConnection, ReadNode, after_cursor, complaint_filter, page_size};
 use crate::graphql::context::ContextExt;
-use crate::services::audit::RECORD_INTERPRETER_SESSION;
 use crate::services::interpreter::{self as svc, Filter};
 
 pub struct InterpreterSessionConnectionFields {
@@ -27,8 +26,18 @@ impl InterpreterSessionConnectionFields {
     }
 }
 
-pub type InterpreterSessionConnection =
-    Connection<String, InterpreterSession, InterpreterSessionConnectionFields, EmptyFields>;
+impl ReadNode for InterpreterSession {
+    type Content = (Uuid, InterpreterSessionState);
+    type Key = Uuid;
+    type Fields = InterpreterSessionConnectionFields;
+    fn wrap(record: (Uuid, InterpreterSessionState)) -> Self {
+        InterpreterSession::new(record)
+    }
+}
+
+/// Its `edges` and `nodes` read (and log) the page; `pageInfo` and
+/// `totalCount` do not.
+pub type InterpreterSessionConnection = ReadConnection<InterpreterSession>;
 
 #[derive(Default)]
 pub struct InterpreterQuery;
@@ -45,7 +54,6 @@ impl InterpreterQuery {
         first: Option<i32>,
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
     ) -> Result<InterpreterSessionConnection> {
-        let caller = ctx.caller()?;
         ctx.authorize(Operation::ReadInterpreterSessions)?;
         let limit = page_size(ctx, first)?;
         let after = after_cursor(after.as_deref())?;
@@ -76,24 +84,15 @@ impl InterpreterQuery {
             requested_from: f.requested_from,
             requested_to: f.requested_to,
         };
-        let (rows, has_next) = svc::list(ctx.db()?, caller.actor, &filter, after, limit)
+        let page = svc::page(&ctx.reader()?, &filter, after, limit)
             .await
             .map_err(|e| ctx.internal(e))?;
-        let ids: Vec<Uuid> = rows.iter().map(|(id, _)| *id).collect();
-        logged(
-            ctx,
-            &caller,
-            RECORD_INTERPRETER_SESSION,
-            &ids,
-            "interpreterSessions",
-        )
-        .await?;
-        Ok(connection(
+        Ok(ReadConnection::new(
+            page,
+            |id| (*id, id.to_string()),
             after.is_some(),
-            has_next,
             InterpreterSessionConnectionFields { filter },
-            rows,
-            InterpreterSession::new,
+            "interpreterSessions",
         ))
     }
 }

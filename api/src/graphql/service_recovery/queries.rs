@@ -1,15 +1,14 @@
 //! `serviceRecoveryActions`: the list, read-logged.
 
-use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, Object, Result};
 use uuid::Uuid;
 
 use super::inputs::ServiceRecoveryFilterInput;
 use super::types::ServiceRecoveryAction;
 use crate::domain::permissions::Operation;
-use crate::graphql::common::{after_cursor, complaint_filter, connection, logged, page_size};
+use crate::domain::service_recovery::ServiceRecoveryState;
+use crate::graphql::common::{ReadConnection, ReadNode, after_cursor, complaint_filter, page_size};
 use crate::graphql::context::ContextExt;
-use crate::services::audit::RECORD_SERVICE_RECOVERY;
 use crate::services::service_recovery::{self as svc, Filter};
 
 pub struct ServiceRecoveryConnectionFields {
@@ -26,8 +25,18 @@ impl ServiceRecoveryConnectionFields {
     }
 }
 
-pub type ServiceRecoveryConnection =
-    Connection<String, ServiceRecoveryAction, ServiceRecoveryConnectionFields, EmptyFields>;
+impl ReadNode for ServiceRecoveryAction {
+    type Content = (Uuid, ServiceRecoveryState);
+    type Key = Uuid;
+    type Fields = ServiceRecoveryConnectionFields;
+    fn wrap(record: (Uuid, ServiceRecoveryState)) -> Self {
+        ServiceRecoveryAction::new(record)
+    }
+}
+
+/// Its `edges` and `nodes` read (and log) the page; `pageInfo` and
+/// `totalCount` do not.
+pub type ServiceRecoveryConnection = ReadConnection<ServiceRecoveryAction>;
 
 #[derive(Default)]
 pub struct ServiceRecoveryQuery;
@@ -44,7 +53,6 @@ impl ServiceRecoveryQuery {
         first: Option<i32>,
         #[graphql(desc = "The `endCursor` of the previous page.")] after: Option<String>,
     ) -> Result<ServiceRecoveryConnection> {
-        let caller = ctx.caller()?;
         ctx.authorize(Operation::ReadServiceRecovery)?;
         let limit = page_size(ctx, first)?;
         let after = after_cursor(after.as_deref())?;
@@ -66,24 +74,15 @@ impl ServiceRecoveryQuery {
                 .map(Into::into)
                 .collect(),
         };
-        let (rows, has_next) = svc::list(ctx.db()?, caller.actor, &filter, after, limit)
+        let page = svc::page(&ctx.reader()?, &filter, after, limit)
             .await
             .map_err(|e| ctx.internal(e))?;
-        let ids: Vec<Uuid> = rows.iter().map(|(id, _)| *id).collect();
-        logged(
-            ctx,
-            &caller,
-            RECORD_SERVICE_RECOVERY,
-            &ids,
-            "serviceRecoveryActions",
-        )
-        .await?;
-        Ok(connection(
+        Ok(ReadConnection::new(
+            page,
+            |id| (*id, id.to_string()),
             after.is_some(),
-            has_next,
             ServiceRecoveryConnectionFields { filter },
-            rows,
-            ServiceRecoveryAction::new,
+            "serviceRecoveryActions",
         ))
     }
 }

@@ -74,7 +74,9 @@ pub(super) async fn execute(
             actor,
             request_id: request_id.clone(),
         })
-        .data(started.clone());
+        .data(started.clone())
+        // What this request has recorded in the access log: each record once.
+        .data(crate::services::reads::ReadLog::default());
     if let Some(name) = &params.operation_name {
         request = request.operation_name(name.clone());
     }

@@ -94,8 +94,14 @@ pub async fn create(
                         .on(&["input", "idempotencyKey"]),
                     )
                 })?;
-            crate::services::access_log::record(&txn, caller, &[m.id], "complaintCreate (replay)")
-                .await?;
+            crate::services::access_log::record(
+                &txn,
+                caller,
+                RECORD_COMPLAINT,
+                &[m.id],
+                "complaintCreate (replay)",
+            )
+            .await?;
             return Ok((record_of(&m)?, true));
         }
         let facility =

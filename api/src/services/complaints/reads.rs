@@ -1,6 +1,8 @@
 //! The complaint reads the API offers: by id, by reference, a filtered
 //! page, a count, and the notes and contacts of a page (for loaders).
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use entity::complaint::{self, Entity as Complaint};
 use entity::complaint_contact::{self, Entity as ComplaintContact};
@@ -17,9 +19,11 @@ use super::{Record, record_of, visible};
 use crate::domain::actor::{Actor, FacilityScope};
 use crate::domain::complaint::{Classification, HcatCategory, Status};
 use crate::domain::permissions::sees_only_own;
+use crate::services::reads::Unread;
 
-/// A complaint the caller may see, by id.
-pub async fn by_id(
+/// A complaint the caller may see, by id (unlogged: reads go through
+/// `reads::Reader`).
+pub(in crate::services) async fn by_id(
     db: &impl ConnectionTrait,
     actor: &Actor,
     id: Uuid,
@@ -31,7 +35,7 @@ pub async fn by_id(
 }
 
 /// A complaint the caller may see, by reference (case-insensitive).
-pub async fn by_reference(
+pub(in crate::services) async fn by_reference(
     db: &impl ConnectionTrait,
     actor: &Actor,
     reference: &str,
@@ -243,8 +247,9 @@ fn filtered(actor: &Actor, filter: &ComplaintFilter, now: DateTime<Utc>) -> Sele
     q
 }
 
-/// One page of complaints the caller may see, in a stable order.
-pub async fn list(
+/// One page of complaints the caller may see, in a stable order
+/// (unlogged: `reads::Reader::complaints` pages them).
+pub(in crate::services) async fn list(
     db: &impl ConnectionTrait,
     actor: &Actor,
     filter: &ComplaintFilter,
@@ -311,28 +316,41 @@ pub async fn count(
     filtered(actor, filter, now).count(db).await
 }
 
-/// Notes of these complaints, oldest first (for a DataLoader).
+/// Groups rows by their complaint, keeping their order, sealed until read.
+fn by_complaint<T>(rows: Vec<T>, complaint: impl Fn(&T) -> Uuid) -> HashMap<Uuid, Unread<Vec<T>>> {
+    let mut out: HashMap<Uuid, Vec<T>> = HashMap::new();
+    for row in rows {
+        out.entry(complaint(&row)).or_default().push(row);
+    }
+    out.into_iter().map(|(k, v)| (k, Unread::new(v))).collect()
+}
+
+/// Notes of these complaints, oldest first (for a DataLoader); read them
+/// through `reads::Reader::of_complaint`.
 pub async fn notes_for(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
-) -> Result<Vec<complaint_note::Model>, DbErr> {
-    ComplaintNote::find()
+) -> Result<HashMap<Uuid, Unread<Vec<complaint_note::Model>>>, DbErr> {
+    let rows = ComplaintNote::find()
         .filter(complaint_note::Column::ComplaintId.is_in(ids.iter().copied()))
         .order_by_asc(complaint_note::Column::CreatedAt)
         .order_by_asc(complaint_note::Column::Id)
         .all(db)
-        .await
+        .await?;
+    Ok(by_complaint(rows, |n| n.complaint_id))
 }
 
-/// Contacts of these complaints, in the order they happened.
+/// Contacts of these complaints, in the order they happened (for a
+/// DataLoader); read them through `reads::Reader::of_complaint`.
 pub async fn contacts_for(
     db: &impl ConnectionTrait,
     ids: &[Uuid],
-) -> Result<Vec<complaint_contact::Model>, DbErr> {
-    ComplaintContact::find()
+) -> Result<HashMap<Uuid, Unread<Vec<complaint_contact::Model>>>, DbErr> {
+    let rows = ComplaintContact::find()
         .filter(complaint_contact::Column::ComplaintId.is_in(ids.iter().copied()))
         .order_by_asc(complaint_contact::Column::ContactedAt)
         .order_by_asc(complaint_contact::Column::Id)
         .all(db)
-        .await
+        .await?;
+    Ok(by_complaint(rows, |c| c.complaint_id))
 }

@@ -19,7 +19,6 @@ pub use self::parts::{
 };
 use crate::domain::command::complaint as command;
 use crate::domain::complaint::{ComplaintState, lifecycle};
-use crate::domain::permissions::{Operation, permits};
 use crate::graphql::accessibility::AccessibilityRequest;
 use crate::graphql::audit::{AuditEventConnection, history};
 use crate::graphql::common::{DEFAULT_PAGE_SIZE, Patient, UserRef};
@@ -323,6 +322,11 @@ impl Complaint {
             .await
             .map_err(|e| ctx.internal(e))?
             .unwrap_or_default();
+        let rows = ctx
+            .reader()?
+            .of_complaint(self.uuid, &self.state, rows, "Complaint.notes")
+            .await
+            .map_err(|e| ctx.internal(e))?;
         Ok(rows
             .into_iter()
             .filter(|n| self.as_of.is_none_or(|at| n.created_at <= at))
@@ -337,6 +341,11 @@ impl Complaint {
             .await
             .map_err(|e| ctx.internal(e))?
             .unwrap_or_default();
+        let rows = ctx
+            .reader()?
+            .of_complaint(self.uuid, &self.state, rows, "Complaint.contacts")
+            .await
+            .map_err(|e| ctx.internal(e))?;
         Ok(rows
             .into_iter()
             .filter(|c| self.as_of.is_none_or(|at| c.created_at <= at))
@@ -349,36 +358,29 @@ impl Complaint {
         &self,
         ctx: &Context<'_>,
     ) -> Result<Vec<ServiceRecoveryAction>> {
-        if !permits(ctx.actor()?, Operation::ReadServiceRecovery) {
-            return Ok(Vec::new());
-        }
-        let rows = self.linked(ctx, &loaders(ctx)?.service_recovery).await?;
-        Ok(self
-            .visible_to(ctx, rows)?
-            .into_iter()
-            .map(ServiceRecoveryAction::new)
-            .collect())
+        let loader = &loaders(ctx)?.service_recovery;
+        let rows = self
+            .linked(ctx, loader, "Complaint.serviceRecoveryActions")
+            .await?;
+        Ok(rows.into_iter().map(ServiceRecoveryAction::new).collect())
     }
     /// Interpreter sessions linked to it (STAFF: those they logged).
     async fn interpreter_sessions(&self, ctx: &Context<'_>) -> Result<Vec<InterpreterSession>> {
+        let loader = &loaders(ctx)?.interpreter_sessions;
         let rows = self
-            .linked(ctx, &loaders(ctx)?.interpreter_sessions)
+            .linked(ctx, loader, "Complaint.interpreterSessions")
             .await?;
-        Ok(self
-            .visible_to(ctx, rows)?
-            .into_iter()
-            .map(InterpreterSession::new)
-            .collect())
+        Ok(rows.into_iter().map(InterpreterSession::new).collect())
     }
     /// Accessibility requests linked to it, including the one it was
     /// opened from (STAFF: those they filed).
     async fn accessibility_requests(&self, ctx: &Context<'_>) -> Result<Vec<AccessibilityRequest>> {
+        let loader = &loaders(ctx)?.accessibility_requests;
         let rows = self
-            .linked(ctx, &loaders(ctx)?.accessibility_requests)
+            .linked(ctx, loader, "Complaint.accessibilityRequests")
             .await?;
         let at = self.as_of.unwrap_or_else(Utc::now);
-        Ok(self
-            .visible_to(ctx, rows)?
+        Ok(rows
             .into_iter()
             .map(|r| AccessibilityRequest {
                 at,

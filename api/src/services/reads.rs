@@ -1,0 +1,358 @@
+//! The one read path. Record content (complaints with their notes and
+//! contacts, service-recovery actions, interpreter sessions, accessibility
+//! requests) leaves the services only through a [`Reader`], which
+//! authorises the read (role, facility scope, STAFF-own) and records it in
+//! the access log, once per request and record.
+//!
+//! Queries that fetch content without logging it are private to the
+//! services (`pub(super)`); what they hand further out is sealed: an
+//! [`Unread`] value or a [`Page`], which only a `Reader` opens. Counting
+//! (`count`, [`Page::has_next`], [`Page::keys`]) shows no content and logs
+//! nothing.
+
+use std::collections::HashSet;
+
+use chrono::{DateTime, Utc};
+use entity::{complaint_contact, complaint_note};
+use sea_orm::{DatabaseConnection, DbErr};
+use tokio::sync::Mutex;
+use uuid::Uuid;
+
+use super::audit::{self, RECORD_COMPLAINT, RebuildError};
+use super::complaints::{self, ComplaintFilter, Cursor, Order, Record};
+use super::work::{self, WorkRecord};
+use super::{Caller, access_log};
+use crate::domain::accessibility::AccessibilityRequestState;
+use crate::domain::actor::Actor;
+use crate::domain::complaint::ComplaintState;
+use crate::domain::interpreter::InterpreterSessionState;
+use crate::domain::permissions::{Operation, permits};
+use crate::domain::service_recovery::ServiceRecoveryState;
+
+/// What one request has recorded so far: a record read twice in a request
+/// (two aliases, a list and a `node`, a field per loader batch) is logged
+/// once. The HTTP layer puts a fresh one into every request.
+#[derive(Debug, Default)]
+pub struct ReadLog {
+    logged: Mutex<HashSet<(&'static str, Uuid)>>,
+}
+
+/// Who reads, in which request: the only way to record content out of the
+/// services.
+#[derive(Clone, Copy, Debug)]
+pub struct Reader<'a> {
+    db: &'a DatabaseConnection,
+    caller: Caller<'a>,
+    log: &'a ReadLog,
+}
+
+/// Content fetched and not yet read: only a [`Reader`] opens it.
+#[derive(Clone, Debug, Default)]
+pub struct Unread<T>(T);
+
+impl<T> Unread<T> {
+    pub(super) fn new(content: T) -> Self {
+        Unread(content)
+    }
+}
+
+impl<T> Unread<Vec<T>> {
+    /// Several sealed lists as one (still sealed).
+    pub fn merge(parts: impl IntoIterator<Item = Unread<Vec<T>>>) -> Self {
+        Unread(parts.into_iter().flat_map(|p| p.0).collect())
+    }
+}
+
+/// One page of a list: its cursor keys and whether more follow, shown
+/// freely; its records, only through [`Page::read`].
+#[derive(Clone, Debug)]
+pub struct Page<T, K> {
+    items: Vec<T>,
+    keys: Vec<K>,
+    has_next: bool,
+}
+
+impl<T: Readable, K> Page<T, K> {
+    pub(super) fn new(items: Vec<T>, key: impl Fn(&T) -> K, has_next: bool) -> Self {
+        let keys = items.iter().map(key).collect();
+        Page {
+            items,
+            keys,
+            has_next,
+        }
+    }
+
+    /// Where each record of the page stands in the order (for cursors).
+    pub fn keys(&self) -> &[K] {
+        &self.keys
+    }
+
+    pub fn has_next(&self) -> bool {
+        self.has_next
+    }
+
+    /// The records, recorded as read through `operation`.
+    pub async fn read(&self, reader: &Reader<'_>, operation: &str) -> Result<Vec<T>, DbErr> {
+        reader.open(self.items.clone(), operation).await
+    }
+}
+
+/// Where a complaint stands in a list, for its cursor.
+#[derive(Clone, Debug)]
+pub struct ComplaintKey {
+    pub id: Uuid,
+    pub received_at: DateTime<Utc>,
+    pub reference: String,
+}
+
+/// A record the access log knows: its type, id, who may read it.
+pub trait Readable: Clone + Send + Sync {
+    /// The audit trail's name, e.g. `Complaint`.
+    const RECORD_TYPE: &'static str;
+    /// The permission that reads it.
+    const READ: Operation;
+    fn id(&self) -> Uuid;
+    fn facility_code(&self) -> &str;
+    /// Who logged it (STAFF read only their own).
+    fn created_by(&self) -> &str;
+}
+
+impl Readable for Record {
+    const RECORD_TYPE: &'static str = RECORD_COMPLAINT;
+    const READ: Operation = Operation::ReadComplaints;
+    fn id(&self) -> Uuid {
+        self.id
+    }
+    fn facility_code(&self) -> &str {
+        &self.state.facility_code
+    }
+    fn created_by(&self) -> &str {
+        &self.state.created_by.subject
+    }
+}
+
+/// The permission that reads each kind of linked record.
+pub trait ReadPermission {
+    const READ: Operation;
+}
+
+impl ReadPermission for ServiceRecoveryState {
+    const READ: Operation = Operation::ReadServiceRecovery;
+}
+
+impl ReadPermission for InterpreterSessionState {
+    const READ: Operation = Operation::ReadInterpreterSessions;
+}
+
+impl ReadPermission for AccessibilityRequestState {
+    const READ: Operation = Operation::ReadAccessibilityRequests;
+}
+
+impl<R: WorkRecord + ReadPermission> Readable for (Uuid, R) {
+    const RECORD_TYPE: &'static str = R::RECORD_TYPE;
+    const READ: Operation = R::READ;
+    fn id(&self) -> Uuid {
+        self.0
+    }
+    fn facility_code(&self) -> &str {
+        self.1.facility_code()
+    }
+    fn created_by(&self) -> &str {
+        self.1.created_by()
+    }
+}
+
+/// Linked work that keeps its complaint from closing until finished.
+pub trait Unfinished {
+    fn unfinished(&self) -> bool;
+}
+
+impl Unfinished for ServiceRecoveryState {
+    fn unfinished(&self) -> bool {
+        !self.status.is_finished()
+    }
+}
+
+impl Unfinished for AccessibilityRequestState {
+    fn unfinished(&self) -> bool {
+        self.status.is_open()
+    }
+}
+
+impl<R: Unfinished> Unread<Vec<(Uuid, R)>> {
+    /// Whether any of these records is unfinished (whoever may read them:
+    /// they block closing all the same). Shows no content.
+    pub fn any_unfinished(&self) -> bool {
+        self.0.iter().any(|(_, r)| r.unfinished())
+    }
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(db: &'a DatabaseConnection, caller: Caller<'a>, log: &'a ReadLog) -> Self {
+        Reader { db, caller, log }
+    }
+
+    pub fn actor(&self) -> &'a Actor {
+        self.caller.actor
+    }
+
+    pub(super) fn db(&self) -> &'a DatabaseConnection {
+        self.db
+    }
+
+    fn may_read<T: Readable>(&self, item: &T) -> bool {
+        let actor = self.actor();
+        permits(actor, T::READ) && work::visible(actor, item.facility_code(), item.created_by())
+    }
+
+    /// Records reads of these records, but not twice in one request. A
+    /// read that cannot be recorded fails: nothing is shown unlogged.
+    async fn record(
+        &self,
+        record_type: &'static str,
+        ids: impl IntoIterator<Item = Uuid>,
+        operation: &str,
+    ) -> Result<(), DbErr> {
+        // Held across the insert: a second resolver of the same request
+        // waits instead of logging the same record again.
+        let mut logged = self.log.logged.lock().await;
+        let mut fresh: Vec<Uuid> = Vec::new();
+        for id in ids {
+            if !logged.contains(&(record_type, id)) && !fresh.contains(&id) {
+                fresh.push(id);
+            }
+        }
+        access_log::record(self.db, &self.caller, record_type, &fresh, operation).await?;
+        logged.extend(fresh.into_iter().map(|id| (record_type, id)));
+        Ok(())
+    }
+
+    /// What of `items` the reader may read, recorded as read.
+    async fn open<T: Readable>(&self, items: Vec<T>, operation: &str) -> Result<Vec<T>, DbErr> {
+        let items: Vec<T> = items.into_iter().filter(|i| self.may_read(i)).collect();
+        self.record(T::RECORD_TYPE, items.iter().map(Readable::id), operation)
+            .await?;
+        Ok(items)
+    }
+
+    async fn open_one<T: Readable>(
+        &self,
+        item: Option<T>,
+        operation: &str,
+    ) -> Result<Option<T>, DbErr> {
+        Ok(self
+            .open(item.into_iter().collect(), operation)
+            .await?
+            .pop())
+    }
+
+    /// A complaint by id; `None` when it does not exist for the reader.
+    pub async fn complaint(&self, id: Uuid, operation: &str) -> Result<Option<Record>, DbErr> {
+        let record = complaints::by_id(self.db, self.actor(), id).await?;
+        self.open_one(record, operation).await
+    }
+
+    /// A complaint by reference (case-insensitive).
+    pub async fn complaint_by_reference(
+        &self,
+        reference: &str,
+        operation: &str,
+    ) -> Result<Option<Record>, DbErr> {
+        let record = complaints::by_reference(self.db, self.actor(), reference).await?;
+        self.open_one(record, operation).await
+    }
+
+    /// One page of the complaints the reader may see; nothing is read
+    /// until [`Page::read`].
+    pub async fn complaints(
+        &self,
+        filter: &ComplaintFilter,
+        order: Order,
+        after: Option<&Cursor>,
+        limit: u64,
+        now: DateTime<Utc>,
+    ) -> Result<Page<Record, ComplaintKey>, DbErr> {
+        let (records, has_next) =
+            complaints::list(self.db, self.actor(), filter, order, after, limit, now).await?;
+        let key = |r: &Record| ComplaintKey {
+            id: r.id,
+            received_at: r.state.received_at,
+            reference: r.state.reference.clone(),
+        };
+        Ok(Page::new(records, key, has_next))
+    }
+
+    /// The complaint as it stood at `at`, rebuilt from its audit events,
+    /// if the complaint exists for the reader now and existed then.
+    pub async fn complaint_as_of(
+        &self,
+        id: Uuid,
+        at: DateTime<Utc>,
+        operation: &str,
+    ) -> Result<Option<ComplaintState>, RebuildError> {
+        if !permits(self.actor(), Operation::ReadComplaints)
+            || !complaints::is_visible(self.db, self.actor(), id).await?
+        {
+            return Ok(None);
+        }
+        let Some(state) = audit::complaint_as_of(self.db, id, at).await? else {
+            return Ok(None);
+        };
+        self.record(RECORD_COMPLAINT, [id], operation).await?;
+        Ok(Some(state))
+    }
+
+    /// A complaint's notes or contacts, read as part of the complaint
+    /// (recorded as a read of it, unless this request already did).
+    pub async fn of_complaint<T>(
+        &self,
+        complaint_id: Uuid,
+        complaint: &ComplaintState,
+        rows: Unread<Vec<T>>,
+        operation: &str,
+    ) -> Result<Vec<T>, DbErr>
+    where
+        T: ComplaintPart,
+    {
+        let actor = self.actor();
+        let allowed = permits(actor, Operation::ReadComplaints)
+            && work::visible(
+                actor,
+                &complaint.facility_code,
+                &complaint.created_by.subject,
+            );
+        if !allowed || rows.0.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.record(RECORD_COMPLAINT, [complaint_id], operation)
+            .await?;
+        Ok(rows.0)
+    }
+
+    /// A service-recovery action, interpreter session or accessibility
+    /// request by id; `None` when it does not exist for the reader.
+    pub async fn work<R: WorkRecord + ReadPermission>(
+        &self,
+        id: Uuid,
+        operation: &str,
+    ) -> Result<Option<(Uuid, R)>, DbErr> {
+        let state = work::by_id::<R>(self.db, self.actor(), id).await?;
+        self.open_one(state.map(|s| (id, s)), operation).await
+    }
+
+    /// Linked records (of a complaint, from a loader or rebuilt as of a
+    /// moment): those the reader may read, recorded.
+    pub async fn linked<R: WorkRecord + ReadPermission>(
+        &self,
+        rows: Unread<Vec<(Uuid, R)>>,
+        operation: &str,
+    ) -> Result<Vec<(Uuid, R)>, DbErr> {
+        self.open(rows.0, operation).await
+    }
+}
+
+/// What belongs to a complaint and is read with it.
+pub trait ComplaintPart {}
+
+impl ComplaintPart for complaint_note::Model {}
+impl ComplaintPart for complaint_contact::Model {}
