@@ -7,6 +7,7 @@ use rust_decimal::Decimal;
 
 use super::FieldError;
 use super::money::Money;
+use super::text::{Name, TextError, TextKind};
 
 /// A facility as the caller asked for it, before validation.
 #[derive(Clone, Debug)]
@@ -28,7 +29,7 @@ pub struct ValidFacility {
 }
 
 pub const CODE_MAX: usize = 32;
-pub const NAME_MAX: usize = 200;
+pub const NAME_MAX: usize = Name::MAX;
 
 /// Normalises a facility code: trimmed, upper case.
 pub fn normalize_code(code: &str) -> String {
@@ -60,18 +61,20 @@ pub fn validate(draft: &FacilityDraft) -> Result<ValidFacility, Vec<FieldError>>
         ));
     }
 
-    let name = draft.name.trim().to_owned();
-    if name.is_empty() {
-        errors.push(FieldError::new(
-            &["input", "name"],
-            "name must not be empty",
-        ));
-    } else if name.chars().count() > NAME_MAX {
-        errors.push(FieldError::new(
-            &["input", "name"],
-            format!("name must be at most {NAME_MAX} characters"),
-        ));
-    }
+    let name = match Name::check(&draft.name) {
+        Ok(name) => name.into_string(),
+        Err(TextError::Empty) => {
+            errors.push(FieldError::new(
+                &["input", "name"],
+                "name must not be empty",
+            ));
+            String::new()
+        }
+        Err(e) => {
+            errors.push(FieldError::new(&["input", "name"], e.message("name")));
+            String::new()
+        }
+    };
 
     let time_zone = match Tz::from_str(draft.time_zone.trim()) {
         Ok(tz) => Some(tz),

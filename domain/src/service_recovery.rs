@@ -10,6 +10,7 @@ use uuid::Uuid;
 use super::Violation;
 use super::complaint::{UserRef, spelled_enum};
 use super::money::{Money, MoneyError};
+use super::text::Note;
 use super::work::{Checks, Machine, Stamp, optional_text, required_reason, required_text};
 
 spelled_enum! {
@@ -144,11 +145,10 @@ pub fn propose(
     p: Proposing<'_>,
 ) -> Result<ServiceRecoveryState, Vec<Violation>> {
     let mut checks = Checks::default();
-    let description = checks.take(required_text(
+    let description = checks.take(required_text::<Note>(
         &["input", "description"],
         &draft.description,
         "a description",
-        4000,
     ));
     let amount = match &draft.amount {
         None => None,
@@ -302,7 +302,7 @@ pub fn complete(
             ),
         )]);
     }
-    let note = optional_text(&["input", "note"], note, "the note", 4000).map_err(|v| vec![v])?;
+    let note = optional_text::<Note>(&["input", "note"], note, "the note").map_err(|v| vec![v])?;
     s.status = to;
     s.completion_note = note;
     s.completed = Some(Stamp {
