@@ -3,10 +3,9 @@
 use std::str::FromStr;
 
 use chrono_tz::Tz;
-use rust_decimal::Decimal;
 
 use super::FieldError;
-use super::money::Money;
+use super::money::{Money, RawAmount};
 use super::text::{Name, TextError, TextKind};
 
 /// A facility as the caller asked for it, before validation.
@@ -15,7 +14,8 @@ pub struct FacilityDraft {
     pub code: String,
     pub name: String,
     pub time_zone: String,
-    pub approval_threshold_amount: Decimal,
+    /// As sent; [`Money::parse_raw`] judges.
+    pub approval_threshold_amount: RawAmount,
     pub approval_threshold_currency: String,
 }
 
@@ -87,8 +87,8 @@ pub fn validate(draft: &FacilityDraft) -> Result<ValidFacility, Vec<FieldError>>
         }
     };
 
-    let threshold = match Money::new(
-        draft.approval_threshold_amount,
+    let threshold = match Money::parse_raw(
+        &draft.approval_threshold_amount,
         &draft.approval_threshold_currency,
     ) {
         Ok(money) => Some(money),
@@ -121,7 +121,7 @@ mod tests {
             code: "MERCY-NORTH".into(),
             name: "Mercy North Hospital".into(),
             time_zone: "America/Chicago".into(),
-            approval_threshold_amount: Decimal::new(25000, 2),
+            approval_threshold_amount: RawAmount::from("250.00"),
             approval_threshold_currency: "USD".into(),
         }
     }
@@ -164,7 +164,7 @@ mod tests {
             code: "*".into(),
             name: "   ".into(),
             time_zone: "Mars/Olympus_Mons".into(),
-            approval_threshold_amount: Decimal::new(-1, 0),
+            approval_threshold_amount: RawAmount::from("-1"),
             approval_threshold_currency: "USD".into(),
         };
         let fields: Vec<String> = validate(&d)
