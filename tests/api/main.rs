@@ -27,4 +27,5 @@ mod queries;
 mod schema;
 mod seed;
 mod service_recovery;
+mod validated_values;
 mod work_helpers;
