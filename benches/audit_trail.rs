@@ -36,7 +36,6 @@ use redress_api::domain::service_recovery::{Kind, ProposalDraft};
 use redress_api::services::change;
 use redress_api::services::complaints::{self, CreateDraft};
 use redress_api::services::{Caller, audit, facilities, service_recovery};
-use rust_decimal::Decimal;
 use sea_orm::{ActiveModelTrait, EntityTrait, Set};
 
 fn peak_rss_kib() -> Option<u64> {
@@ -137,7 +136,7 @@ async fn main() -> anyhow::Result<()> {
             code: "BENCH".to_owned(),
             name: "Bench Hospital".to_owned(),
             time_zone: "America/Chicago".to_owned(),
-            approval_threshold_amount: Decimal::new(25_000, 2),
+            approval_threshold_amount: "250.00".into(),
             approval_threshold_currency: "USD".to_owned(),
         },
         None,
@@ -201,7 +200,7 @@ async fn main() -> anyhow::Result<()> {
             draft: ProposalDraft {
                 kind: Kind::MealVoucher,
                 description: "Cafeteria voucher".to_owned(),
-                amount: Some((Decimal::new(1500, 2), "USD".to_owned())),
+                amount: Some(("15.00".into(), "USD".to_owned())),
             },
             idempotency_key: None,
         };

@@ -217,7 +217,7 @@ pub async fn demo(db: &DatabaseConnection) -> anyhow::Result<Seeded> {
             code: code.to_owned(),
             name: name.to_owned(),
             time_zone: tz.to_owned(),
-            approval_threshold_amount: Decimal::new(25_000, 2),
+            approval_threshold_amount: "250.00".into(),
             approval_threshold_currency: "USD".to_owned(),
         };
         facilities::upsert(db, &caller, &draft, None)
@@ -285,7 +285,10 @@ async fn linked_work(
                 draft: sr::ProposalDraft {
                     kind,
                     description: description.to_owned(),
-                    amount: Some((Decimal::new(amount, 2), "USD".to_owned())),
+                    amount: Some((
+                        Decimal::new(amount, 2).to_string().as_str().into(),
+                        "USD".to_owned(),
+                    )),
                 },
                 idempotency_key: None,
             },

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::Violation;
 use super::complaint::{UserRef, spelled_enum};
+use super::text::{Name, Note, Phrase};
 use super::work::{
     Checks, Machine, PatientRef, Stamp, optional_text, required_reason, required_text,
 };
@@ -210,23 +211,20 @@ pub fn file(d: &RequestDraft, f: Filing<'_>) -> Result<AccessibilityRequestState
         d.patient_mrn.as_deref(),
         &d.patient_name,
     ));
-    let department = checks.take(required_text(
+    let department = checks.take(required_text::<Name>(
         &["input", "department"],
         &d.department,
         "the department",
-        200,
     ));
-    let details = checks.take(required_text(
+    let details = checks.take(required_text::<Note>(
         &["input", "details"],
         &d.details,
         "the details",
-        4000,
     ));
-    let requested_aid = checks.take(required_text(
+    let requested_aid = checks.take(required_text::<Phrase>(
         &["input", "requestedAid"],
         &d.requested_aid,
         "the aid the patient asked for",
-        1000,
     ));
     // `finish` returned every error, so each value taken above is present.
     checks.finish()?;
@@ -288,7 +286,7 @@ pub fn schedule(
     provider: Option<&str>,
 ) -> Result<(), Vec<Violation>> {
     let to = MACHINE.step(s.status, Action::Schedule)?;
-    let provider = optional_text(&["input", "provider"], provider, "the provider", 200)
+    let provider = optional_text::<Name>(&["input", "provider"], provider, "the provider")
         .map_err(|v| vec![v])?;
     s.status = to;
     s.scheduled = Some(Scheduling {
@@ -308,7 +306,7 @@ pub fn fulfill(
     note: Option<&str>,
 ) -> Result<(), Vec<Violation>> {
     let to = MACHINE.step(s.status, Action::Fulfill)?;
-    let note = optional_text(&["input", "note"], note, "the note", 4000).map_err(|v| vec![v])?;
+    let note = optional_text::<Note>(&["input", "note"], note, "the note").map_err(|v| vec![v])?;
     s.status = to;
     s.fulfilled = Some(stamp(cx, note));
     Ok(())
@@ -324,11 +322,10 @@ pub fn provide_alternative(
 ) -> Result<(), Vec<Violation>> {
     let to = MACHINE.step(s.status, Action::ProvideAlternative)?;
     let mut checks = Checks::default();
-    let provided = checks.take(required_text(
+    let provided = checks.take(required_text::<Phrase>(
         &["input", "alternative"],
         provided,
         "what was provided instead",
-        1000,
     ));
     let reason = checks.take(
         required_reason(

@@ -26,6 +26,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 use super::FieldError;
+use super::text::{Summary, TextError, TextKind};
 
 /// Longest span allowed in a policy, in (calendar or business) days.
 pub const MAX_DAYS: u32 = 365;
@@ -33,8 +34,8 @@ pub const MAX_DAYS: u32 = 365;
 pub const MAX_HOURS: u32 = 8760;
 /// Most extensions a policy may allow.
 pub const MAX_EXTENSIONS_CAP: u32 = 10;
-/// Longest extension reason, in characters (not trimmed).
-pub const MAX_REASON_CHARS: usize = 2000;
+/// Longest extension reason, in characters after trimming (a [`Summary`]).
+pub const MAX_REASON_CHARS: usize = Summary::MAX;
 
 /// Defines a fieldless enum serialised as SCREAMING_SNAKE_CASE with
 /// `as_str`, `parse` and `ALL`.
@@ -420,13 +421,15 @@ fn after_gap(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
 /// has reached `max_extensions`, when `requested` has amount 0 or is longer
 /// than `max_extension` (compared with [`approx_hours`], so business days
 /// count as 24 h each against the limit), when `reason` is blank after
-/// trimming, or when `reason` exceeds [`MAX_REASON_CHARS`] characters.
+/// trimming, when `reason` exceeds [`MAX_REASON_CHARS`] characters or holds
+/// a control character other than tab and line breaks. Returns the reason
+/// to store.
 pub fn check_extension(
     rules: &PolicyRules,
     extensions_so_far: u32,
     requested: Span,
     reason: &str,
-) -> Result<(), Vec<FieldError>> {
+) -> Result<Summary, Vec<FieldError>> {
     let mut errors = Vec::new();
     if rules.max_extensions == 0 {
         errors.push(FieldError::new(
@@ -456,21 +459,23 @@ pub fn check_extension(
             format!("an extension may be at most {max}; requested {requested}"),
         ));
     }
-    if reason.trim().is_empty() {
-        errors.push(FieldError::new(
-            &["input", "reason"],
-            "a reason is required",
-        ));
-    } else if reason.chars().count() > MAX_REASON_CHARS {
-        errors.push(FieldError::new(
-            &["input", "reason"],
-            format!("must be at most {MAX_REASON_CHARS} characters"),
-        ));
-    }
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors)
+    let reason = match Summary::check(reason) {
+        Ok(reason) => Some(reason),
+        Err(TextError::Empty) => {
+            errors.push(FieldError::new(
+                &["input", "reason"],
+                "a reason is required",
+            ));
+            None
+        }
+        Err(e) => {
+            errors.push(FieldError::new(&["input", "reason"], e.message("")));
+            None
+        }
+    };
+    match reason {
+        Some(reason) if errors.is_empty() => Ok(reason),
+        _ => Err(errors),
     }
 }
 
@@ -714,10 +719,10 @@ mod tests {
     fn check_extension_cases() {
         let ma = default_rules(Program::MedicareAdvantage);
         let cms = default_rules(Program::CmsHospital);
-        assert_eq!(check_extension(&ma, 0, Span::new(14, CD), "Awaiting records"), Ok(()));
-        assert_eq!(check_extension(&ma, 0, Span::new(10, BD), "x"), Ok(()));
-        assert_eq!(check_extension(&ma, 0, Span::new(336, H), "x"), Ok(()));
-        assert_eq!(check_extension(&ma, 0, Span::new(1, CD), &"é".repeat(2000)), Ok(()));
+        assert_eq!(check_extension(&ma, 0, Span::new(14, CD), "Awaiting records").map(drop), Ok(()));
+        assert_eq!(check_extension(&ma, 0, Span::new(10, BD), "x").map(drop), Ok(()));
+        assert_eq!(check_extension(&ma, 0, Span::new(336, H), "x").map(drop), Ok(()));
+        assert_eq!(check_extension(&ma, 0, Span::new(1, CD), &"é".repeat(2000)).map(drop), Ok(()));
         type Case<'a> = (&'a PolicyRules, u32, Span, String, &'a [&'a str], &'a str);
         let refused: &[Case] = &[
             (&cms, 0, Span::new(1, CD), "r".into(), &["input.by"], "this policy allows no extensions"),
@@ -728,6 +733,8 @@ mod tests {
             (&ma, 0, Span::new(0, CD), "r".into(), &["input.by.amount"], "at least 1"),
             (&ma, 0, Span::new(1, CD), " \t\n".into(), &["input.reason"], "required"),
             (&ma, 0, Span::new(1, CD), "a".repeat(2001), &["input.reason"], "2000"),
+            (&ma, 0, Span::new(1, CD), "late\u{1b}[2J".into(), &["input.reason"], "control characters"),
+            (&ma, 0, Span::new(1, CD), "two\nlines\tok\u{7}".into(), &["input.reason"], "U+0007"),
             (&ma, 2, Span::new(20, CD), String::new(), &["input.by", "input.by", "input.reason"], "already extended 2"),
         ];
         for (rules, so_far, span, reason, want, msg) in refused {

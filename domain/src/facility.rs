@@ -3,10 +3,10 @@
 use std::str::FromStr;
 
 use chrono_tz::Tz;
-use rust_decimal::Decimal;
 
 use super::FieldError;
-use super::money::Money;
+use super::money::{Money, RawAmount};
+use super::text::{Name, TextError, TextKind};
 
 /// A facility as the caller asked for it, before validation.
 #[derive(Clone, Debug)]
@@ -14,7 +14,8 @@ pub struct FacilityDraft {
     pub code: String,
     pub name: String,
     pub time_zone: String,
-    pub approval_threshold_amount: Decimal,
+    /// As sent; [`Money::parse_raw`] judges.
+    pub approval_threshold_amount: RawAmount,
     pub approval_threshold_currency: String,
 }
 
@@ -28,7 +29,7 @@ pub struct ValidFacility {
 }
 
 pub const CODE_MAX: usize = 32;
-pub const NAME_MAX: usize = 200;
+pub const NAME_MAX: usize = Name::MAX;
 
 /// Normalises a facility code: trimmed, upper case.
 pub fn normalize_code(code: &str) -> String {
@@ -60,18 +61,20 @@ pub fn validate(draft: &FacilityDraft) -> Result<ValidFacility, Vec<FieldError>>
         ));
     }
 
-    let name = draft.name.trim().to_owned();
-    if name.is_empty() {
-        errors.push(FieldError::new(
-            &["input", "name"],
-            "name must not be empty",
-        ));
-    } else if name.chars().count() > NAME_MAX {
-        errors.push(FieldError::new(
-            &["input", "name"],
-            format!("name must be at most {NAME_MAX} characters"),
-        ));
-    }
+    let name = match Name::check(&draft.name) {
+        Ok(name) => name.into_string(),
+        Err(TextError::Empty) => {
+            errors.push(FieldError::new(
+                &["input", "name"],
+                "name must not be empty",
+            ));
+            String::new()
+        }
+        Err(e) => {
+            errors.push(FieldError::new(&["input", "name"], e.message("name")));
+            String::new()
+        }
+    };
 
     let time_zone = match Tz::from_str(draft.time_zone.trim()) {
         Ok(tz) => Some(tz),
@@ -84,8 +87,8 @@ pub fn validate(draft: &FacilityDraft) -> Result<ValidFacility, Vec<FieldError>>
         }
     };
 
-    let threshold = match Money::new(
-        draft.approval_threshold_amount,
+    let threshold = match Money::parse_raw(
+        &draft.approval_threshold_amount,
         &draft.approval_threshold_currency,
     ) {
         Ok(money) => Some(money),
@@ -118,7 +121,7 @@ mod tests {
             code: "MERCY-NORTH".into(),
             name: "Mercy North Hospital".into(),
             time_zone: "America/Chicago".into(),
-            approval_threshold_amount: Decimal::new(25000, 2),
+            approval_threshold_amount: RawAmount::from("250.00"),
             approval_threshold_currency: "USD".into(),
         }
     }
@@ -161,7 +164,7 @@ mod tests {
             code: "*".into(),
             name: "   ".into(),
             time_zone: "Mars/Olympus_Mons".into(),
-            approval_threshold_amount: Decimal::new(-1, 0),
+            approval_threshold_amount: RawAmount::from("-1"),
             approval_threshold_currency: "USD".into(),
         };
         let fields: Vec<String> = validate(&d)

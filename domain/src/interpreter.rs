@@ -9,6 +9,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::complaint::{UserRef, spelled_enum};
+use super::text::{Label, Name, Note};
 use super::work::{Checks, PatientRef, Stamp, optional_text, required_reason, required_text};
 use super::{Violation, ViolationKind};
 
@@ -197,23 +198,20 @@ pub fn language_tag(tag: &str) -> Result<String, Violation> {
 
 fn checked_interpreter(d: &InterpreterDraft, checks: &mut Checks) -> Option<Interpreter> {
     let f = |name: &'static str| -> [&'static str; 4] { ["input", "entry", "interpreter", name] };
-    let staff_id = checks.take(optional_text(
+    let staff_id = checks.take(optional_text::<Label>(
         &f("staffId"),
         d.staff_id.as_deref(),
         "the staff id",
-        100,
     ))?;
-    let vendor = checks.take(optional_text(
+    let vendor = checks.take(optional_text::<Name>(
         &f("vendor"),
         d.vendor.as_deref(),
         "the vendor",
-        200,
     ))?;
-    let interpreter_id = checks.take(optional_text(
+    let interpreter_id = checks.take(optional_text::<Label>(
         &f("interpreterId"),
         d.interpreter_id.as_deref(),
         "the interpreter id",
-        100,
     ))?;
     match (&staff_id, &vendor, &interpreter_id) {
         (Some(_), None, None) | (None, Some(_), Some(_)) => {}
@@ -238,17 +236,15 @@ fn checked_interpreter(d: &InterpreterDraft, checks: &mut Checks) -> Option<Inte
 /// or when the patient asked and the adult agreed.
 fn checked_companion(d: &CompanionDraft, checks: &mut Checks) -> Option<Companion> {
     let f = |name: &'static str| -> [&'static str; 4] { ["input", "entry", "companion", name] };
-    let name = checks.take(required_text(
+    let name = checks.take(required_text::<Name>(
         &f("name"),
         &d.name,
         "the companion's name",
-        200,
     ));
-    let relationship = checks.take(required_text(
+    let relationship = checks.take(required_text::<Label>(
         &f("relationship"),
         &d.relationship,
         "the companion's relationship to the patient",
-        100,
     ));
     if d.minor && !d.emergency {
         checks.push(Violation::new(
@@ -287,30 +283,26 @@ pub fn validate(d: &EntryDraft, now: DateTime<Utc>) -> Result<Entry, Vec<Violati
             v
         }),
     );
-    let encounter = checks.take(required_text(
+    let encounter = checks.take(required_text::<Label>(
         &f("encounter"),
         &d.encounter,
         "the encounter",
-        100,
     ));
-    let department = checks.take(required_text(
+    let department = checks.take(required_text::<Name>(
         &f("department"),
         &d.department,
         "the department",
-        200,
     ));
     let language = checks.take(language_tag(&d.language));
-    let requested_by = checks.take(required_text(
+    let requested_by = checks.take(required_text::<Name>(
         &f("requestedBy"),
         &d.requested_by,
         "who requested the interpreter",
-        200,
     ));
-    let notes = checks.take(optional_text(
+    let notes = checks.take(optional_text::<Note>(
         &f("notes"),
         d.notes.as_deref(),
         "the notes",
-        4000,
     ));
 
     let latest = now + Duration::minutes(SKEW);
@@ -579,6 +571,7 @@ mod tests {
         assert!(validate(&ok, now).is_ok());
         let h = |m: i64| Some(now - Duration::minutes(m));
         // (connected, ended, the field refused)
+        #[allow(clippy::type_complexity)] // a table of cases, read row by row
         let cases: &[(Option<DateTime<Utc>>, Option<DateTime<Utc>>, &str)] = &[
             (h(61), h(30), "connectedAt"),
             (h(55), h(56), "endedAt"),

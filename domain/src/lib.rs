@@ -14,6 +14,7 @@ pub mod interpreter;
 pub mod money;
 pub mod permissions;
 pub mod service_recovery;
+pub mod text;
 pub mod work;
 
 /// One refused field: the input path and a message for a person.

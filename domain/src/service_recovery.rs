@@ -3,13 +3,13 @@
 //! each action checks the table, then its guards.
 
 use chrono::{DateTime, Utc};
-use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::Violation;
 use super::complaint::{UserRef, spelled_enum};
-use super::money::{Money, MoneyError};
+use super::money::{Money, MoneyError, RawAmount};
+use super::text::Note;
 use super::work::{Checks, Machine, Stamp, optional_text, required_reason, required_text};
 
 spelled_enum! {
@@ -115,7 +115,8 @@ pub struct ProposalDraft {
     pub kind: Kind,
     pub description: String,
     /// Amount and currency as entered.
-    pub amount: Option<(Decimal, String)>,
+    /// The amount as sent and its currency; [`Money::parse_raw`] judges.
+    pub amount: Option<(RawAmount, String)>,
 }
 
 /// What a proposal sees besides the draft.
@@ -144,15 +145,14 @@ pub fn propose(
     p: Proposing<'_>,
 ) -> Result<ServiceRecoveryState, Vec<Violation>> {
     let mut checks = Checks::default();
-    let description = checks.take(required_text(
+    let description = checks.take(required_text::<Note>(
         &["input", "description"],
         &draft.description,
         "a description",
-        4000,
     ));
     let amount = match &draft.amount {
         None => None,
-        Some((amount, currency)) => match Money::new(*amount, currency) {
+        Some((amount, currency)) => match Money::parse_raw(amount, currency) {
             Err(e) => {
                 checks.push(money_error(e));
                 None
@@ -302,7 +302,7 @@ pub fn complete(
             ),
         )]);
     }
-    let note = optional_text(&["input", "note"], note, "the note", 4000).map_err(|v| vec![v])?;
+    let note = optional_text::<Note>(&["input", "note"], note, "the note").map_err(|v| vec![v])?;
     s.status = to;
     s.completion_note = note;
     s.completed = Some(Stamp {
@@ -335,6 +335,7 @@ pub fn cancel(
 mod tests {
     use super::*;
     use crate::ViolationKind;
+    use rust_decimal::Decimal;
 
     fn user(subject: &str) -> UserRef {
         UserRef {
@@ -351,7 +352,12 @@ mod tests {
         let draft = ProposalDraft {
             kind: Kind::MealVoucher,
             description: "Voucher for the cafeteria".into(),
-            amount: amount.map(|(a, s)| (Decimal::new(a, s), "usd".to_owned())),
+            amount: amount.map(|(a, s)| {
+                (
+                    Decimal::new(a, s).to_string().as_str().into(),
+                    "usd".to_owned(),
+                )
+            }),
         };
         propose(
             &draft,
@@ -486,6 +492,7 @@ mod tests {
             by: user("p"),
             now: Utc::now(),
         };
+        #[allow(clippy::type_complexity)] // a table of cases, read row by row
         let cases: &[(&str, Option<(Decimal, &str)>, &[&str])] = &[
             ("", None, &["description"]),
             ("ok", Some((Decimal::new(1, 3), "USD")), &["amount"]),
@@ -503,7 +510,7 @@ mod tests {
             let draft = ProposalDraft {
                 kind: Kind::Refund,
                 description: (*description).into(),
-                amount: amount.map(|(a, c)| (a, c.to_owned())),
+                amount: amount.map(|(a, c)| (a.to_string().as_str().into(), c.to_owned())),
             };
             let err = propose(&draft, base.clone()).err().unwrap_or_default();
             let got: Vec<&str> = err
@@ -515,7 +522,7 @@ mod tests {
         let ok = ProposalDraft {
             kind: Kind::Refund,
             description: " Refund the copay ".into(),
-            amount: Some((Decimal::new(4, 0), "usd".into())),
+            amount: Some(("4".into(), "usd".into())),
         };
         let s = propose(&ok, base).unwrap_or_else(|e| panic!("{e:?}"));
         assert_eq!(s.description, "Refund the copay");

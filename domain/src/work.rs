@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::Violation;
 use super::ViolationKind;
 use super::complaint::UserRef;
+use super::text::{Code, Name, Note, TextKind};
 
 /// An enum with one SCREAMING_SNAKE spelling per variant (`spelled_enum!`).
 pub trait Spelled: Copy + Eq {
@@ -71,48 +72,30 @@ impl<S: Spelled, A: Spelled> Machine<S, A> {
     }
 }
 
-/// A trimmed, non-empty text of at most `max` characters.
-pub fn required_text(
+/// A text of kind `K` (trimmed, non-empty, bounded, no control
+/// characters; see [`crate::text`]), for state that stores a `String`.
+pub fn required_text<K: TextKind>(
     field: &[&str],
     value: &str,
     what: &str,
-    max: usize,
 ) -> Result<String, Violation> {
-    let value = value.trim();
-    if value.is_empty() {
-        return Err(Violation::validation(field, format!("{what} is required")));
-    }
-    if value.chars().count() > max {
-        return Err(Violation::validation(
-            field,
-            format!("{what} must be at most {max} characters"),
-        ));
-    }
-    Ok(value.to_owned())
+    K::parse_named(field, value, what).map(K::into_string)
 }
 
 /// Like `required_text`, but absent or blank is `None`.
-pub fn optional_text(
+pub fn optional_text<K: TextKind>(
     field: &[&str],
     value: Option<&str>,
     what: &str,
-    max: usize,
 ) -> Result<Option<String>, Violation> {
-    match value.map(str::trim).filter(|v| !v.is_empty()) {
-        None => Ok(None),
-        Some(v) => required_text(field, v, what, max).map(Some),
-    }
+    K::parse_optional_named(field, value, what).map(|v| v.map(K::into_string))
 }
 
-/// The reason an action needs, trimmed and bounded.
+/// The reason an action needs: a [`Note`] (multi-line, at most 4000
+/// characters).
 pub fn required_reason(reason: &str, what: &str) -> Result<String, Vec<Violation>> {
-    required_text(
-        &["input", "reason"],
-        reason,
-        &format!("a reason to {what}"),
-        4000,
-    )
-    .map_err(|v| vec![v])
+    required_text::<Note>(&["input", "reason"], reason, &format!("a reason to {what}"))
+        .map_err(|v| vec![v])
 }
 
 /// Who did something, when, and why (for the steps that need a reason).
@@ -137,13 +120,8 @@ pub struct PatientRef {
 impl PatientRef {
     pub fn validated(mrn: Option<&str>, name: &str) -> Result<PatientRef, Violation> {
         Ok(PatientRef {
-            mrn: optional_text(&["input", "patient", "mrn"], mrn, "the MRN", 64)?,
-            name: required_text(
-                &["input", "patient", "name"],
-                name,
-                "the patient's name",
-                200,
-            )?,
+            mrn: optional_text::<Code>(&["input", "patient", "mrn"], mrn, "the MRN")?,
+            name: required_text::<Name>(&["input", "patient", "name"], name, "the patient's name")?,
         })
     }
 }

@@ -191,12 +191,13 @@ async fn validation_errors_name_every_field_and_write_nothing() {
 async fn money_is_exact_and_normalised() {
     let app = TestApp::spawn().await;
     let mut input = facility_input("mercy-north");
-    input["approvalThreshold"] = json!({ "amount": "1234567890.5", "currency": "usd" });
+    // Below the ceiling of 100000000 major units (domain::money).
+    input["approvalThreshold"] = json!({ "amount": "12345678.5", "currency": "usd" });
     let payload = upsert(&app, &admin(), input).await;
     assert_eq!(payload["facility"]["code"], "MERCY-NORTH");
     assert_eq!(
         payload["facility"]["approvalThreshold"],
-        json!({ "amount": "1234567890.50", "currency": "USD" })
+        json!({ "amount": "12345678.50", "currency": "USD" })
     );
 }
 

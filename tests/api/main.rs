@@ -29,4 +29,5 @@ mod reads;
 mod schema;
 mod seed;
 mod service_recovery;
+mod validated_values;
 mod work_helpers;

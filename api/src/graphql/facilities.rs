@@ -188,7 +188,7 @@ impl FacilityMutation {
             code: input.code,
             name: input.name,
             time_zone: input.time_zone,
-            approval_threshold_amount: input.approval_threshold.amount,
+            approval_threshold_amount: input.approval_threshold.amount.0,
             approval_threshold_currency: input.approval_threshold.currency,
         };
         match services::facilities::upsert(ctx.db()?, &caller, &draft, input.expected_version).await

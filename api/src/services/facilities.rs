@@ -75,6 +75,19 @@ pub async fn for_input(
     code: &str,
 ) -> Result<facility::Model, super::ServiceError> {
     let code = crate::domain::facility::normalize_code(code);
+    if !crate::domain::facility::code_is_valid(&code) {
+        // No facility has such a code; say what a code looks like, without
+        // echoing what was sent (it may hold control characters).
+        return Err(super::Refusal::new(
+            super::RefusalCode::Validation,
+            format!(
+                "a facility code is 2 to {} letters, digits, '-' or '_'",
+                crate::domain::facility::CODE_MAX
+            ),
+        )
+        .on(&["input", "facilityCode"])
+        .into());
+    }
     by_code(db, scope, &code).await?.ok_or_else(|| {
         super::Refusal::new(
             super::RefusalCode::NotFound,

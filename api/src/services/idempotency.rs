@@ -7,6 +7,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, Set
 use uuid::Uuid;
 
 use super::{Refusal, RefusalCode};
+use crate::domain::text;
 
 pub const KEY_MAX: usize = 200;
 
@@ -19,7 +20,13 @@ pub fn clean(key: Option<&str>) -> Result<Option<String>, Refusal> {
             format!("an idempotency key is 1 to {KEY_MAX} characters"),
         )
         .on(&["input", "idempotencyKey"])),
-        Some(k) => Ok(Some(k.to_owned())),
+        Some(k) => match text::check_characters(k, false) {
+            Ok(()) => Ok(Some(k.to_owned())),
+            Err(e) => Err(
+                Refusal::new(RefusalCode::Validation, e.message("an idempotency key"))
+                    .on(&["input", "idempotencyKey"]),
+            ),
+        },
     }
 }
 

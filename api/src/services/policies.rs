@@ -18,6 +18,7 @@ use crate::domain::actor::FacilityScope;
 use crate::domain::clocks::{self, PolicyRules, Program, Span, TimeUnit};
 use crate::domain::command::AuditAction;
 use crate::domain::permissions::{Operation, permits};
+use crate::domain::text::{Name, TextKind};
 
 /// A policy with its rules parsed.
 #[derive(Clone, Debug)]
@@ -274,20 +275,9 @@ pub async fn upsert(
     }
     clocks::validate_rules(&draft.rules)
         .map_err(|errors| ServiceError::Refused(errors.into_iter().map(Refusal::from).collect()))?;
-    let name = draft
-        .name
-        .as_deref()
-        .map(str::trim)
-        .filter(|n| !n.is_empty())
-        .unwrap_or(default_name(draft.program))
-        .to_owned();
-    if name.chars().count() > 200 {
-        return Err(
-            Refusal::new(RefusalCode::Validation, "at most 200 characters")
-                .on(&["input", "name"])
-                .into(),
-        );
-    }
+    let name = Name::parse_optional(&["input", "name"], draft.name.as_deref())
+        .map_err(Refusal::from)?
+        .map_or_else(|| default_name(draft.program).to_owned(), Name::into_string);
     let code = crate::domain::facility::normalize_code(&draft.facility_code);
     let txn = db::begin_write(db).await?;
     let outcome = async {

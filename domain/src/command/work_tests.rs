@@ -14,7 +14,7 @@ use super::{Command, Context};
 use crate::accessibility::{self as da, DenialGround};
 use crate::actor::{Actor, FacilityScope, Role};
 use crate::complaint::UserRef;
-use crate::money::Money;
+use crate::money::{Money, RawAmount};
 use crate::permissions::{Operation, role_allows};
 use crate::service_recovery::{self as sr, Kind, ProposalDraft, Proposing};
 
@@ -31,7 +31,12 @@ fn proposal(amount: Option<i64>) -> sr::ServiceRecoveryState {
     let draft = ProposalDraft {
         kind: Kind::MealVoucher,
         description: "Voucher for the cafeteria".into(),
-        amount: amount.map(|a| (Decimal::new(a, 2), "usd".to_owned())),
+        amount: amount.map(|a| {
+            (
+                RawAmount::from(Decimal::new(a, 2).to_string().as_str()),
+                "usd".to_owned(),
+            )
+        }),
     };
     let threshold = Money::new(Decimal::new(25000, 2), "USD").unwrap_or_else(|e| panic!("{e}"));
     sr::propose(

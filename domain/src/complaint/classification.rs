@@ -8,6 +8,7 @@ use super::{
     UserRef,
 };
 use crate::Violation;
+use crate::text::{Note, TextError, TextKind};
 
 /// The reasons the intake facts make a grievance, in a stable order.
 pub fn reasons(
@@ -81,8 +82,22 @@ pub fn escalate(
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<(), Vec<Violation>> {
-    let reason = reason.trim();
     let mut violations = Vec::new();
+    let field = ["input", "reason"];
+    let reason = match Note::check(reason) {
+        Ok(reason) => reason.into_string(),
+        Err(TextError::Empty) => {
+            violations.push(Violation::validation(
+                &field,
+                "a reason is required to escalate",
+            ));
+            String::new()
+        }
+        Err(e) => {
+            violations.push(e.violation(&field, "the reason"));
+            String::new()
+        }
+    };
     if state.classification == Classification::Grievance {
         violations.push(Violation::new(
             crate::ViolationKind::InvalidTransition,
@@ -100,16 +115,10 @@ pub fn escalate(
             ),
         ));
     }
-    if reason.is_empty() {
-        violations.push(Violation::validation(
-            &["input", "reason"],
-            "a reason is required to escalate",
-        ));
-    }
     if !violations.is_empty() {
         return Err(violations);
     }
-    mark_not_resolved_at_time(state, by, reason, now);
+    mark_not_resolved_at_time(state, by, &reason, now);
     Ok(())
 }
 

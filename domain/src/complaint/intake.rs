@@ -12,9 +12,10 @@ use super::{
 };
 use crate::Violation;
 use crate::clocks::{self, PolicyRules, Program};
+use crate::text::{Code, LongText, Name, Summary, TextKind};
 
-pub const SHORT_MAX: usize = 200;
-pub const TEXT_MAX: usize = 20_000;
+pub const SHORT_MAX: usize = Name::MAX;
+pub const TEXT_MAX: usize = LongText::MAX;
 pub const ISSUES_MAX: usize = 20;
 pub const PEOPLE_MAX: usize = 50;
 
@@ -50,66 +51,54 @@ pub struct IntakeDraft {
     pub expedited: bool,
 }
 
-fn text(v: &mut Vec<Violation>, path: &[&str], value: &str, max: usize, required: bool) -> String {
-    let t = value.trim();
-    if required && t.is_empty() {
-        v.push(Violation::validation(path, "must not be empty"));
-    } else if t.chars().count() > max {
-        v.push(Violation::validation(
-            path,
-            format!("must be at most {max} characters"),
-        ));
+/// A required text of kind `K`; a refusal is collected in `v`.
+fn text<K: TextKind>(v: &mut Vec<Violation>, path: &[&str], value: &str) -> String {
+    match K::parse(path, value) {
+        Ok(t) => t.into_string(),
+        Err(e) => {
+            v.push(e);
+            String::new()
+        }
     }
-    t.to_owned()
 }
 
-fn optional(
+/// An optional text of kind `K`: blank is `None`.
+fn optional<K: TextKind>(
     v: &mut Vec<Violation>,
     path: &[&str],
     value: &Option<String>,
-    max: usize,
 ) -> Option<String> {
-    value
-        .as_deref()
-        .map(|s| text(v, path, s, max, false))
-        .filter(|s| !s.is_empty())
+    match K::parse_optional(path, value.as_deref()) {
+        Ok(t) => t.map(K::into_string),
+        Err(e) => {
+            v.push(e);
+            None
+        }
+    }
 }
 
 pub fn clean_complainant(v: &mut Vec<Violation>, c: &Complainant) -> Complainant {
     Complainant {
-        name: text(
-            v,
-            &["input", "complainant", "name"],
-            &c.name,
-            SHORT_MAX,
-            true,
-        ),
+        name: text::<Name>(v, &["input", "complainant", "name"], &c.name),
         relationship: c.relationship,
-        contact: optional(
-            v,
-            &["input", "complainant", "contact"],
-            &c.contact,
-            SHORT_MAX,
-        ),
-        preferred_language: optional(
+        contact: optional::<Name>(v, &["input", "complainant", "contact"], &c.contact),
+        preferred_language: optional::<Code>(
             v,
             &["input", "complainant", "preferredLanguage"],
             &c.preferred_language,
-            64,
         ),
-        communication_needs: optional(
+        communication_needs: optional::<Summary>(
             v,
             &["input", "complainant", "communicationNeeds"],
             &c.communication_needs,
-            2000,
         ),
     }
 }
 
 pub fn clean_patient(v: &mut Vec<Violation>, p: &Patient) -> Patient {
     Patient {
-        mrn: optional(v, &["input", "patient", "mrn"], &p.mrn, 64),
-        name: text(v, &["input", "patient", "name"], &p.name, SHORT_MAX, true),
+        mrn: optional::<Code>(v, &["input", "patient", "mrn"], &p.mrn),
+        name: text::<Name>(v, &["input", "patient", "name"], &p.name),
     }
 }
 
@@ -126,19 +115,8 @@ pub fn clean_people(v: &mut Vec<Violation>, people: &[PersonInvolved]) -> Vec<Pe
         .map(|(i, p)| {
             let i = i.to_string();
             PersonInvolved {
-                name: text(
-                    v,
-                    &["input", "peopleInvolved", &i, "name"],
-                    &p.name,
-                    SHORT_MAX,
-                    true,
-                ),
-                role: optional(
-                    v,
-                    &["input", "peopleInvolved", &i, "role"],
-                    &p.role,
-                    SHORT_MAX,
-                ),
+                name: text::<Name>(v, &["input", "peopleInvolved", &i, "name"], &p.name),
+                role: optional::<Name>(v, &["input", "peopleInvolved", &i, "role"], &p.role),
             }
         })
         .collect()
@@ -186,7 +164,7 @@ pub fn clean_issues(
                 "the same issue is listed twice",
             ));
         }
-        let summary = optional(v, &["input", "issues", &index, "summary"], &d.summary, 2000);
+        let summary = optional::<Summary>(v, &["input", "issues", &index, "summary"], &d.summary);
         let changed_coding = kept.is_some_and(|k| k.category != d.category);
         out.push(Issue {
             id: kept.map(|k| k.id).unwrap_or_else(Uuid::now_v7),
@@ -223,35 +201,13 @@ pub fn open(draft: &IntakeDraft, o: Opening<'_>) -> Result<ComplaintState, Vec<V
     let mut v = Vec::new();
     let received_at = draft.received_at.trunc_subsecs(6);
     check_received_at(&mut v, received_at, o.now);
-    let department = text(
-        &mut v,
-        &["input", "department"],
-        &draft.department,
-        SHORT_MAX,
-        true,
-    );
-    let received_by = text(
-        &mut v,
-        &["input", "receivedBy"],
-        &draft.received_by,
-        SHORT_MAX,
-        true,
-    );
+    let department = text::<Name>(&mut v, &["input", "department"], &draft.department);
+    let received_by = text::<Name>(&mut v, &["input", "receivedBy"], &draft.received_by);
     let complainant = clean_complainant(&mut v, &draft.complainant);
     let patient = clean_patient(&mut v, &draft.patient);
-    let description = text(
-        &mut v,
-        &["input", "description"],
-        &draft.description,
-        TEXT_MAX,
-        true,
-    );
-    let desired_outcome = optional(
-        &mut v,
-        &["input", "desiredOutcome"],
-        &draft.desired_outcome,
-        TEXT_MAX,
-    );
+    let description = text::<LongText>(&mut v, &["input", "description"], &draft.description);
+    let desired_outcome =
+        optional::<LongText>(&mut v, &["input", "desiredOutcome"], &draft.desired_outcome);
     let people_involved = clean_people(&mut v, &draft.people_involved);
     let issues = clean_issues(&mut v, &draft.issues, &[]);
     if !v.is_empty() {
@@ -373,7 +329,7 @@ pub fn update(state: &mut ComplaintState, patch: &DetailsPatch) -> Result<(), Ve
     let mut v = Vec::new();
     let mut next = state.clone();
     if let Some(d) = &patch.department {
-        next.department = text(&mut v, &["input", "department"], d, SHORT_MAX, true);
+        next.department = text::<Name>(&mut v, &["input", "department"], d);
     }
     if let Some(c) = &patch.complainant {
         next.complainant = clean_complainant(&mut v, c);
@@ -382,15 +338,11 @@ pub fn update(state: &mut ComplaintState, patch: &DetailsPatch) -> Result<(), Ve
         next.patient = clean_patient(&mut v, p);
     }
     if let Some(d) = &patch.description {
-        next.description = text(&mut v, &["input", "description"], d, TEXT_MAX, true);
+        next.description = text::<LongText>(&mut v, &["input", "description"], d);
     }
     if let Some(d) = &patch.desired_outcome {
-        next.desired_outcome = optional(
-            &mut v,
-            &["input", "desiredOutcome"],
-            &Some(d.clone()),
-            TEXT_MAX,
-        );
+        next.desired_outcome =
+            optional::<LongText>(&mut v, &["input", "desiredOutcome"], &Some(d.clone()));
     }
     if let Some(p) = &patch.people_involved {
         next.people_involved = clean_people(&mut v, p);

@@ -12,6 +12,7 @@ use super::{
     UserRef, Withdrawal, spelled_enum,
 };
 use crate::clocks::{self, ClockKind, PolicyRules, Span};
+use crate::text::{LongText, Name, Note, TextError, TextKind};
 use crate::{Violation, ViolationKind};
 
 spelled_enum! {
@@ -116,20 +117,15 @@ fn check_table(state: &ComplaintState, action: Action) -> Result<(), Vec<Violati
 }
 
 fn required_reason(reason: &str, what: &str) -> Result<String, Vec<Violation>> {
-    let reason = reason.trim();
-    if reason.is_empty() {
-        return Err(vec![Violation::validation(
-            &["input", "reason"],
+    let field = ["input", "reason"];
+    match Note::check(reason) {
+        Ok(reason) => Ok(reason.into_string()),
+        Err(TextError::Empty) => Err(vec![Violation::validation(
+            &field,
             format!("a reason is required to {what}"),
-        )]);
+        )]),
+        Err(e) => Err(vec![e.violation(&field, "the reason")]),
     }
-    if reason.chars().count() > 4000 {
-        return Err(vec![Violation::validation(
-            &["input", "reason"],
-            "the reason must be at most 4000 characters",
-        )]);
-    }
-    Ok(reason.to_owned())
 }
 
 /// A moment the user states: not before receipt, not in the future.
@@ -213,19 +209,23 @@ pub fn resolve_at_point_of_service(
             "a grievance cannot be resolved at the point of service; it needs an investigation and a written response",
         )]);
     }
-    let summary = summary.trim();
-    if summary.is_empty() {
-        return Err(vec![Violation::validation(
-            &["input", "resolution"],
-            "say how it was resolved",
-        )]);
-    }
+    let field = ["input", "resolution"];
+    let summary = match LongText::check(summary) {
+        Ok(summary) => summary.into_string(),
+        Err(TextError::Empty) => {
+            return Err(vec![Violation::validation(
+                &field,
+                "say how it was resolved",
+            )]);
+        }
+        Err(e) => return Err(vec![e.violation(&field, "")]),
+    };
     step(state, Action::ResolveAtPointOfService)?;
     state.resolution = Some(Resolution {
         at: cx.now,
         by: cx.by.clone(),
         at_point_of_service: true,
-        summary: Some(summary.to_owned()),
+        summary: Some(summary),
         written_response: None,
     });
     state.clocks.acknowledgement_met_at.get_or_insert(cx.now);
@@ -241,7 +241,11 @@ pub fn resolve(
     input: &ResolveInput,
 ) -> Result<(), Vec<Violation>> {
     check_table(state, Action::Resolve)?;
-    let (findings, response) = resolution::check(state, input, cx.now)?;
+    let resolution::Checked {
+        findings,
+        summary,
+        written_response,
+    } = resolution::check(state, input, cx.now)?;
     step(state, Action::Resolve)?;
     for Finding { issue_id, finding } in findings {
         if let Some(issue) = state.issues.iter_mut().find(|i| i.id == issue_id) {
@@ -252,13 +256,8 @@ pub fn resolve(
         at: cx.now,
         by: cx.by.clone(),
         at_point_of_service: false,
-        summary: input
-            .summary
-            .as_deref()
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned),
-        written_response: response,
+        summary,
+        written_response,
     });
     state.clocks.acknowledgement_met_at.get_or_insert(cx.now);
     state.clocks.resolution_met_at.get_or_insert(cx.now);
@@ -360,23 +359,22 @@ fn require_open(state: &ComplaintState, what: &str) -> Result<(), Vec<Violation>
 /// reassignment, which the permission layer reserves to managers.
 pub fn assign(state: &mut ComplaintState, owner: UserRef) -> Result<(), Vec<Violation>> {
     require_open(state, "assign")?;
-    let subject = owner.subject.trim();
-    let name = owner.name.trim();
-    if subject.is_empty() || subject.len() > 200 {
-        return Err(vec![Violation::validation(
-            &["input", "ownerSubject"],
-            "the owner's user id must be 1 to 200 characters",
-        )]);
-    }
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(vec![Violation::validation(
-            &["input", "ownerName"],
-            "the owner's name must be 1 to 200 characters",
-        )]);
-    }
+    let checked = |field: &str, value: &str, what: &str| {
+        Name::check(value).map_err(|e| {
+            let message = match e {
+                TextError::Empty | TextError::TooLong { .. } => {
+                    format!("{what} must be 1 to {} characters", Name::MAX)
+                }
+                e => e.message(what),
+            };
+            vec![Violation::validation(&["input", field], message)]
+        })
+    };
+    let subject = checked("ownerSubject", &owner.subject, "the owner's user id")?;
+    let name = checked("ownerName", &owner.name, "the owner's name")?;
     state.owner = Some(UserRef {
-        subject: subject.to_owned(),
-        name: name.to_owned(),
+        subject: subject.into_string(),
+        name: name.into_string(),
     });
     Ok(())
 }
@@ -416,7 +414,7 @@ pub fn extend_deadline(
             format!("the {} clock is already met", clock.as_str()),
         )]);
     }
-    clocks::check_extension(rules, state.clocks.extension_count(clock), by, reason)
+    let reason = clocks::check_extension(rules, state.clocks.extension_count(clock), by, reason)
         .map_err(|errors| errors.into_iter().map(Violation::from).collect::<Vec<_>>())?;
     let new_due = clocks::extend(due, tz, by);
     match clock {
@@ -428,7 +426,7 @@ pub fn extend_deadline(
         by_span: by,
         previous_due_at: due,
         new_due_at: new_due,
-        reason: reason.trim().to_owned(),
+        reason: reason.into_string(),
         granted_by: cx.by.clone(),
         granted_at: cx.now,
     });

@@ -6,6 +6,7 @@ use uuid::Uuid;
 
 use super::{Classification, ComplaintState, WrittenResponse};
 use crate::Violation;
+use crate::text::{LongText, Name, TextError, TextKind};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
@@ -20,21 +21,31 @@ pub struct ResolveInput {
     pub written_response: Option<WrittenResponse>,
 }
 
-const TEXT_MAX: usize = 20_000;
+/// What resolving records, every text checked.
+#[derive(Clone, Debug)]
+pub struct Checked {
+    pub findings: Vec<Finding>,
+    pub summary: Option<String>,
+    pub written_response: Option<WrittenResponse>,
+}
 
-/// Checks the input against the complaint and returns the findings to
-/// record and the response to keep, or every reason it falls short.
+/// Checks the input against the complaint and returns the findings, the
+/// summary and the response to keep, or every reason it falls short.
 pub fn check(
     state: &ComplaintState,
     input: &ResolveInput,
     now: DateTime<Utc>,
-) -> Result<(Vec<Finding>, Option<WrittenResponse>), Vec<Violation>> {
+) -> Result<Checked, Vec<Violation>> {
     let mut violations = Vec::new();
+    let summary = LongText::parse_optional(&["input", "summary"], input.summary.as_deref())
+        .map_err(|v| violations.push(v))
+        .ok()
+        .flatten()
+        .map(LongText::into_string);
     let mut findings: Vec<Finding> = Vec::new();
     for (i, f) in input.findings.iter().enumerate() {
         let index = i.to_string();
         let path = ["input", "findings", index.as_str(), "finding"];
-        let text = f.finding.trim();
         if !state.issues.iter().any(|issue| issue.id == f.issue_id) {
             violations.push(Violation::validation(
                 &["input", "findings", index.as_str(), "issueId"],
@@ -45,21 +56,18 @@ pub fn check(
                 &["input", "findings", index.as_str(), "issueId"],
                 "a finding for this issue is given twice",
             ));
-        } else if text.is_empty() {
-            violations.push(Violation::validation(
-                &path,
-                "the finding must not be empty",
-            ));
-        } else if text.chars().count() > TEXT_MAX {
-            violations.push(Violation::validation(
-                &path,
-                format!("the finding must be at most {TEXT_MAX} characters"),
-            ));
         } else {
-            findings.push(Finding {
-                issue_id: f.issue_id,
-                finding: text.to_owned(),
-            });
+            match LongText::check(&f.finding) {
+                Err(TextError::Empty) => violations.push(Violation::validation(
+                    &path,
+                    "the finding must not be empty",
+                )),
+                Err(e) => violations.push(e.violation(&path, "the finding")),
+                Ok(text) => findings.push(Finding {
+                    issue_id: f.issue_id,
+                    finding: text.into_string(),
+                }),
+            }
         }
     }
     let missing: Vec<usize> = state
@@ -101,12 +109,18 @@ pub fn check(
     };
 
     if violations.is_empty() {
-        Ok((findings, response))
+        Ok(Checked {
+            findings,
+            summary,
+            written_response: response,
+        })
     } else {
         Err(violations)
     }
 }
 
+/// The response as stored: its texts trimmed exactly as `check_response`
+/// checked them.
 fn trimmed(r: &WrittenResponse) -> WrittenResponse {
     WrittenResponse {
         contact_person: r.contact_person.trim().to_owned(),
@@ -124,36 +138,37 @@ fn check_response(
     now: DateTime<Utc>,
     violations: &mut Vec<Violation>,
 ) {
+    let f = |name: &'static str| -> [&'static str; 3] { ["input", "writtenResponse", name] };
     let texts = [
         (
+            Name::check(&r.contact_person).map(drop),
             "contactPerson",
-            &r.contact_person,
             "the name of the hospital contact person",
         ),
         (
+            LongText::check(&r.investigation_steps).map(drop),
             "investigationSteps",
-            &r.investigation_steps,
             "the steps taken to investigate",
         ),
         (
+            LongText::check(&r.results).map(drop),
             "results",
-            &r.results,
             "the results of the grievance process",
         ),
-        ("language", &r.language, "the language it was written in"),
+        (
+            Name::check(&r.language).map(drop),
+            "language",
+            "the language it was written in",
+        ),
     ];
-    for (field, value, what) in texts {
-        let value = value.trim();
-        if value.is_empty() {
-            violations.push(Violation::guard(
-                &["input", "writtenResponse", field],
+    for (checked, field, what) in texts {
+        match checked {
+            Ok(()) => {}
+            Err(TextError::Empty) => violations.push(Violation::guard(
+                &f(field),
                 format!("the written response must state {what} (A-0123)"),
-            ));
-        } else if value.chars().count() > TEXT_MAX {
-            violations.push(Violation::validation(
-                &["input", "writtenResponse", field],
-                format!("at most {TEXT_MAX} characters"),
-            ));
+            )),
+            Err(e) => violations.push(e.violation(&f(field), "")),
         }
     }
     let received_on = state.received_at.date_naive();
@@ -186,6 +201,7 @@ mod tests {
     #[test]
     fn response_guards_table() {
         type Edit = fn(&mut ComplaintState, &mut ResolveInput);
+        #[allow(clippy::type_complexity)] // a table of cases, read row by row
         let cases: &[(&str, Edit, Option<(ViolationKind, &str)>)] = &[
             ("complete", |_, _| {}, None),
             (

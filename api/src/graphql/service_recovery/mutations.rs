@@ -83,7 +83,7 @@ impl ServiceRecoveryMutation {
                     draft: sr::ProposalDraft {
                         kind: input.kind.into(),
                         description: input.description,
-                        amount: input.amount.map(|m| (m.amount, m.currency)),
+                        amount: input.amount.map(|m| (m.amount.0, m.currency)),
                     },
                     idempotency_key: input.idempotency_key,
                 };

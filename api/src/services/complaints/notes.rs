@@ -15,9 +15,9 @@ use super::{forbidden, visible};
 use crate::db;
 use crate::domain::actor::Actor;
 use crate::domain::command::AuditAction;
-use crate::domain::complaint::intake::{self};
 use crate::domain::complaint::{ContactDirection, ContactMethod};
 use crate::domain::permissions::{Operation, permits};
+use crate::domain::text::{LongText, Name, TextKind};
 use crate::services::audit::{self, NewEvent, RECORD_CONTACT, RECORD_NOTE};
 use crate::services::{Caller, Refusal, RefusalCode, ServiceError, finish, idempotency};
 
@@ -35,22 +35,11 @@ async fn target(
     }
 }
 
-fn body_text(value: &str, field: &[&str], max: usize) -> Result<String, ServiceError> {
-    let v = value.trim();
-    if v.is_empty() {
-        return Err(Refusal::new(RefusalCode::Validation, "must not be empty")
-            .on(field)
-            .into());
-    }
-    if v.chars().count() > max {
-        return Err(Refusal::new(
-            RefusalCode::Validation,
-            format!("must be at most {max} characters"),
-        )
-        .on(field)
-        .into());
-    }
-    Ok(v.to_owned())
+/// A text of kind `K` for a note or contact (see `domain::text`).
+fn body_text<K: TextKind>(value: &str, field: &[&str]) -> Result<String, ServiceError> {
+    K::parse(field, value)
+        .map(K::into_string)
+        .map_err(|v| Refusal::from(v).into())
 }
 
 pub const OP_NOTE: &str = "complaintAddNote";
@@ -69,7 +58,7 @@ pub async fn add_note(
         return Err(forbidden(Operation::AddNote));
     }
     let key = idempotency::clean(idempotency_key)?;
-    let body = body_text(body, &["input", "body"], intake::TEXT_MAX)?;
+    let body = body_text::<LongText>(body, &["input", "body"])?;
     let txn = db::begin_write(db).await?;
     let outcome = async {
         if let Some(key) = &key
@@ -157,9 +146,9 @@ pub async fn log_contact(
         return Err(forbidden(Operation::LogContact));
     }
     let key = idempotency::clean(draft.idempotency_key.as_deref())?;
-    let summary = body_text(&draft.summary, &["input", "summary"], intake::TEXT_MAX)?;
+    let summary = body_text::<LongText>(&draft.summary, &["input", "summary"])?;
     let with_whom = match draft.with_whom.as_deref().map(str::trim) {
-        Some(w) if !w.is_empty() => Some(body_text(w, &["input", "withWhom"], intake::SHORT_MAX)?),
+        Some(w) if !w.is_empty() => Some(body_text::<Name>(w, &["input", "withWhom"])?),
         _ => None,
     };
     let txn = db::begin_write(db).await?;
