@@ -14,6 +14,7 @@ use super::work::{
 };
 
 spelled_enum! {
+    #[cfg_attr(feature = "graphql", graphql(name = "AccessibilityNeedType"))]
     pub enum NeedType {
         SignLanguageInterpreter = "SIGN_LANGUAGE_INTERPRETER",
         CartCaptioning = "CART_CAPTIONING",
@@ -35,6 +36,7 @@ spelled_enum! {
 }
 
 spelled_enum! {
+    #[cfg_attr(feature = "graphql", graphql(name = "AccessibilityRequestStatus"))]
     pub enum Status {
         Requested = "REQUESTED",
         Acknowledged = "ACKNOWLEDGED",
@@ -57,6 +59,7 @@ impl Status {
 }
 
 spelled_enum! {
+    #[cfg_attr(feature = "graphql", graphql(name = "AccessibilityRequestTransition"))]
     pub enum Action {
         Acknowledge = "ACKNOWLEDGE",
         Schedule = "SCHEDULE",
@@ -69,6 +72,7 @@ spelled_enum! {
 
 spelled_enum! {
     /// Why an aid may lawfully be denied (28 CFR 35.164).
+    #[cfg_attr(feature = "graphql", graphql(name = "AccessibilityDenialGround"))]
     pub enum DenialGround {
         FundamentalAlteration = "FUNDAMENTAL_ALTERATION",
         UndueBurden = "UNDUE_BURDEN",

@@ -18,12 +18,20 @@ use super::clocks::{ClockKind, ClockState, ClockStatus, Program, Span};
 
 /// Defines a fieldless enum with its SCREAMING_SNAKE_CASE spelling, `ALL`,
 /// `as_str` and `parse`, so the stored text and the API agree.
+///
+/// With the `graphql` feature (the API turns it on) the enum is also an
+/// async-graphql `Enum` with the same spellings and these doc comments as
+/// its descriptions: the API's enums are these types, so a variant, a
+/// spelling or a doc cannot differ between the domain and the schema. The
+/// GraphQL name is the Rust name unless the invocation gives
+/// `#[cfg_attr(feature = "graphql", graphql(name = "…"))]`.
 macro_rules! spelled_enum {
     ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        #[cfg_attr(feature = "graphql", derive(::async_graphql::Enum))]
         $(#[$meta])*
         #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]
         pub enum $name {
-            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
+            $($(#[$vmeta])* #[serde(rename = $text)] #[cfg_attr(feature = "graphql", graphql(name = $text))] $variant),+
         }
 
         impl $name {
@@ -54,6 +62,7 @@ pub(crate) use spelled_enum;
 
 spelled_enum! {
     /// Where the complaint is in its lifecycle.
+    #[cfg_attr(feature = "graphql", graphql(name = "ComplaintStatus"))]
     pub enum Status {
         Received = "RECEIVED",
         Acknowledged = "ACKNOWLEDGED",
@@ -83,7 +92,7 @@ spelled_enum! {
 }
 
 spelled_enum! {
-    /// Why a complaint is a grievance (`domain.md`, the CMS triggers).
+    /// Why a complaint is a grievance (the CMS triggers, `domain.md`).
     pub enum ClassificationReason {
         /// Letter, email, fax or web portal: written is always a grievance.
         Written = "WRITTEN",
@@ -95,7 +104,7 @@ spelled_enum! {
         ConditionsOfParticipation = "CONDITIONS_OF_PARTICIPATION",
         /// A Medicare beneficiary's billing complaint about rights and limitations (42 CFR 489).
         MedicareBillingRights = "MEDICARE_BILLING_RIGHTS",
-        /// Not resolved at the time by staff present: escalated.
+        /// Not resolved at the time by staff present (escalated, or investigated).
         NotResolvedAtTime = "NOT_RESOLVED_AT_TIME",
         /// Opened from a failed accessibility request: an alleged failure of
         /// effective communication or reasonable modification, which Section
@@ -110,10 +119,15 @@ spelled_enum! {
     pub enum Channel {
         InPerson = "IN_PERSON",
         Phone = "PHONE",
+        /// Written: always a grievance.
         Letter = "LETTER",
+        /// Written: always a grievance.
         Email = "EMAIL",
+        /// Written: always a grievance.
         Fax = "FAX",
+        /// Written: always a grievance.
         Portal = "PORTAL",
+        /// Not a grievance by itself (CMS: satisfaction surveys usually are not).
         SurveyComment = "SURVEY_COMMENT",
         AgencyReferral = "AGENCY_REFERRAL",
     }
@@ -134,6 +148,7 @@ impl Channel {
 
 spelled_enum! {
     /// The complainant's relationship to the patient.
+    #[cfg_attr(feature = "graphql", graphql(name = "ComplainantRelationship"))]
     pub enum Relationship {
         /// The complainant is the patient.
         SelfPatient = "SELF",
