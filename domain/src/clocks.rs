@@ -24,7 +24,7 @@ use chrono::{
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use crate::complaint::spelled_enum;
+use crate::spelled::spelled_enum;
 use std::fmt;
 
 use super::FieldError;

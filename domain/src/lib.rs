@@ -13,6 +13,7 @@ pub mod interpreter;
 pub mod money;
 pub mod permissions;
 pub mod service_recovery;
+mod spelled;
 pub mod work;
 
 /// One refused field: the input path and a message for a person.
