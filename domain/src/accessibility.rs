@@ -15,6 +15,7 @@ use super::work::{
 };
 
 spelled_enum! {
+    #[cfg_attr(feature = "graphql", graphql(name = "AccessibilityNeedType"))]
     pub enum NeedType {
         SignLanguageInterpreter = "SIGN_LANGUAGE_INTERPRETER",
         CartCaptioning = "CART_CAPTIONING",
@@ -36,13 +37,18 @@ spelled_enum! {
 }
 
 spelled_enum! {
+    #[cfg_attr(feature = "graphql", graphql(name = "AccessibilityRequestStatus"))]
     pub enum Status {
         Requested = "REQUESTED",
         Acknowledged = "ACKNOWLEDGED",
         Scheduled = "SCHEDULED",
+        /// Finished: the requested aid was provided.
         Fulfilled = "FULFILLED",
+        /// Finished: something else was provided, with the reason.
         AlternativeProvided = "ALTERNATIVE_PROVIDED",
+        /// Finished: denied by a manager on a lawful ground.
         Denied = "DENIED",
+        /// Finished.
         Cancelled = "CANCELLED",
     }
 }
@@ -58,6 +64,7 @@ impl Status {
 }
 
 spelled_enum! {
+    #[cfg_attr(feature = "graphql", graphql(name = "AccessibilityRequestTransition"))]
     pub enum Action {
         Acknowledge = "ACKNOWLEDGE",
         Schedule = "SCHEDULE",
@@ -70,6 +77,7 @@ spelled_enum! {
 
 spelled_enum! {
     /// Why an aid may lawfully be denied (28 CFR 35.164).
+    #[cfg_attr(feature = "graphql", graphql(name = "AccessibilityDenialGround"))]
     pub enum DenialGround {
         FundamentalAlteration = "FUNDAMENTAL_ALTERATION",
         UndueBurden = "UNDUE_BURDEN",

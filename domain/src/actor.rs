@@ -149,3 +149,11 @@ mod tests {
         assert!(FacilityScope::All.contains("ANY"));
     }
 }
+
+/// A user as records name them: the token subject and display name.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserRef {
+    pub subject: String,
+    pub name: String,
+}

@@ -23,6 +23,8 @@ use chrono::{
 };
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
+
+use crate::spelled::spelled_enum;
 use std::fmt;
 
 use super::FieldError;
@@ -37,82 +39,56 @@ pub const MAX_EXTENSIONS_CAP: u32 = 10;
 /// Longest extension reason, in characters after trimming (a [`Summary`]).
 pub const MAX_REASON_CHARS: usize = Summary::MAX;
 
-/// Defines a fieldless enum serialised as SCREAMING_SNAKE_CASE with
-/// `as_str`, `parse` and `ALL`.
-macro_rules! string_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal,)+ }) => {
-        $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-        pub enum $name { $($(#[$vmeta])* $variant,)+ }
-
-        impl $name {
-            /// Every variant, in declaration order.
-            pub const ALL: &'static [$name] = &[$($name::$variant,)+];
-
-            /// The SCREAMING_SNAKE_CASE spelling (same as serde).
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $text,)+ }
-            }
-
-            /// Parses the SCREAMING_SNAKE_CASE spelling; `None` for anything else.
-            pub fn parse(s: &str) -> Option<Self> {
-                match s { $($text => Some($name::$variant),)+ _ => None }
-            }
-        }
-    };
-}
-
-string_enum! {
-    /// Unit of a [`Span`].
-    TimeUnit {
+spelled_enum! {
+    /// The unit of a deadline span.
+    pub enum TimeUnit {
         /// Local calendar days, keeping the wall-clock time.
-        CalendarDays => "CALENDAR_DAYS",
-        /// Monday–Friday in the facility's calendar (no holidays).
-        BusinessDays => "BUSINESS_DAYS",
+        CalendarDays = "CALENDAR_DAYS",
+        /// Monday to Friday in the facility's time zone (no holiday calendar).
+        BusinessDays = "BUSINESS_DAYS",
         /// Absolute hours.
-        Hours => "HOURS",
+        Hours = "HOURS",
     }
 }
 
-string_enum! {
-    /// Regulatory program a policy is modelled on.
-    Program {
+spelled_enum! {
+    /// The regulatory program a deadline policy serves.
+    pub enum Program {
         /// CMS Conditions of Participation for hospitals (42 CFR 482.13).
-        CmsHospital => "CMS_HOSPITAL",
+        CmsHospital = "CMS_HOSPITAL",
         /// Medicare Advantage grievances (42 CFR 422.564).
-        MedicareAdvantage => "MEDICARE_ADVANTAGE",
+        MedicareAdvantage = "MEDICARE_ADVANTAGE",
         /// Medicaid managed care grievances (42 CFR 438.408).
-        MedicaidManagedCare => "MEDICAID_MANAGED_CARE",
+        MedicaidManagedCare = "MEDICAID_MANAGED_CARE",
         /// Commercial payers; defaults mirror the CMS hospital policy.
-        Commercial => "COMMERCIAL",
+        Commercial = "COMMERCIAL",
     }
 }
 
-string_enum! {
+spelled_enum! {
     /// Which clock of a complaint.
-    ClockKind {
-        /// Time to acknowledge receipt.
-        Acknowledgement => "ACKNOWLEDGEMENT",
-        /// Time to resolve (written response).
-        Resolution => "RESOLUTION",
+    pub enum ClockKind {
+        /// Acknowledge (or resolve) within the policy's time.
+        Acknowledgement = "ACKNOWLEDGEMENT",
+        /// Resolve (written response for a grievance) within the policy's time.
+        Resolution = "RESOLUTION",
     }
 }
 
-string_enum! {
-    /// Derived state of a [`ClockState`] at a given instant.
-    ClockStatus {
+spelled_enum! {
+    /// Where a clock stands at a given instant (derived, never stored).
+    pub enum ClockStatus {
         /// Not met, not yet past due.
-        Running => "RUNNING",
+        Running = "RUNNING",
         /// Not met and past due.
-        Overdue => "OVERDUE",
+        Overdue = "OVERDUE",
         /// Met at or before the due instant.
-        MetOnTime => "MET_ON_TIME",
+        MetOnTime = "MET_ON_TIME",
         /// Met after the due instant.
-        MetLate => "MET_LATE",
+        MetLate = "MET_LATE",
         /// Never met: the complaint was withdrawn (or otherwise finished)
         /// first, so the clock no longer runs.
-        Stopped => "STOPPED",
+        Stopped = "STOPPED",
     }
 }
 

@@ -14,6 +14,7 @@ use super::work::{Checks, PatientRef, Stamp, optional_text, required_reason, req
 use super::{Violation, ViolationKind};
 
 spelled_enum! {
+    #[cfg_attr(feature = "graphql", graphql(name = "InterpreterModality"))]
     pub enum Modality {
         InPerson = "IN_PERSON",
         VideoRemote = "VIDEO_REMOTE",
@@ -24,6 +25,7 @@ spelled_enum! {
 }
 
 spelled_enum! {
+    #[cfg_attr(feature = "graphql", graphql(name = "InterpreterPurpose"))]
     pub enum Purpose {
         Consent = "CONSENT",
         Diagnosis = "DIAGNOSIS",
@@ -36,6 +38,7 @@ spelled_enum! {
 }
 
 spelled_enum! {
+    #[cfg_attr(feature = "graphql", graphql(name = "InterpreterOutcome"))]
     pub enum Outcome {
         Provided = "PROVIDED",
         Delayed = "DELAYED",
@@ -47,6 +50,7 @@ spelled_enum! {
 
 spelled_enum! {
     /// The interpreter's qualification (45 CFR 92.4, "qualified interpreter").
+    #[cfg_attr(feature = "graphql", graphql(name = "InterpreterQualification"))]
     pub enum Qualification {
         /// Certified by a national body (CCHI, NBCMI, RID).
         CertifiedMedicalInterpreter = "CERTIFIED_MEDICAL_INTERPRETER",

@@ -14,6 +14,7 @@ pub mod interpreter;
 pub mod money;
 pub mod permissions;
 pub mod service_recovery;
+mod spelled;
 pub mod text;
 pub mod work;
 

@@ -14,6 +14,7 @@ use super::work::{Checks, Machine, Stamp, optional_text, required_reason, requir
 
 spelled_enum! {
     /// What kind of making-things-right.
+    #[cfg_attr(feature = "graphql", graphql(name = "ServiceRecoveryKind"))]
     pub enum Kind {
         Apology = "APOLOGY",
         Explanation = "EXPLANATION",
@@ -32,11 +33,15 @@ spelled_enum! {
 }
 
 spelled_enum! {
+    #[cfg_attr(feature = "graphql", graphql(name = "ServiceRecoveryStatus"))]
     pub enum Status {
         Proposed = "PROPOSED",
         Approved = "APPROVED",
+        /// Finished.
         Completed = "COMPLETED",
+        /// Finished.
         Declined = "DECLINED",
+        /// Finished.
         Cancelled = "CANCELLED",
     }
 }
@@ -52,6 +57,7 @@ impl Status {
 }
 
 spelled_enum! {
+    #[cfg_attr(feature = "graphql", graphql(name = "ServiceRecoveryTransition"))]
     pub enum Action {
         Approve = "APPROVE",
         Decline = "DECLINE",

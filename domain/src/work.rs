@@ -7,13 +7,10 @@ use serde::{Deserialize, Serialize};
 
 use super::Violation;
 use super::ViolationKind;
-use super::complaint::UserRef;
 use super::text::{Code, Name, Note, TextKind};
+use crate::actor::UserRef;
 
-/// An enum with one SCREAMING_SNAKE spelling per variant (`spelled_enum!`).
-pub trait Spelled: Copy + Eq {
-    fn spelled(self) -> &'static str;
-}
+pub use crate::spelled::Spelled;
 
 /// A status machine: `(from, action, to)` rows; every pair not listed is
 /// refused.

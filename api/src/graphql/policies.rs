@@ -26,7 +26,7 @@ impl DeadlinePolicy {
         &self.0.facility_code
     }
     async fn program(&self) -> Program {
-        self.0.program.into()
+        self.0.program
     }
     async fn name(&self) -> &str {
         &self.0.model.name
@@ -150,7 +150,7 @@ impl PolicyMutation {
         let caller = ctx.caller()?;
         let draft = PolicyDraft {
             facility_code: input.facility_code,
-            program: input.program.into(),
+            program: input.program,
             name: input.name,
             rules: PolicyRules {
                 acknowledgement: input.acknowledgement.to_domain(),

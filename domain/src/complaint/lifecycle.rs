@@ -17,6 +17,7 @@ use crate::{Violation, ViolationKind};
 
 spelled_enum! {
     /// The actions that move a complaint between states.
+    #[cfg_attr(feature = "graphql", graphql(name = "ComplaintAction"))]
     pub enum Action {
         Acknowledge = "ACKNOWLEDGE",
         StartInvestigation = "START_INVESTIGATION",

@@ -16,44 +16,11 @@ use uuid::Uuid;
 
 use super::clocks::{ClockKind, ClockState, ClockStatus, Program, Span};
 
-/// Defines a fieldless enum with its SCREAMING_SNAKE_CASE spelling, `ALL`,
-/// `as_str` and `parse`, so the stored text and the API agree.
-macro_rules! spelled_enum {
-    ($(#[$meta:meta])* pub enum $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, ::serde::Serialize, ::serde::Deserialize)]
-        pub enum $name {
-            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
-        }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $($name::$variant => $text),+
-                }
-            }
-
-            pub fn parse(s: &str) -> Option<$name> {
-                match s {
-                    $($text => Some($name::$variant),)+
-                    _ => None,
-                }
-            }
-        }
-
-        impl $crate::work::Spelled for $name {
-            fn spelled(self) -> &'static str {
-                self.as_str()
-            }
-        }
-    };
-}
-pub(crate) use spelled_enum;
+pub(crate) use crate::spelled::spelled_enum;
 
 spelled_enum! {
     /// Where the complaint is in its lifecycle.
+    #[cfg_attr(feature = "graphql", graphql(name = "ComplaintStatus"))]
     pub enum Status {
         Received = "RECEIVED",
         Acknowledged = "ACKNOWLEDGED",
@@ -83,7 +50,7 @@ spelled_enum! {
 }
 
 spelled_enum! {
-    /// Why a complaint is a grievance (`domain.md`, the CMS triggers).
+    /// Why a complaint is a grievance (the CMS triggers, `domain.md`).
     pub enum ClassificationReason {
         /// Letter, email, fax or web portal: written is always a grievance.
         Written = "WRITTEN",
@@ -95,7 +62,7 @@ spelled_enum! {
         ConditionsOfParticipation = "CONDITIONS_OF_PARTICIPATION",
         /// A Medicare beneficiary's billing complaint about rights and limitations (42 CFR 489).
         MedicareBillingRights = "MEDICARE_BILLING_RIGHTS",
-        /// Not resolved at the time by staff present: escalated.
+        /// Not resolved at the time by staff present (escalated, or investigated).
         NotResolvedAtTime = "NOT_RESOLVED_AT_TIME",
         /// Opened from a failed accessibility request: an alleged failure of
         /// effective communication or reasonable modification, which Section
@@ -110,10 +77,15 @@ spelled_enum! {
     pub enum Channel {
         InPerson = "IN_PERSON",
         Phone = "PHONE",
+        /// Written: always a grievance.
         Letter = "LETTER",
+        /// Written: always a grievance.
         Email = "EMAIL",
+        /// Written: always a grievance.
         Fax = "FAX",
+        /// Written: always a grievance.
         Portal = "PORTAL",
+        /// Not a grievance by itself (CMS: satisfaction surveys usually are not).
         SurveyComment = "SURVEY_COMMENT",
         AgencyReferral = "AGENCY_REFERRAL",
     }
@@ -134,6 +106,7 @@ impl Channel {
 
 spelled_enum! {
     /// The complainant's relationship to the patient.
+    #[cfg_attr(feature = "graphql", graphql(name = "ComplainantRelationship"))]
     pub enum Relationship {
         /// The complainant is the patient.
         SelfPatient = "SELF",
@@ -228,13 +201,7 @@ spelled_enum! {
     }
 }
 
-/// A user, as recorded on the complaint: the token subject and display name.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct UserRef {
-    pub subject: String,
-    pub name: String,
-}
+pub use crate::actor::UserRef;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -83,7 +83,7 @@ impl AccessibilityMutation {
                         patient_mrn: input.patient.mrn,
                         patient_name: input.patient.name,
                         department: input.department,
-                        need_type: input.need_type.into(),
+                        need_type: input.need_type,
                         details: input.details,
                         requested_aid: input.requested_aid,
                         needed_by: input.needed_by,
@@ -169,7 +169,7 @@ impl AccessibilityMutation {
         input: AccessibilityRequestDenyInput,
     ) -> Result<AccessibilityRequestPayload> {
         let m = AccessibilityCommand::Deny {
-            ground: input.ground.into(),
+            ground: input.ground,
             reason: input.reason,
         };
         step(ctx, &input.id, input.expected_version, m).await

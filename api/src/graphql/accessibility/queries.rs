@@ -62,18 +62,8 @@ impl AccessibilityQuery {
             complaint_id,
             facility_codes: f.facility_codes.unwrap_or_default(),
             departments: f.departments.unwrap_or_default(),
-            statuses: f
-                .statuses
-                .unwrap_or_default()
-                .into_iter()
-                .map(Into::into)
-                .collect(),
-            need_types: f
-                .need_types
-                .unwrap_or_default()
-                .into_iter()
-                .map(Into::into)
-                .collect(),
+            statuses: f.statuses.unwrap_or_default().into_iter().collect(),
+            need_types: f.need_types.unwrap_or_default().into_iter().collect(),
             overdue: f.overdue,
             needed_from: f.needed_from,
             needed_to: f.needed_to,

@@ -2,71 +2,19 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::domain::accessibility::AccessibilityRequestState;
+pub use crate::domain::accessibility::{
+    Action as AccessibilityRequestTransition, DenialGround as AccessibilityDenialGround,
+    NeedType as AccessibilityNeedType, Status as AccessibilityRequestStatus,
+};
 use crate::domain::command::accessibility as command;
 use crate::graphql::common::{Patient, Reasoned, Stamped, UserRef};
 use crate::graphql::context::ContextExt;
 use crate::ids::{NodeKind, encode_id};
-
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Enum)]
-#[graphql(remote = "crate::domain::accessibility::NeedType")]
-pub enum AccessibilityNeedType {
-    SignLanguageInterpreter,
-    CartCaptioning,
-    TtyVideophone,
-    LargePrint,
-    Braille,
-    AudioFormat,
-    Reader,
-    Wheelchair,
-    MobilityAssistance,
-    TransferLift,
-    AccessibleExamTable,
-    AccessibleScale,
-    ServiceAnimal,
-    CognitiveSupport,
-    ExtendedAppointment,
-    Other,
-}
-
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Enum)]
-#[graphql(remote = "crate::domain::accessibility::Status")]
-pub enum AccessibilityRequestStatus {
-    Requested,
-    Acknowledged,
-    Scheduled,
-    /// Finished: the requested aid was provided.
-    Fulfilled,
-    /// Finished: something else was provided, with the reason.
-    AlternativeProvided,
-    /// Finished: denied by a manager on a lawful ground.
-    Denied,
-    /// Finished.
-    Cancelled,
-}
-
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Enum)]
-#[graphql(remote = "crate::domain::accessibility::Action")]
-pub enum AccessibilityRequestTransition {
-    Acknowledge,
-    Schedule,
-    Fulfill,
-    ProvideAlternative,
-    Deny,
-    Cancel,
-}
-
-/// The lawful grounds for denying an aid (28 CFR 35.164).
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Enum)]
-#[graphql(remote = "crate::domain::accessibility::DenialGround")]
-pub enum AccessibilityDenialGround {
-    FundamentalAlteration,
-    UndueBurden,
-}
 
 #[derive(SimpleObject)]
 pub struct AccessibilityScheduling {
@@ -140,7 +88,7 @@ impl AccessibilityRequest {
         &self.state.department
     }
     async fn need_type(&self) -> AccessibilityNeedType {
-        self.state.need_type.into()
+        self.state.need_type
     }
     async fn details(&self) -> &str {
         &self.state.details
@@ -153,7 +101,7 @@ impl AccessibilityRequest {
         self.state.needed_by
     }
     async fn status(&self) -> AccessibilityRequestStatus {
-        self.state.status.into()
+        self.state.status
     }
     /// Still open (requested, acknowledged or scheduled).
     async fn open(&self) -> bool {
@@ -176,7 +124,6 @@ impl AccessibilityRequest {
         let actor = ctx.actor()?;
         Ok(command::allowed_actions(&self.state, actor)
             .into_iter()
-            .map(Into::into)
             .collect())
     }
     async fn requested(&self) -> Stamped {
@@ -221,7 +168,7 @@ impl AccessibilityRequest {
         self.state.denial.as_ref().map(|d| AccessibilityDenial {
             by: UserRef::from(&d.by),
             at: d.at,
-            ground: d.ground.into(),
+            ground: d.ground,
             reason: d.reason.clone(),
         })
     }

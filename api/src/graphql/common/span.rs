@@ -17,7 +17,7 @@ impl From<domain_clocks::Span> for Span {
     fn from(s: domain_clocks::Span) -> Self {
         Span {
             amount: i32::try_from(s.amount).unwrap_or(i32::MAX),
-            unit: s.unit.into(),
+            unit: s.unit,
         }
     }
 }
@@ -33,7 +33,7 @@ impl SpanInput {
     pub fn to_domain(self) -> domain_clocks::Span {
         domain_clocks::Span {
             amount: u32::try_from(self.amount).unwrap_or(0),
-            unit: self.unit.into(),
+            unit: self.unit,
         }
     }
 }

@@ -141,7 +141,7 @@ impl ComplaintMutation {
             &input.id,
             input.expected_version,
             ComplaintCommand::Acknowledge {
-                method: input.method.into(),
+                method: input.method,
                 at: input.acknowledged_at,
             },
         )
@@ -285,7 +285,7 @@ impl ComplaintMutation {
             &input.id,
             input.expected_version,
             ComplaintCommand::ExtendDeadline {
-                clock: input.clock.into(),
+                clock: input.clock,
                 by: input.by.to_domain(),
                 reason: input.reason,
             },
@@ -338,8 +338,8 @@ impl ComplaintMutation {
             Ok(uuid) => {
                 let draft = ContactDraft {
                     complaint_id: uuid,
-                    direction: input.direction.into(),
-                    method: input.method.into(),
+                    direction: input.direction,
+                    method: input.method,
                     contacted_at: input.contacted_at,
                     with_whom: input.with_whom,
                     summary: input.summary,

@@ -69,18 +69,8 @@ impl InterpreterQuery {
                 .iter()
                 .map(|l| di::language_tag(l).unwrap_or_else(|_| l.clone()))
                 .collect(),
-            modalities: f
-                .modalities
-                .unwrap_or_default()
-                .into_iter()
-                .map(Into::into)
-                .collect(),
-            outcomes: f
-                .outcomes
-                .unwrap_or_default()
-                .into_iter()
-                .map(Into::into)
-                .collect(),
+            modalities: f.modalities.unwrap_or_default().into_iter().collect(),
+            outcomes: f.outcomes.unwrap_or_default().into_iter().collect(),
             requested_from: f.requested_from,
             requested_to: f.requested_to,
         };

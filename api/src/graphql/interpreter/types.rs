@@ -2,57 +2,17 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Enum, ID, Object, SimpleObject};
+use async_graphql::{ID, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::domain::interpreter::{self as di, InterpreterSessionState};
+pub use crate::domain::interpreter::{
+    Modality as InterpreterModality, Outcome as InterpreterOutcome, Purpose as InterpreterPurpose,
+    Qualification as InterpreterQualification,
+};
 use crate::graphql::common::{Patient, Stamped, UserRef};
 use crate::ids::{NodeKind, encode_id};
-
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Enum)]
-#[graphql(remote = "crate::domain::interpreter::Modality")]
-pub enum InterpreterModality {
-    InPerson,
-    VideoRemote,
-    Phone,
-    CertifiedDeafInterpreter,
-    CartCaptioning,
-}
-
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Enum)]
-#[graphql(remote = "crate::domain::interpreter::Purpose")]
-pub enum InterpreterPurpose {
-    Consent,
-    Diagnosis,
-    Treatment,
-    Medication,
-    Discharge,
-    Billing,
-    General,
-}
-
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Enum)]
-#[graphql(remote = "crate::domain::interpreter::Outcome")]
-pub enum InterpreterOutcome {
-    Provided,
-    Delayed,
-    Unavailable,
-    /// The patient declined a free interpreter and used a companion.
-    Declined,
-}
-
-/// 45 CFR 92.4, "qualified interpreter".
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Enum)]
-#[graphql(remote = "crate::domain::interpreter::Qualification")]
-pub enum InterpreterQualification {
-    /// Certified by a national body (CCHI, NBCMI, RID).
-    CertifiedMedicalInterpreter,
-    /// Assessed as qualified by the hospital or the vendor.
-    QualifiedInterpreter,
-    /// Bilingual staff assessed as qualified to interpret.
-    QualifiedBilingualStaff,
-}
 
 /// Who interpreted: a staff id, or a vendor and the vendor's interpreter id.
 #[derive(SimpleObject)]
@@ -109,12 +69,12 @@ impl From<&di::Entry> for InterpreterSessionEntry {
             encounter: e.encounter.clone(),
             department: e.department.clone(),
             language: e.language.clone(),
-            modality: e.modality.into(),
+            modality: e.modality,
             interpreter: e.interpreter.as_ref().map(|i| Interpreter {
                 staff_id: i.staff_id.clone(),
                 vendor: i.vendor.clone(),
                 interpreter_id: i.interpreter_id.clone(),
-                qualification: i.qualification.into(),
+                qualification: i.qualification,
             }),
             requested_by: e.requested_by.clone(),
             requested_at: e.requested_at,
@@ -125,8 +85,8 @@ impl From<&di::Entry> for InterpreterSessionEntry {
                 (Some(c), Some(end)) => Some((end - c).num_minutes()),
                 _ => None,
             },
-            purpose: e.purpose.into(),
-            outcome: e.outcome.into(),
+            purpose: e.purpose,
+            outcome: e.outcome,
             companion: e.companion.as_ref().map(|c| InterpreterCompanion {
                 name: c.name.clone(),
                 relationship: c.relationship.clone(),

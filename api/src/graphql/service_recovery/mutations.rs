@@ -81,7 +81,7 @@ impl ServiceRecoveryMutation {
                 let propose = ProposeInput {
                     complaint_id,
                     draft: sr::ProposalDraft {
-                        kind: input.kind.into(),
+                        kind: input.kind,
                         description: input.description,
                         amount: input.amount.map(|m| (m.amount.0, m.currency)),
                     },

@@ -61,18 +61,8 @@ impl ServiceRecoveryQuery {
         let filter = Filter {
             complaint_id,
             facility_codes: f.facility_codes.unwrap_or_default(),
-            statuses: f
-                .statuses
-                .unwrap_or_default()
-                .into_iter()
-                .map(Into::into)
-                .collect(),
-            kinds: f
-                .kinds
-                .unwrap_or_default()
-                .into_iter()
-                .map(Into::into)
-                .collect(),
+            statuses: f.statuses.unwrap_or_default().into_iter().collect(),
+            kinds: f.kinds.unwrap_or_default().into_iter().collect(),
         };
         let page = svc::page(&ctx.reader()?, &filter, after, limit)
             .await

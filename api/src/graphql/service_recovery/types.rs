@@ -2,56 +2,20 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, Enum, ID, Object, Result};
+use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::domain::command::service_recovery as command;
 use crate::domain::service_recovery::ServiceRecoveryState;
+pub use crate::domain::service_recovery::{
+    Action as ServiceRecoveryTransition, Kind as ServiceRecoveryKind,
+    Status as ServiceRecoveryStatus,
+};
 use crate::graphql::common::{Reasoned, Stamped, UserRef};
 use crate::graphql::context::ContextExt;
 use crate::graphql::money::MoneyObject;
 use crate::ids::{NodeKind, encode_id};
-
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Enum)]
-#[graphql(remote = "crate::domain::service_recovery::Kind")]
-pub enum ServiceRecoveryKind {
-    Apology,
-    Explanation,
-    BillAdjustment,
-    BillWriteOff,
-    Refund,
-    MealVoucher,
-    ParkingVoucher,
-    GiftCard,
-    ExpeditedAppointment,
-    CareTeamChange,
-    StaffCoaching,
-    PolicyChange,
-    Other,
-}
-
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Enum)]
-#[graphql(remote = "crate::domain::service_recovery::Status")]
-pub enum ServiceRecoveryStatus {
-    Proposed,
-    Approved,
-    /// Finished.
-    Completed,
-    /// Finished.
-    Declined,
-    /// Finished.
-    Cancelled,
-}
-
-#[derive(Copy, Clone, Debug, PartialEq, Eq, Enum)]
-#[graphql(remote = "crate::domain::service_recovery::Action")]
-pub enum ServiceRecoveryTransition {
-    Approve,
-    Decline,
-    Complete,
-    Cancel,
-}
 
 /// Something done to make things right, on a complaint.
 #[derive(Clone, Debug)]
@@ -88,7 +52,7 @@ impl ServiceRecoveryAction {
         &self.state.department
     }
     async fn kind(&self) -> ServiceRecoveryKind {
-        self.state.kind.into()
+        self.state.kind
     }
     async fn description(&self) -> &str {
         &self.state.description
@@ -107,7 +71,7 @@ impl ServiceRecoveryAction {
         self.state.approval_required
     }
     async fn status(&self) -> ServiceRecoveryStatus {
-        self.state.status.into()
+        self.state.status
     }
     /// Completed, declined or cancelled.
     async fn finished(&self) -> bool {
@@ -118,7 +82,6 @@ impl ServiceRecoveryAction {
         let actor = ctx.actor()?;
         Ok(command::allowed_actions(&self.state, actor)
             .into_iter()
-            .map(Into::into)
             .collect())
     }
     async fn proposed_by(&self) -> UserRef {

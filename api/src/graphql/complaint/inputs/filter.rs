@@ -44,24 +44,9 @@ impl ComplaintFilterInput {
         Ok(ComplaintFilter {
             facility_codes: self.facility_codes.clone().unwrap_or_default(),
             departments: self.departments.clone().unwrap_or_default(),
-            classifications: self
-                .classifications
-                .iter()
-                .flatten()
-                .map(|c| (*c).into())
-                .collect(),
-            statuses: self
-                .statuses
-                .iter()
-                .flatten()
-                .map(|s| (*s).into())
-                .collect(),
-            hcat_categories: self
-                .hcat_categories
-                .iter()
-                .flatten()
-                .map(|c| (*c).into())
-                .collect(),
+            classifications: self.classifications.iter().flatten().copied().collect(),
+            statuses: self.statuses.iter().flatten().copied().collect(),
+            hcat_categories: self.hcat_categories.iter().flatten().copied().collect(),
             severities: severities
                 .into_iter()
                 .map(|s| i16::try_from(s).unwrap_or(0))

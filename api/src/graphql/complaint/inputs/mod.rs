@@ -33,7 +33,7 @@ impl ComplainantInput {
     fn to_domain(&self) -> dc::Complainant {
         dc::Complainant {
             name: self.name.clone(),
-            relationship: self.relationship.into(),
+            relationship: self.relationship,
             contact: self.contact.clone(),
             preferred_language: self.preferred_language.clone(),
             communication_needs: self.communication_needs.clone(),
@@ -89,9 +89,9 @@ fn issues(input: &[ComplaintIssueInput]) -> Result<Vec<IssueDraft>, ServiceError
             };
             Ok(IssueDraft {
                 id,
-                category: issue.category.into(),
+                category: issue.category,
                 severity: issue.severity,
-                stage_of_care: issue.stage_of_care.into(),
+                stage_of_care: issue.stage_of_care,
                 summary: issue.summary.clone(),
             })
         })
@@ -164,7 +164,7 @@ impl ComplaintCreateInput {
             accessibility_request_id: request_id,
             intake: IntakeDraft {
                 department: self.department,
-                channel: self.channel.into(),
+                channel: self.channel,
                 received_at: self.received_at,
                 received_by: self.received_by.unwrap_or_else(|| received_by.to_owned()),
                 complainant: self.complainant.to_domain(),
@@ -182,7 +182,7 @@ impl ComplaintCreateInput {
                 desired_outcome: self.desired_outcome,
                 people_involved: people(&self.people_involved),
                 issues: issue_drafts,
-                program: self.program.into(),
+                program: self.program,
                 expedited: self.expedited,
             },
         })
@@ -321,9 +321,9 @@ impl WrittenResponseInput {
             results: self.results.clone(),
             completed_on: self.completed_on,
             sent_at: self.sent_at,
-            sent_by: self.sent_by.into(),
+            sent_by: self.sent_by,
             language: self.language.clone(),
-            format: self.format.into(),
+            format: self.format,
             qio_notice_included: self.qio_notice_included,
         }
     }

@@ -79,7 +79,7 @@ impl Complaint {
         &self.state.department
     }
     async fn channel(&self) -> Channel {
-        self.state.channel.into()
+        self.state.channel
     }
     async fn received_at(&self) -> DateTime<Utc> {
         self.state.received_at
@@ -92,7 +92,7 @@ impl Complaint {
         let c = &self.state.complainant;
         Complainant {
             name: c.name.clone(),
-            relationship: c.relationship.into(),
+            relationship: c.relationship,
             contact: c.contact.clone(),
             preferred_language: c.preferred_language.clone(),
             communication_needs: c.communication_needs.clone(),
@@ -148,25 +148,21 @@ impl Complaint {
             .iter()
             .map(|i| ComplaintIssue {
                 id: ID(i.id.to_string()),
-                domain: i.category.domain().into(),
-                category: i.category.into(),
+                domain: i.category.domain(),
+                category: i.category,
                 severity: i32::from(i.severity),
-                stage_of_care: i.stage_of_care.into(),
+                stage_of_care: i.stage_of_care,
                 summary: i.summary.clone(),
                 finding: i.finding.clone(),
             })
             .collect()
     }
     async fn classification(&self) -> Classification {
-        self.state.classification.into()
+        self.state.classification
     }
     /// Which CMS triggers made it a grievance; empty for a complaint.
     async fn classification_reasons(&self) -> Vec<ClassificationReason> {
-        self.state
-            .classification_reasons
-            .iter()
-            .map(|r| (*r).into())
-            .collect()
+        self.state.classification_reasons.to_vec()
     }
     async fn escalation(&self) -> Option<Escalation> {
         self.state.escalation.as_ref().map(|e| Escalation {
@@ -176,7 +172,7 @@ impl Complaint {
         })
     }
     async fn status(&self) -> ComplaintStatus {
-        self.state.status.into()
+        self.state.status
     }
     /// What can be done next: the lifecycle's moves from this state that
     /// your roles permit (CLOSE only when no linked service-recovery action
@@ -189,7 +185,7 @@ impl Complaint {
         if actions.contains(&lifecycle::Action::Close) && self.has_unfinished_work(ctx).await? {
             actions = command::allowed_actions(&self.state, actor, true);
         }
-        Ok(actions.into_iter().map(Into::into).collect())
+        Ok(actions.into_iter().collect())
     }
     /// Whether the written response must carry the QIO notice (A-0120).
     async fn qio_notice_required(&self) -> bool {
@@ -208,7 +204,7 @@ impl Complaint {
             .as_ref()
             .map(|a| Acknowledgement {
                 at: a.at,
-                method: a.method.into(),
+                method: a.method,
                 by: (&a.by).into(),
             })
     }
@@ -227,9 +223,9 @@ impl Complaint {
                 results: w.results.clone(),
                 completed_on: w.completed_on,
                 sent_at: w.sent_at,
-                sent_by: w.sent_by.into(),
+                sent_by: w.sent_by,
                 language: w.language.clone(),
-                format: w.format.into(),
+                format: w.format,
                 qio_notice_included: w.qio_notice_included,
             }),
         })
@@ -260,7 +256,7 @@ impl Complaint {
     }
     /// The deadline policy's program the clocks run on.
     async fn program(&self) -> Program {
-        self.state.clocks.program.into()
+        self.state.clocks.program
     }
     async fn expedited(&self) -> bool {
         self.state.clocks.expedited
@@ -282,13 +278,13 @@ impl Complaint {
             .states(self.state.received_at)
             .into_iter()
             .map(|c| Clock {
-                kind: c.kind.into(),
+                kind: c.kind,
                 started_at: c.started_at,
                 due_at: c.due_at,
                 due_at_local: c.due_at.with_timezone(&tz).to_rfc3339(),
                 met_at: c.met_at,
                 met_on_time: c.met_on_time(),
-                status: self.state.clock_status(&c, now).into(),
+                status: self.state.clock_status(&c, now),
                 extensions: i32::try_from(self.state.clocks.extension_count(c.kind))
                     .unwrap_or(i32::MAX),
             })
@@ -304,7 +300,7 @@ impl Complaint {
             .extensions
             .iter()
             .map(|e| DeadlineExtension {
-                clock: e.clock.into(),
+                clock: e.clock,
                 by: e.by_span.into(),
                 previous_due_at: e.previous_due_at,
                 new_due_at: e.new_due_at,

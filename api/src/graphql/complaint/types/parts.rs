@@ -120,8 +120,8 @@ impl ComplaintContact {
     pub fn from_model(m: entity::complaint_contact::Model) -> Option<Self> {
         Some(ComplaintContact {
             id: ID(m.id.to_string()),
-            direction: dc::ContactDirection::parse(&m.direction)?.into(),
-            method: dc::ContactMethod::parse(&m.method)?.into(),
+            direction: dc::ContactDirection::parse(&m.direction)?,
+            method: dc::ContactMethod::parse(&m.method)?,
             contacted_at: m.contacted_at,
             with_whom: m.with_whom,
             summary: m.summary,
