@@ -1,14 +1,16 @@
 //! DataLoaders: children of a list of complaints load in one query per
-//! kind, not one per complaint. What they load is sealed (`Unread`): a
-//! resolver reads it through `services::reads::Reader`, which logs. They do not cache (each load reads the
-//! database), so they are safe to share across requests; they only batch.
+//! kind, not one per complaint, through the services. What they load is
+//! sealed (`Unread`): a resolver reads it through
+//! `services::reads::Reader`, which logs. They do not cache (each load
+//! reads the database), so they are safe to share across requests; they
+//! only batch.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use entity::{complaint_contact, complaint_note, facility};
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use crate::domain::accessibility::AccessibilityRequestState;
@@ -26,9 +28,7 @@ impl Loader<Uuid> for FacilityLoader {
     type Error = Arc<sea_orm::DbErr>;
 
     async fn load(&self, keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = facility::Entity::find()
-            .filter(facility::Column::Id.is_in(keys.iter().copied()))
-            .all(&self.0)
+        let rows = services::facilities::by_ids(&self.0, keys)
             .await
             .map_err(Arc::new)?;
         Ok(rows.into_iter().map(|f| (f.id, f)).collect())

@@ -109,6 +109,18 @@ pub async fn by_id(
         .filter(|f| scope.contains(&f.code)))
 }
 
+/// Facilities by id, for a DataLoader (the caller's scope is applied where
+/// they are shown).
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[Uuid],
+) -> Result<Vec<facility::Model>, sea_orm::DbErr> {
+    Facility::find()
+        .filter(facility::Column::Id.is_in(ids.iter().copied()))
+        .all(db)
+        .await
+}
+
 /// Whether the upsert created the facility or changed it.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum Upserted {
