@@ -538,7 +538,7 @@ async fn the_periodic_task_signs_only_an_advanced_head() {
 
     create_facility(&app, "MAIN").await;
     let page = until_count(&app, 1).await;
-    assert_eq!(page["nodes"][0]["sequence"], 2);
+    assert_eq!(page["nodes"][0]["sequence"], 2, "{page:#}");
     assert_eq!(page["nodes"][0]["createdBy"], "system");
 
     // Several intervals without a new event: still one.

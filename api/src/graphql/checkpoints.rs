@@ -91,10 +91,9 @@ impl CheckpointQuery {
         let limit = page_size(ctx, first)?;
         let after = after.as_deref().map(decode_cursor).transpose()?;
         let db = ctx.db()?;
-        let (rows, has_next) = service::list(db, after, limit)
+        let (rows, has_next, total) = service::page(db, after, limit)
             .await
             .map_err(|e| ctx.internal(e))?;
-        let total = service::count(db).await.map_err(|e| ctx.internal(e))?;
         let mut connection = Connection::with_additional_fields(
             after.is_some(),
             has_next,

@@ -167,6 +167,20 @@ pub async fn count(db: &impl ConnectionTrait) -> Result<u64, DbErr> {
     AuditCheckpoint::find().count(db).await
 }
 
+/// A page and the total, read in one snapshot: a checkpoint signed between
+/// the two reads would otherwise be counted but not listed.
+pub async fn page(
+    db: &DatabaseConnection,
+    after: Option<(i64, Uuid)>,
+    limit: u64,
+) -> Result<(Vec<audit_checkpoint::Model>, bool, u64), DbErr> {
+    let txn = crate::db::begin_read_snapshot(db).await?;
+    let (rows, has_next) = list(&txn, after, limit).await?;
+    let total = count(&txn).await?;
+    txn.commit().await?;
+    Ok((rows, has_next, total))
+}
+
 /// A stored checkpoint as the domain checks it. A key or signature that is
 /// not valid hex of the right length (someone wrote the row by hand) reads
 /// as zeros, which never verify: `BAD_SIGNATURE`.
