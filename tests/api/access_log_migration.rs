@@ -12,9 +12,7 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel}
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::complaint_helpers::*;
 use crate::helpers::*;
-use crate::work_helpers::*;
 
 /// The migrations before the one that merges the logs.
 const BEFORE_ONE_LOG: u32 = 4;
@@ -180,15 +178,15 @@ async fn every_entry_of_both_old_logs_reaches_the_one_log() {
             .await
             .expect("app builds"),
     );
-    create_facility(&app, "MAIN").await;
-    let c = create_complaint(&app, &manager(), intake("MAIN")).await;
-    let action = work_must(
-        &app,
-        &manager(),
-        "serviceRecoveryPropose",
-        proposal(&c["id"], "APOLOGY", None),
-    )
-    .await;
+    app.create_facility("MAIN").await;
+    let c = app.create_complaint(&manager(), intake("MAIN")).await;
+    let action = app
+        .work_must(
+            &manager(),
+            "serviceRecoveryPropose",
+            proposal(&c["id"], "APOLOGY", None),
+        )
+        .await;
     let complaint_id = uuid_of_global(&c["id"]);
     let action_id = uuid_of_global(&action["id"]);
 

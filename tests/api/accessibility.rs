@@ -8,12 +8,9 @@
 use std::time::Duration;
 
 use redress_api::ids::{NodeKind, encode_id};
-use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::complaint_helpers::*;
 use crate::helpers::*;
-use crate::work_helpers::*;
 
 const STATUSES: [&str; 7] = [
     "REQUESTED",
@@ -35,144 +32,6 @@ const ACTIONS: [&str; 6] = [
 ];
 
 const OPEN: [&str; 3] = ["REQUESTED", "ACKNOWLEDGED", "SCHEDULED"];
-
-/// An RFC 3339 time `hours` from now (negative: in the past).
-fn in_hours(hours: i64) -> String {
-    (chrono::Utc::now() + chrono::Duration::hours(hours)).to_rfc3339()
-}
-
-fn tomorrow() -> String {
-    in_hours(24)
-}
-
-/// Compliance over every facility: reads back what happened.
-fn auditor() -> String {
-    token("co-all", &["COMPLIANCE"], &["*"])
-}
-
-fn node_query() -> String {
-    format!(
-        "query N($id: ID!) {{ node(id: $id) {{ id ... on AccessibilityRequest {{ {ACCESSIBILITY_REQUEST_FIELDS} }} }} }}"
-    )
-}
-
-fn list_query() -> String {
-    format!(
-        "query L($f: AccessibilityRequestFilterInput) {{ accessibilityRequests(filter: $f, first: 100) {{
-           totalCount nodes {{ {ACCESSIBILITY_REQUEST_FIELDS} }} }} }}"
-    )
-}
-
-/// The request as stored, read by compliance over every facility.
-async fn read_back(app: &TestApp, id: &Value) -> Value {
-    let data = app.ok(&auditor(), &node_query(), json!({ "id": id })).await;
-    assert_ne!(data["node"], Value::Null, "{id} is gone");
-    data["node"].clone()
-}
-
-/// The ids `accessibilityRequests(filter)` returns to `tok`, checked
-/// against `totalCount`.
-async fn listed(app: &TestApp, tok: &str, filter: Value) -> Vec<Value> {
-    let data = app.ok(tok, &list_query(), json!({ "f": filter })).await;
-    let conn = &data["accessibilityRequests"];
-    let ids: Vec<Value> = conn["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n["id"].clone())
-        .collect();
-    assert_eq!(conn["totalCount"], json!(ids.len()), "{conn:#}");
-    ids
-}
-
-/// Files a request in MAIN as `tok`, needed by `needed_by`.
-async fn file(app: &TestApp, tok: &str, needed_by: &str) -> Value {
-    let r = work_must(
-        app,
-        tok,
-        "accessibilityRequestCreate",
-        accessibility_input("MAIN", needed_by),
-    )
-    .await;
-    assert_eq!(r["status"], "REQUESTED", "{r:#}");
-    assert_eq!(r["version"], 1);
-    r
-}
-
-/// The mutation and an input meeting every requirement of the action.
-fn action_call(action: &str, r: &Value) -> (&'static str, Value) {
-    match action {
-        "ACKNOWLEDGE" => ("accessibilityRequestAcknowledge", at_version(r, json!({}))),
-        "SCHEDULE" => (
-            "accessibilityRequestSchedule",
-            at_version(
-                r,
-                json!({ "scheduledFor": in_hours(20), "provider": "ASL Services Inc." }),
-            ),
-        ),
-        "FULFILL" => (
-            "accessibilityRequestFulfill",
-            at_version(
-                r,
-                json!({ "note": "Interpreter present for the consent talk" }),
-            ),
-        ),
-        "PROVIDE_ALTERNATIVE" => (
-            "accessibilityRequestProvideAlternative",
-            at_version(
-                r,
-                json!({ "alternative": "Video remote interpreting", "reason": "No on-site interpreter available tonight" }),
-            ),
-        ),
-        "DENY" => (
-            "accessibilityRequestDeny",
-            at_version(
-                r,
-                json!({ "ground": "UNDUE_BURDEN", "reason": "Documented undue burden, reviewed by the lead" }),
-            ),
-        ),
-        "CANCEL" => (
-            "accessibilityRequestCancel",
-            at_version(r, json!({ "reason": "Patient rescheduled the MRI" })),
-        ),
-        other => panic!("no such action {other}"),
-    }
-}
-
-/// Performs `action` as `tok`, asserting success.
-async fn act(app: &TestApp, tok: &str, action: &str, r: &Value) -> Value {
-    let (mutation, input) = action_call(action, r);
-    work_must(app, tok, mutation, input).await
-}
-
-/// The shortest way from REQUESTED to `status`.
-fn path_to(status: &str) -> &'static [&'static str] {
-    match status {
-        "REQUESTED" => &[],
-        "ACKNOWLEDGED" => &["ACKNOWLEDGE"],
-        "SCHEDULED" => &["ACKNOWLEDGE", "SCHEDULE"],
-        "FULFILLED" => &["FULFILL"],
-        "ALTERNATIVE_PROVIDED" => &["PROVIDE_ALTERNATIVE"],
-        "DENIED" => &["DENY"],
-        "CANCELLED" => &["CANCEL"],
-        other => panic!("no such status {other}"),
-    }
-}
-
-/// Moves `r` to `status` as a manager.
-async fn move_to(app: &TestApp, mut r: Value, status: &str) -> Value {
-    for action in path_to(status) {
-        r = act(app, &manager(), action, &r).await;
-    }
-    assert_eq!(r["status"], status, "{r:#}");
-    r
-}
-
-/// A fresh request filed by `creator`, moved to `status` by a manager.
-async fn request_in(app: &TestApp, creator: &str, status: &str, needed_by: &str) -> Value {
-    let r = file(app, creator, needed_by).await;
-    move_to(app, r, status).await
-}
 
 /// The field a successful action fills in.
 fn stamp_field(action: &str) -> &'static str {
@@ -236,20 +95,20 @@ fn allowed_from(status: &str) -> Vec<String> {
 #[tokio::test]
 async fn status_machine_every_pair_through_http() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
     assert_eq!(MACHINE.len(), STATUSES.len());
     let m = manager();
     for (row, &status) in MACHINE.iter().zip(STATUSES.iter()) {
         assert_eq!(row.0, status);
         for (action, expected) in ACTIONS.iter().zip(row.1) {
             let ctx = format!("{status} × {action}");
-            let r = request_in(&app, &m, status, &tomorrow()).await;
+            let r = app.accessibility_request_in(&m, status, &tomorrow()).await;
             assert_eq!(strings(&r["allowedActions"]), allowed_from(status), "{ctx}");
             assert_eq!(r["open"], OPEN.contains(&status), "{ctx}");
             let version = r["version"].as_i64().unwrap();
-            let events = audit_count(&app).await;
-            let (mutation, input) = action_call(action, &r);
-            let payload = work_mutate(&app, &m, mutation, input).await;
+            let events = app.audit_event_count().await;
+            let (mutation, input) = accessibility_call(action, &r);
+            let payload = app.work_mutate(&m, mutation, input).await;
             match expected {
                 Some(to) => {
                     assert_eq!(payload["userErrors"], json!([]), "{ctx}: {payload:#}");
@@ -259,8 +118,8 @@ async fn status_machine_every_pair_through_http() {
                     assert_ne!(after[stamp_field(action)], Value::Null, "{ctx}");
                     assert_eq!(strings(&after["allowedActions"]), allowed_from(to), "{ctx}");
                     assert_eq!(after["open"], OPEN.contains(&to), "{ctx}");
-                    assert_eq!(audit_count(&app).await, events + 1, "{ctx}");
-                    assert_eq!(read_back(&app, &r["id"]).await["status"], *to, "{ctx}");
+                    assert_eq!(app.audit_event_count().await, events + 1, "{ctx}");
+                    assert_eq!(app.read_back(&r["id"]).await["status"], *to, "{ctx}");
                 }
                 None => {
                     assert_eq!(
@@ -276,11 +135,15 @@ async fn status_machine_every_pair_through_http() {
                         message.contains(status),
                         "{ctx}: the message does not name {status}: {message}"
                     );
-                    let stored = read_back(&app, &r["id"]).await;
+                    let stored = app.read_back(&r["id"]).await;
                     assert_eq!(stored["status"], status, "{ctx}");
                     assert_eq!(stored["version"], version, "{ctx}");
                     assert_eq!(stored[stamp_field(action)], r[stamp_field(action)], "{ctx}");
-                    assert_eq!(audit_count(&app).await, events, "{ctx}: wrote an event");
+                    assert_eq!(
+                        app.audit_event_count().await,
+                        events,
+                        "{ctx}: wrote an event"
+                    );
                 }
             }
         }
@@ -410,35 +273,6 @@ fn seen_in_payload(payload: &Value, ctx: &str) -> Seen {
     }
 }
 
-/// Runs a query; `None` when refused with a top-level FORBIDDEN.
-async fn read_as(
-    app: &TestApp,
-    tok: &str,
-    query: &str,
-    variables: Value,
-    ctx: &str,
-) -> Option<Value> {
-    let (status, body) = app.graphql(Some(tok), query, variables).await;
-    assert_eq!(status, StatusCode::OK, "{ctx}: {body:#}");
-    if body.get("errors").is_some() {
-        assert_eq!(error_code(&body), "FORBIDDEN", "{ctx}: {body:#}");
-        assert_eq!(
-            body["data"],
-            Value::Null,
-            "{ctx}: refused but data came back"
-        );
-        return None;
-    }
-    Some(body["data"].clone())
-}
-
-/// Requests in one department, as compliance over all facilities sees them.
-async fn count_in(app: &TestApp, department: &str) -> usize {
-    listed(app, &auditor(), json!({ "departments": [department] }))
-        .await
-        .len()
-}
-
 /// Prepares what `op` needs, performs it as `role`, checks that an allowed
 /// call did its work and a refused one changed nothing; says what the call
 /// answered.
@@ -449,9 +283,11 @@ async fn run_case(app: &TestApp, op: Op, role: &str, inside: bool, own: bool, n:
     let mut input = accessibility_input("MAIN", &tomorrow());
     input["department"] = json!(department);
     if op == Op::Create {
-        let payload = work_mutate(app, &actor, "accessibilityRequestCreate", input).await;
+        let payload = app
+            .work_mutate(&actor, "accessibilityRequestCreate", input)
+            .await;
         let seen = seen_in_payload(&payload, &ctx);
-        let stored = count_in(app, &department).await;
+        let stored = app.accessibility_request_count(&department).await;
         if seen == Seen::Allowed {
             let r = &payload["accessibilityRequest"];
             assert_eq!(r["status"], "REQUESTED", "{ctx}");
@@ -471,18 +307,20 @@ async fn run_case(app: &TestApp, op: Op, role: &str, inside: bool, own: bool, n:
     } else {
         manager()
     };
-    let r = work_must(app, &creator, "accessibilityRequestCreate", input).await;
+    let r = app
+        .work_must(&creator, "accessibilityRequestCreate", input)
+        .await;
     let r = if op == Op::Schedule {
-        move_to(app, r, "ACKNOWLEDGED").await
+        app.move_accessibility_request(r, "ACKNOWLEDGED").await
     } else {
         r
     };
     let id = r["id"].clone();
     match op {
         Op::List => {
-            let query = list_query();
+            let query = accessibility_list_query();
             let vars = json!({ "f": { "departments": [department] } });
-            match read_as(app, &actor, &query, vars, &ctx).await {
+            match app.read_or_forbidden(&actor, &query, vars, &ctx).await {
                 None => Seen::Forbidden,
                 Some(data) => {
                     let conn = &data["accessibilityRequests"];
@@ -501,7 +339,10 @@ async fn run_case(app: &TestApp, op: Op, role: &str, inside: bool, own: bool, n:
         }
         Op::Node => {
             let vars = json!({ "id": id });
-            match read_as(app, &actor, &node_query(), vars, &ctx).await {
+            match app
+                .read_or_forbidden(&actor, &node_query(), vars, &ctx)
+                .await
+            {
                 None => Seen::Forbidden,
                 Some(data) if data["node"].is_null() => Seen::Absent,
                 Some(data) => {
@@ -517,11 +358,11 @@ async fn run_case(app: &TestApp, op: Op, role: &str, inside: bool, own: bool, n:
         }
         _ => {
             let action = op.action().unwrap();
-            let events = audit_count(app).await;
-            let (mutation, input) = action_call(action, &r);
-            let payload = work_mutate(app, &actor, mutation, input).await;
+            let events = app.audit_event_count().await;
+            let (mutation, input) = accessibility_call(action, &r);
+            let payload = app.work_mutate(&actor, mutation, input).await;
             let seen = seen_in_payload(&payload, &ctx);
-            let stored = read_back(app, &id).await;
+            let stored = app.read_back(&id).await;
             if seen == Seen::Allowed {
                 let to = MACHINE
                     .iter()
@@ -535,12 +376,16 @@ async fn run_case(app: &TestApp, op: Op, role: &str, inside: bool, own: bool, n:
                     r["version"].as_i64().unwrap() + 1,
                     "{ctx}"
                 );
-                assert_eq!(audit_count(app).await, events + 1, "{ctx}");
+                assert_eq!(app.audit_event_count().await, events + 1, "{ctx}");
             } else {
                 assert_eq!(payload["accessibilityRequest"], Value::Null, "{ctx}");
                 assert_eq!(stored["status"], r["status"], "{ctx}");
                 assert_eq!(stored["version"], r["version"], "{ctx}");
-                assert_eq!(audit_count(app).await, events, "{ctx}: wrote an event");
+                assert_eq!(
+                    app.audit_event_count().await,
+                    events,
+                    "{ctx}: wrote an event"
+                );
             }
             seen
         }
@@ -550,8 +395,8 @@ async fn run_case(app: &TestApp, op: Op, role: &str, inside: bool, own: bool, n:
 #[tokio::test]
 async fn permissions_every_role() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
-    create_facility(&app, "NORTH").await;
+    app.create_facility("MAIN").await;
+    app.create_facility("NORTH").await;
     let mut n = 0;
     let mut failures = Vec::new();
     for (op, row) in PERMISSIONS {
@@ -581,16 +426,16 @@ async fn permissions_every_role() {
     // Another facility sees nothing at all; neither does STAFF see others'.
     let north_pr = token("pr-north", &["PATIENT_RELATIONS"], &["NORTH"]);
     assert_eq!(
-        listed(&app, &north_pr, json!({})).await,
+        app.accessibility_request_ids(&north_pr, json!({})).await,
         Vec::<Value>::new()
     );
     let staff = role_token("STAFF", true);
-    let staff_sees = listed(&app, &staff, json!({})).await;
+    let staff_sees = app.accessibility_request_ids(&staff, json!({})).await;
     assert!(!staff_sees.is_empty());
-    let everything = listed(&app, &auditor(), json!({})).await;
+    let everything = app.accessibility_request_ids(&auditor(), json!({})).await;
     assert!(staff_sees.len() < everything.len());
     for id in &staff_sees {
-        let r = read_back(&app, id).await;
+        let r = app.read_back(id).await;
         assert_eq!(r["requested"]["by"]["subject"], subject("STAFF"), "{r:#}");
     }
 }
@@ -599,13 +444,17 @@ async fn permissions_every_role() {
 #[tokio::test]
 async fn staff_see_only_their_requests_on_a_complaint() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
     let staff = token("staff-1", &["STAFF"], &["MAIN"]);
-    let c = create_complaint(&app, &staff, intake("MAIN")).await;
+    let c = app.create_complaint(&staff, intake("MAIN")).await;
     let mut input = accessibility_input("MAIN", &tomorrow());
     input["complaintId"] = c["id"].clone();
-    let mine = work_must(&app, &staff, "accessibilityRequestCreate", input.clone()).await;
-    let theirs = work_must(&app, &manager(), "accessibilityRequestCreate", input).await;
+    let mine = app
+        .work_must(&staff, "accessibilityRequestCreate", input.clone())
+        .await;
+    let theirs = app
+        .work_must(&manager(), "accessibilityRequestCreate", input)
+        .await;
     assert_eq!(mine["complaintId"], c["id"]);
     assert_eq!(
         mine["allowedActions"],
@@ -631,7 +480,8 @@ async fn staff_see_only_their_requests_on_a_complaint() {
         .await;
     assert_eq!(data["node"], Value::Null);
     assert_eq!(
-        listed(&app, &staff, json!({ "complaintId": c["id"] })).await,
+        app.accessibility_request_ids(&staff, json!({ "complaintId": c["id"] }))
+            .await,
         vec![mine["id"].clone()]
     );
 }
@@ -639,28 +489,32 @@ async fn staff_see_only_their_requests_on_a_complaint() {
 #[tokio::test]
 async fn only_manager_denies() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
-    let r = file(&app, &specialist(), &tomorrow()).await;
+    app.create_facility("MAIN").await;
+    let r = app
+        .file_accessibility_request(&specialist(), &tomorrow())
+        .await;
     assert!(
         !strings(&r["allowedActions"]).contains(&"DENY".to_owned()),
         "PATIENT_RELATIONS is offered DENY: {r:#}"
     );
-    let events = audit_count(&app).await;
-    let (mutation, input) = action_call("DENY", &r);
-    let payload = work_mutate(&app, &specialist(), mutation, input.clone()).await;
+    let events = app.audit_event_count().await;
+    let (mutation, input) = accessibility_call("DENY", &r);
+    let payload = app
+        .work_mutate(&specialist(), mutation, input.clone())
+        .await;
     assert_eq!(user_error_codes(&payload), ["FORBIDDEN"], "{payload:#}");
     assert_eq!(payload["accessibilityRequest"], Value::Null);
-    let stored = read_back(&app, &r["id"]).await;
+    let stored = app.read_back(&r["id"]).await;
     assert_eq!(stored["status"], "REQUESTED");
     assert_eq!(stored["version"], 1);
     assert_eq!(stored["denial"], Value::Null);
-    assert_eq!(audit_count(&app).await, events);
+    assert_eq!(app.audit_event_count().await, events);
 
     let data = app
         .ok(&manager(), &node_query(), json!({ "id": r["id"] }))
         .await;
     assert!(strings(&data["node"]["allowedActions"]).contains(&"DENY".to_owned()));
-    let denied = work_must(&app, &manager(), mutation, input).await;
+    let denied = app.work_must(&manager(), mutation, input).await;
     assert_eq!(denied["status"], "DENIED");
     assert_eq!(denied["version"], 2);
     assert_eq!(denied["denial"]["ground"], "UNDUE_BURDEN");
@@ -668,7 +522,7 @@ async fn only_manager_denies() {
         denied["denial"]["reason"],
         "Documented undue burden, reviewed by the lead"
     );
-    assert_eq!(audit_count(&app).await, events + 1);
+    assert_eq!(app.audit_event_count().await, events + 1);
 }
 
 // ---------------------------------------------------------------------
@@ -680,10 +534,10 @@ const AUDIT_EVENTS: &str = "query A($f: AuditEventFilter) { auditEvents(filter: 
 #[tokio::test]
 async fn reasons_where_required() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
     let m = manager();
-    let r = file(&app, &m, &tomorrow()).await;
-    let events = audit_count(&app).await;
+    let r = app.file_accessibility_request(&m, &tomorrow()).await;
+    let events = app.audit_event_count().await;
 
     type Case = (&'static str, Value, &'static [&'static [&'static str]]);
     let cases: Vec<Case> = vec![
@@ -715,7 +569,7 @@ async fn reasons_where_required() {
     ];
     for (mutation, extra, fields) in cases {
         let ctx = format!("{mutation} {extra}");
-        let payload = work_mutate(&app, &m, mutation, at_version(&r, extra)).await;
+        let payload = app.work_mutate(&m, mutation, at_version(&r, extra)).await;
         assert_eq!(
             user_error_codes(&payload),
             vec!["VALIDATION"; fields.len()],
@@ -757,18 +611,20 @@ async fn reasons_where_required() {
             .await;
         assert!(body["errors"].is_array(), "{mutation}: {body:#}");
     }
-    let stored = read_back(&app, &r["id"]).await;
+    let stored = app.read_back(&r["id"]).await;
     assert_eq!(stored["status"], "REQUESTED");
     assert_eq!(stored["version"], 1);
     assert_eq!(stored["alternative"], Value::Null);
     assert_eq!(stored["denial"], Value::Null);
     assert_eq!(stored["cancelled"], Value::Null);
-    assert_eq!(audit_count(&app).await, events, "a refusal wrote an event");
+    assert_eq!(
+        app.audit_event_count().await,
+        events,
+        "a refusal wrote an event"
+    );
 
     // With them: recorded (trimmed) on the request and on its audit event.
-    let alt = work_must(
-        &app,
-        &m,
+    let alt = app.work_must(&m,
         "accessibilityRequestProvideAlternative",
         at_version(
             &r,
@@ -781,12 +637,10 @@ async fn reasons_where_required() {
         alt["alternative"],
         json!({ "provided": "Video remote interpreting", "reason": "No on-site interpreter tonight" })
     );
-    let denied = work_must(
-        &app,
-        &m,
+    let denied = app.work_must(&m,
         "accessibilityRequestDeny",
         at_version(
-            &file(&app, &m, &tomorrow()).await,
+            &app.file_accessibility_request(&m, &tomorrow()).await,
             json!({ "ground": "FUNDAMENTAL_ALTERATION", "reason": "Would alter the nature of the imaging service" }),
         ),
     )
@@ -795,16 +649,16 @@ async fn reasons_where_required() {
         denied["denial"],
         json!({ "ground": "FUNDAMENTAL_ALTERATION", "reason": "Would alter the nature of the imaging service" })
     );
-    let cancelled = work_must(
-        &app,
-        &m,
-        "accessibilityRequestCancel",
-        at_version(
-            &file(&app, &m, &tomorrow()).await,
-            json!({ "reason": "Patient rescheduled the MRI" }),
-        ),
-    )
-    .await;
+    let cancelled = app
+        .work_must(
+            &m,
+            "accessibilityRequestCancel",
+            at_version(
+                &app.file_accessibility_request(&m, &tomorrow()).await,
+                json!({ "reason": "Patient rescheduled the MRI" }),
+            ),
+        )
+        .await;
     assert_eq!(
         cancelled["cancelled"]["reason"],
         "Patient rescheduled the MRI"
@@ -846,12 +700,16 @@ async fn reasons_where_required() {
 #[tokio::test]
 async fn overdue_when_open_past_needed_by() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
     let m = manager();
-    let late = file(&app, &m, &in_hours(-1)).await;
-    let due_tomorrow = file(&app, &m, &tomorrow()).await;
-    let late_scheduled = request_in(&app, &m, "SCHEDULED", &in_hours(-1)).await;
-    let late_denied = request_in(&app, &m, "DENIED", &in_hours(-1)).await;
+    let late = app.file_accessibility_request(&m, &in_hours(-1)).await;
+    let due_tomorrow = app.file_accessibility_request(&m, &tomorrow()).await;
+    let late_scheduled = app
+        .accessibility_request_in(&m, "SCHEDULED", &in_hours(-1))
+        .await;
+    let late_denied = app
+        .accessibility_request_in(&m, "DENIED", &in_hours(-1))
+        .await;
 
     assert_eq!(late["overdue"], true);
     assert_eq!(late["failed"], true, "open past its time is a failure");
@@ -863,29 +721,29 @@ async fn overdue_when_open_past_needed_by() {
 
     let overdue = |v: bool| json!({ "overdue": v });
     assert_eq!(
-        listed(&app, &m, overdue(true)).await,
+        app.accessibility_request_ids(&m, overdue(true)).await,
         vec![late["id"].clone(), late_scheduled["id"].clone()]
     );
     assert_eq!(
-        listed(&app, &m, overdue(false)).await,
+        app.accessibility_request_ids(&m, overdue(false)).await,
         vec![due_tomorrow["id"].clone(), late_denied["id"].clone()]
     );
 
     // Fulfilled late: no longer overdue, but the accommodation failed.
-    let fulfilled = act(&app, &m, "FULFILL", &late).await;
+    let fulfilled = app.accessibility_act(&m, "FULFILL", &late).await;
     assert_eq!(fulfilled["status"], "FULFILLED");
     assert_eq!(fulfilled["overdue"], false);
     assert_eq!(fulfilled["failed"], true);
     assert_eq!(fulfilled["open"], false);
-    let stored = read_back(&app, &late["id"]).await;
+    let stored = app.read_back(&late["id"]).await;
     assert_eq!(stored["overdue"], false);
     assert_eq!(stored["failed"], true);
     assert_eq!(
-        listed(&app, &m, overdue(true)).await,
+        app.accessibility_request_ids(&m, overdue(true)).await,
         vec![late_scheduled["id"].clone()]
     );
     assert_eq!(
-        listed(&app, &m, overdue(false)).await,
+        app.accessibility_request_ids(&m, overdue(false)).await,
         vec![
             late["id"].clone(),
             due_tomorrow["id"].clone(),
@@ -893,7 +751,7 @@ async fn overdue_when_open_past_needed_by() {
         ]
     );
     // Fulfilled in time: neither.
-    let on_time = act(&app, &m, "FULFILL", &due_tomorrow).await;
+    let on_time = app.accessibility_act(&m, "FULFILL", &due_tomorrow).await;
     assert_eq!(on_time["overdue"], false);
     assert_eq!(on_time["failed"], false);
 }
@@ -905,13 +763,6 @@ const COMPLAINT_LINKS: &str = "query C($id: ID!) { complaint(id: $id) {
   id openedFromAccessibilityRequestId
   accessibilityRequests { id status version complaintId }
   history(first: 100) { nodes { action recordType recordId } } } }";
-
-async fn complaint_total(app: &TestApp) -> i64 {
-    app.ok(&auditor(), "{ complaints { totalCount } }", json!({}))
-        .await["complaints"]["totalCount"]
-        .as_i64()
-        .unwrap()
-}
 
 /// The running number of a reference like `CMP-2026-000007`.
 fn reference_number(reference: &Value) -> i64 {
@@ -934,21 +785,23 @@ fn opened_from(request_id: &Value) -> Value {
 #[tokio::test]
 async fn failed_accommodation_opens_linked_grievance() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
-    create_facility(&app, "NORTH").await;
+    app.create_facility("MAIN").await;
+    app.create_facility("NORTH").await;
     let m = manager();
     let pr = specialist();
 
     // The same intake alone is a plain complaint.
-    let plain = create_complaint(&app, &pr, intake("MAIN")).await;
+    let plain = app.create_complaint(&pr, intake("MAIN")).await;
     assert_eq!(plain["classification"], "COMPLAINT");
     assert!(plain["reference"].as_str().unwrap().starts_with("CMP-"));
     let mut last_number = reference_number(&plain["reference"]);
 
     for failed_as in ["DENIED", "ALTERNATIVE_PROVIDED"] {
-        let r = request_in(&app, &m, failed_as, &tomorrow()).await;
+        let r = app
+            .accessibility_request_in(&m, failed_as, &tomorrow())
+            .await;
         assert_eq!(r["failed"], true, "{failed_as}");
-        let c = create_complaint(&app, &pr, opened_from(&r["id"])).await;
+        let c = app.create_complaint(&pr, opened_from(&r["id"])).await;
         assert_eq!(c["classification"], "GRIEVANCE", "{failed_as}: {c:#}");
         assert!(
             strings(&c["classificationReasons"]).contains(&"ACCESSIBILITY_FAILURE".to_owned()),
@@ -979,12 +832,13 @@ async fn failed_accommodation_opens_linked_grievance() {
         assert!(history.iter().any(|e| e["action"] == "COMPLAINT_CREATE"));
 
         // The request names the complaint, via node and via the list.
-        let stored = read_back(&app, &r["id"]).await;
+        let stored = app.read_back(&r["id"]).await;
         assert_eq!(stored["complaintId"], c["id"]);
         assert_eq!(stored["status"], failed_as);
         assert_eq!(stored["version"], r["version"].as_i64().unwrap() + 1);
         assert_eq!(
-            listed(&app, &pr, json!({ "complaintId": c["id"] })).await,
+            app.accessibility_request_ids(&pr, json!({ "complaintId": c["id"] }))
+                .await,
             vec![r["id"].clone()]
         );
         // The complaint as of now, rebuilt from events, shows it too.
@@ -1005,8 +859,8 @@ async fn failed_accommodation_opens_linked_grievance() {
     let refuse = |request_id: Value, tok: String, codes: &'static [&'static str], ctx: String| {
         let app = &app;
         async move {
-            let total = complaint_total(app).await;
-            let events = audit_count(app).await;
+            let total = app.complaint_count(Value::Null).await;
+            let events = app.audit_event_count().await;
             let data = app
                 .ok(
                     &tok,
@@ -1023,11 +877,15 @@ async fn failed_accommodation_opens_linked_grievance() {
             );
             assert_eq!(payload["complaint"], Value::Null, "{ctx}");
             assert_eq!(
-                complaint_total(app).await,
+                app.complaint_count(Value::Null).await,
                 total,
                 "{ctx}: stored a complaint"
             );
-            assert_eq!(audit_count(app).await, events, "{ctx}: wrote an event");
+            assert_eq!(
+                app.audit_event_count().await,
+                events,
+                "{ctx}: wrote an event"
+            );
         }
     };
     // Not failed: open and not yet due, or met in time, or cancelled.
@@ -1038,7 +896,7 @@ async fn failed_accommodation_opens_linked_grievance() {
         "FULFILLED",
         "CANCELLED",
     ] {
-        let r = request_in(&app, &m, status, &tomorrow()).await;
+        let r = app.accessibility_request_in(&m, status, &tomorrow()).await;
         assert_eq!(r["failed"], false, "{status}");
         refuse(
             r["id"].clone(),
@@ -1047,15 +905,17 @@ async fn failed_accommodation_opens_linked_grievance() {
             format!("{status}, not failed"),
         )
         .await;
-        let stored = read_back(&app, &r["id"]).await;
+        let stored = app.read_back(&r["id"]).await;
         assert_eq!(stored["complaintId"], Value::Null, "{status}");
         assert_eq!(stored["version"], r["version"], "{status}");
     }
     // Already linked.
-    let r = request_in(&app, &m, "DENIED", &tomorrow()).await;
-    create_complaint(&app, &pr, opened_from(&r["id"])).await;
+    let r = app
+        .accessibility_request_in(&m, "DENIED", &tomorrow())
+        .await;
+    app.create_complaint(&pr, opened_from(&r["id"])).await;
     last_number += 1;
-    let linked = read_back(&app, &r["id"]).await;
+    let linked = app.read_back(&r["id"]).await;
     refuse(
         r["id"].clone(),
         pr.clone(),
@@ -1063,7 +923,7 @@ async fn failed_accommodation_opens_linked_grievance() {
         "already linked".into(),
     )
     .await;
-    let stored = read_back(&app, &r["id"]).await;
+    let stored = app.read_back(&r["id"]).await;
     assert_eq!(stored["version"], linked["version"]);
     assert_eq!(stored["complaintId"], linked["complaintId"]);
     // Another facility: a MAIN+NORTH manager is told it belongs elsewhere;
@@ -1073,14 +933,14 @@ async fn failed_accommodation_opens_linked_grievance() {
         &["PATIENT_RELATIONS_MANAGER"],
         &["MAIN", "NORTH"],
     );
-    let north = work_must(
-        &app,
-        &both,
-        "accessibilityRequestCreate",
-        accessibility_input("NORTH", &tomorrow()),
-    )
-    .await;
-    let north = act(&app, &both, "DENY", &north).await;
+    let north = app
+        .work_must(
+            &both,
+            "accessibilityRequestCreate",
+            accessibility_input("NORTH", &tomorrow()),
+        )
+        .await;
+    let north = app.accessibility_act(&both, "DENY", &north).await;
     assert_eq!(north["failed"], true);
     refuse(
         north["id"].clone(),
@@ -1097,7 +957,7 @@ async fn failed_accommodation_opens_linked_grievance() {
     )
     .await;
     assert_eq!(
-        read_back(&app, &north["id"]).await["complaintId"],
+        app.read_back(&north["id"]).await["complaintId"],
         Value::Null
     );
     // Unknown id.
@@ -1105,7 +965,7 @@ async fn failed_accommodation_opens_linked_grievance() {
         json!(encode_id(NodeKind::AccessibilityRequest, uuid::Uuid::now_v7()).to_string());
     refuse(unknown, pr.clone(), &["NOT_FOUND"], "unknown id".into()).await;
 
-    let next = create_complaint(&app, &pr, intake("MAIN")).await;
+    let next = app.create_complaint(&pr, intake("MAIN")).await;
     assert_eq!(
         reference_number(&next["reference"]),
         last_number + 1,
@@ -1116,54 +976,32 @@ async fn failed_accommodation_opens_linked_grievance() {
 // ---------------------------------------------------------------------
 // 6. The closure guard
 
-/// A plain complaint, acknowledged.
-async fn acknowledged_complaint(app: &TestApp) -> Value {
-    let c = create_complaint(app, &specialist(), intake("MAIN")).await;
-    must(
-        app,
-        &specialist(),
-        "complaintAcknowledge",
-        at(&c, json!({ "method": "PHONE" })),
-    )
-    .await
-}
-
-async fn complaint_version(app: &TestApp, id: &Value) -> (Value, Value) {
-    let data = app
-        .ok(
-            &auditor(),
-            "query($id: ID!) { complaint(id: $id) { status version } }",
-            json!({ "id": id }),
-        )
-        .await;
-    (
-        data["complaint"]["status"].clone(),
-        data["complaint"]["version"].clone(),
-    )
-}
-
 #[tokio::test]
 async fn open_request_blocks_complaint_close() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
     let pr = specialist();
-    let c = acknowledged_complaint(&app).await;
+    let c = app.acknowledged_complaint().await;
     let mut input = accessibility_input("MAIN", &tomorrow());
     input["complaintId"] = c["id"].clone();
-    let r = work_must(&app, &pr, "accessibilityRequestCreate", input).await;
+    let r = app
+        .work_must(&pr, "accessibilityRequestCreate", input)
+        .await;
     assert_eq!(r["complaintId"], c["id"]);
-    let r = move_to(&app, r, "SCHEDULED").await;
-    let c = must(
-        &app,
-        &pr,
-        "complaintResolve",
-        at(&c, json!({ "findings": findings(&c) })),
-    )
-    .await;
+    let r = app.move_accessibility_request(r, "SCHEDULED").await;
+    let c = app
+        .complaint_must(
+            &pr,
+            "complaintResolve",
+            at(&c, json!({ "findings": findings(&c) })),
+        )
+        .await;
     assert_eq!(c["status"], "RESOLVED");
 
-    let events = audit_count(&app).await;
-    let p = mutate(&app, &pr, "complaintClose", at(&c, json!({}))).await;
+    let events = app.audit_event_count().await;
+    let p = app
+        .complaint_mutate(&pr, "complaintClose", at(&c, json!({})))
+        .await;
     assert_eq!(user_error_codes(&p), ["GUARD_FAILED"], "{p:#}");
     let message = p["userErrors"][0]["message"].as_str().unwrap();
     for part in [
@@ -1175,30 +1013,35 @@ async fn open_request_blocks_complaint_close() {
         assert!(message.contains(part), "{part:?} not named in: {message}");
     }
     assert_eq!(
-        complaint_version(&app, &c["id"]).await,
+        app.complaint_version(&c["id"]).await,
         (json!("RESOLVED"), c["version"].clone())
     );
-    assert_eq!(audit_count(&app).await, events);
+    assert_eq!(app.audit_event_count().await, events);
 
-    let r = act(&app, &pr, "FULFILL", &r).await;
+    let r = app.accessibility_act(&pr, "FULFILL", &r).await;
     assert_eq!(r["status"], "FULFILLED");
-    let closed = must(&app, &pr, "complaintClose", at(&c, json!({}))).await;
+    let closed = app
+        .complaint_must(&pr, "complaintClose", at(&c, json!({})))
+        .await;
     assert_eq!(closed["status"], "CLOSED");
 
     // No new request on a closed complaint.
-    let events = audit_count(&app).await;
+    let events = app.audit_event_count().await;
     let mut input = accessibility_input("MAIN", &tomorrow());
     input["complaintId"] = c["id"].clone();
-    let payload = work_mutate(&app, &pr, "accessibilityRequestCreate", input).await;
+    let payload = app
+        .work_mutate(&pr, "accessibilityRequestCreate", input)
+        .await;
     assert_eq!(user_error_codes(&payload), ["GUARD_FAILED"], "{payload:#}");
     assert_eq!(
         payload["userErrors"][0]["field"],
         json!(["input", "complaintId"])
     );
     assert_eq!(payload["accessibilityRequest"], Value::Null);
-    assert_eq!(audit_count(&app).await, events);
+    assert_eq!(app.audit_event_count().await, events);
     assert_eq!(
-        listed(&app, &pr, json!({ "complaintId": c["id"] })).await,
+        app.accessibility_request_ids(&pr, json!({ "complaintId": c["id"] }))
+            .await,
         vec![r["id"].clone()]
     );
 }
@@ -1209,15 +1052,15 @@ async fn open_request_blocks_complaint_close() {
 #[tokio::test]
 async fn stale_version_is_a_conflict() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
     let m = manager();
-    let v1 = file(&app, &m, &tomorrow()).await;
-    let v2 = act(&app, &m, "ACKNOWLEDGE", &v1).await;
+    let v1 = app.file_accessibility_request(&m, &tomorrow()).await;
+    let v2 = app.accessibility_act(&m, "ACKNOWLEDGE", &v1).await;
     assert_eq!(v2["version"], 2);
-    let events = audit_count(&app).await;
+    let events = app.audit_event_count().await;
     for (stale, action) in [(&v1, "FULFILL"), (&v1, "CANCEL"), (&v1, "DENY")] {
-        let (mutation, input) = action_call(action, stale);
-        let payload = work_mutate(&app, &m, mutation, input).await;
+        let (mutation, input) = accessibility_call(action, stale);
+        let payload = app.work_mutate(&m, mutation, input).await;
         assert_eq!(
             user_error_codes(&payload),
             ["CONFLICT"],
@@ -1230,28 +1073,32 @@ async fn stale_version_is_a_conflict() {
     }
     let mut ahead = v2.clone();
     ahead["version"] = json!(3);
-    let (mutation, input) = action_call("SCHEDULE", &ahead);
-    let payload = work_mutate(&app, &m, mutation, input).await;
+    let (mutation, input) = accessibility_call("SCHEDULE", &ahead);
+    let payload = app.work_mutate(&m, mutation, input).await;
     assert_eq!(user_error_codes(&payload), ["CONFLICT"], "{payload:#}");
-    let stored = read_back(&app, &v1["id"]).await;
+    let stored = app.read_back(&v1["id"]).await;
     assert_eq!(stored["version"], 2);
     assert_eq!(stored["status"], "ACKNOWLEDGED");
-    assert_eq!(audit_count(&app).await, events);
+    assert_eq!(app.audit_event_count().await, events);
 }
 
 #[tokio::test]
 async fn idempotent_create_replays() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
     let pr = specialist();
     let mut input = accessibility_input("MAIN", &tomorrow());
     input["idempotencyKey"] = json!("front-desk-2026-0001");
-    let events = audit_count(&app).await;
-    let first = work_mutate(&app, &pr, "accessibilityRequestCreate", input.clone()).await;
+    let events = app.audit_event_count().await;
+    let first = app
+        .work_mutate(&pr, "accessibilityRequestCreate", input.clone())
+        .await;
     assert_eq!(first["userErrors"], json!([]), "{first:#}");
     assert_eq!(first["replayed"], false);
-    assert_eq!(audit_count(&app).await, events + 1);
-    let again = work_mutate(&app, &pr, "accessibilityRequestCreate", input.clone()).await;
+    assert_eq!(app.audit_event_count().await, events + 1);
+    let again = app
+        .work_mutate(&pr, "accessibilityRequestCreate", input.clone())
+        .await;
     assert_eq!(again["userErrors"], json!([]), "{again:#}");
     assert_eq!(again["replayed"], true);
     assert_eq!(
@@ -1260,12 +1107,12 @@ async fn idempotent_create_replays() {
     );
     assert_eq!(again["accessibilityRequest"]["version"], 1);
     assert_eq!(
-        audit_count(&app).await,
+        app.audit_event_count().await,
         events + 1,
         "a replay wrote an event"
     );
     assert_eq!(
-        listed(&app, &pr, json!({})).await,
+        app.accessibility_request_ids(&pr, json!({})).await,
         vec![first["accessibilityRequest"]["id"].clone()]
     );
     let data = app
@@ -1280,32 +1127,36 @@ async fn idempotent_create_replays() {
         json!([{ "action": "ACCESSIBILITY_REQUEST_CREATE", "reason": null, "actor": { "subject": "pr-1" } }])
     );
     // The key is the caller's: another user's same key files anew.
-    let other = work_mutate(&app, &manager(), "accessibilityRequestCreate", input).await;
+    let other = app
+        .work_mutate(&manager(), "accessibilityRequestCreate", input)
+        .await;
     assert_eq!(other["replayed"], false, "{other:#}");
     assert_ne!(
         other["accessibilityRequest"]["id"],
         first["accessibilityRequest"]["id"]
     );
-    assert_eq!(audit_count(&app).await, events + 2);
+    assert_eq!(app.audit_event_count().await, events + 2);
 }
 
 #[tokio::test]
 async fn complaint_as_of_shows_request_then() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
     let pr = specialist();
-    let c = acknowledged_complaint(&app).await;
+    let c = app.acknowledged_complaint().await;
     tokio::time::sleep(Duration::from_millis(20)).await;
     let before_filed = chrono::Utc::now();
     tokio::time::sleep(Duration::from_millis(20)).await;
     let mut input = accessibility_input("MAIN", &tomorrow());
     input["complaintId"] = c["id"].clone();
-    let r = work_must(&app, &pr, "accessibilityRequestCreate", input).await;
-    let r = move_to(&app, r, "SCHEDULED").await;
+    let r = app
+        .work_must(&pr, "accessibilityRequestCreate", input)
+        .await;
+    let r = app.move_accessibility_request(r, "SCHEDULED").await;
     tokio::time::sleep(Duration::from_millis(20)).await;
     let scheduled_at = chrono::Utc::now();
     tokio::time::sleep(Duration::from_millis(20)).await;
-    act(&app, &pr, "FULFILL", &r).await;
+    app.accessibility_act(&pr, "FULFILL", &r).await;
 
     let as_of = |at: chrono::DateTime<chrono::Utc>| {
         let app = &app;

@@ -9,65 +9,7 @@ use redress_api::startup::Application;
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 use serde_json::{Value, json};
 
-use crate::complaint_helpers::*;
 use crate::helpers::*;
-
-/// A compliance officer for every facility: reads the whole trail.
-fn auditor() -> String {
-    token("co-all", &["COMPLIANCE"], &["*"])
-}
-
-const EVENTS: &str = "query E($after: String) {
-  auditEvents(first: 100, after: $after) {
-    totalCount
-    pageInfo { hasNextPage endCursor }
-    nodes { sequence action occurredAt }
-  }
-}";
-
-const VERIFY_RANGE: &str = "query V($from: DateTime, $to: DateTime) {
-  auditTrailVerification(from: $from, to: $to) {
-    intact checkedCount firstSequence lastSequence from to
-    firstBrokenLink { sequence eventId problem }
-  }
-}";
-
-/// Every audit event, in chain order.
-async fn all_events(app: &TestApp) -> Vec<Value> {
-    let mut events = Vec::new();
-    let mut after = Value::Null;
-    loop {
-        let data = app.ok(&auditor(), EVENTS, json!({ "after": after })).await;
-        let page = &data["auditEvents"];
-        events.extend(page["nodes"].as_array().unwrap().iter().cloned());
-        if page["pageInfo"]["hasNextPage"] != true {
-            return events;
-        }
-        after = page["pageInfo"]["endCursor"].clone();
-    }
-}
-
-async fn event_count(app: &TestApp) -> u64 {
-    let data = app
-        .ok(
-            &auditor(),
-            "{ auditEvents(first: 1) { totalCount } }",
-            json!({}),
-        )
-        .await;
-    data["auditEvents"]["totalCount"].as_u64().unwrap()
-}
-
-async fn verify(app: &TestApp, from: Value, to: Value) -> Value {
-    let data = app
-        .ok(
-            &compliance(),
-            VERIFY_RANGE,
-            json!({ "from": from, "to": to }),
-        )
-        .await;
-    data["auditTrailVerification"].clone()
-}
 
 /// An app and the database behind it.
 async fn app_and_db() -> (TestApp, TestDb) {
@@ -88,35 +30,8 @@ async fn text_at(conn: &DatabaseConnection, column: &str, sequence: i64) -> Stri
     row.try_get("", "v").unwrap()
 }
 
-/// A facility, a complaint, its acknowledgement and a note: at least four
-/// events, the third onward about the complaint.
-async fn some_history(app: &TestApp) -> Value {
-    create_facility(app, "MAIN").await;
-    let c = create_complaint(app, &manager(), intake("MAIN")).await;
-    let c = must(
-        app,
-        &manager(),
-        "complaintAcknowledge",
-        at(&c, json!({ "method": "PHONE" })),
-    )
-    .await;
-    let data = app
-        .ok(
-            &specialist(),
-            "mutation N($input: ComplaintAddNoteInput!) { complaintAddNote(input: $input) { note { id } userErrors { code } } }",
-            json!({ "input": { "complaintId": c["id"], "body": "Left a voicemail." } }),
-        )
-        .await;
-    assert_eq!(
-        data["complaintAddNote"]["userErrors"],
-        json!([]),
-        "{data:#}"
-    );
-    c
-}
-
 async fn assert_intact(app: &TestApp, total: u64) {
-    let v = verify(app, Value::Null, Value::Null).await;
+    let v = app.verify_range(Value::Null, Value::Null).await;
     assert_eq!(v["intact"], true, "{v:#}");
     assert_eq!(v["checkedCount"].as_u64().unwrap(), total, "{v:#}");
     assert!(v["firstBrokenLink"].is_null(), "{v:#}");
@@ -132,7 +47,7 @@ async fn tamper_and_detect(app: &TestApp, conn: &DatabaseConnection, total: u64)
     )
     .await
     .expect("with the guard lifted the UPDATE runs");
-    let v = verify(app, Value::Null, Value::Null).await;
+    let v = app.verify_range(Value::Null, Value::Null).await;
     assert_eq!(v["intact"], false, "an edited event went unnoticed: {v:#}");
     assert_eq!(
         v["firstBrokenLink"]["sequence"], 3,
@@ -156,7 +71,7 @@ async fn tamper_and_detect(app: &TestApp, conn: &DatabaseConnection, total: u64)
     ))
     .await
     .unwrap();
-    let v = verify(app, Value::Null, Value::Null).await;
+    let v = app.verify_range(Value::Null, Value::Null).await;
     assert_eq!(
         v["intact"], false,
         "an edited `after` went unnoticed: {v:#}"
@@ -187,7 +102,7 @@ async fn tamper_and_detect(app: &TestApp, conn: &DatabaseConnection, total: u64)
     ))
     .await
     .unwrap();
-    let v = verify(app, Value::Null, Value::Null).await;
+    let v = app.verify_range(Value::Null, Value::Null).await;
     assert_eq!(v["intact"], false, "a re-hashed edit went unnoticed: {v:#}");
     assert_eq!(
         v["firstBrokenLink"]["sequence"], 4,
@@ -210,7 +125,7 @@ async fn tamper_and_detect(app: &TestApp, conn: &DatabaseConnection, total: u64)
     conn.execute_unprepared("DELETE FROM audit_event WHERE sequence = 2")
         .await
         .expect("with the guard lifted the DELETE runs");
-    let v = verify(app, Value::Null, Value::Null).await;
+    let v = app.verify_range(Value::Null, Value::Null).await;
     assert_eq!(v["intact"], false, "a deleted event went unnoticed: {v:#}");
     assert_eq!(
         v["firstBrokenLink"]["sequence"], 3,
@@ -222,8 +137,8 @@ async fn tamper_and_detect(app: &TestApp, conn: &DatabaseConnection, total: u64)
 #[tokio::test]
 async fn editing_an_audit_row_is_caught() {
     let (app, db) = app_and_db().await;
-    some_history(&app).await;
-    let total = event_count(&app).await;
+    app.some_history().await;
+    let total = app.audit_event_count().await;
     assert!(total >= 4, "expected at least four events, got {total}");
     assert_intact(&app, total).await;
 
@@ -258,7 +173,7 @@ async fn editing_an_audit_row_is_caught() {
         "a refused UPDATE changed the row"
     );
     assert_eq!(
-        event_count(&app).await,
+        app.audit_event_count().await,
         total,
         "a refused DELETE removed rows"
     );
@@ -286,30 +201,6 @@ async fn editing_an_audit_row_is_caught() {
     conn.close().await.unwrap();
 }
 
-const PAYLOAD: &str = "complaint { id version status } userErrors { field message code }";
-
-async fn attempt(app: &TestApp, token: &str, mutation: &str, input: Value) -> Value {
-    let mut chars = mutation.chars();
-    let first = chars.next().unwrap().to_ascii_uppercase();
-    let query = format!(
-        "mutation M($input: {first}{}Input!) {{ {mutation}(input: $input) {{ {PAYLOAD} }} }}",
-        chars.as_str()
-    );
-    let data = app.ok(token, &query, json!({ "input": input })).await;
-    data[mutation].clone()
-}
-
-async fn version_of(app: &TestApp, id: &Value) -> i64 {
-    let data = app
-        .ok(
-            &compliance(),
-            "query Q($id: ID!) { complaint(id: $id) { version } }",
-            json!({ "id": id }),
-        )
-        .await;
-    data["complaint"]["version"].as_i64().unwrap()
-}
-
 /// Runs a mutation that must be refused with `code`; asserts the complaint's
 /// version and the number of audit events did not move.
 async fn refused_without_trace(
@@ -320,9 +211,11 @@ async fn refused_without_trace(
     code: &str,
 ) {
     let id = input["id"].clone();
-    let version = version_of(app, &id).await;
-    let events = event_count(app).await;
-    let payload = attempt(app, token, mutation, input).await;
+    let version = app.complaint_status(&compliance(), &id).await["version"]
+        .as_i64()
+        .unwrap();
+    let events = app.audit_event_count().await;
+    let payload = app.complaint_mutate(token, mutation, input).await;
     assert_eq!(
         user_error_codes(&payload),
         [code],
@@ -330,12 +223,14 @@ async fn refused_without_trace(
     );
     assert!(payload["complaint"].is_null(), "{payload:#}");
     assert_eq!(
-        version_of(app, &id).await,
+        app.complaint_status(&compliance(), &id).await["version"]
+            .as_i64()
+            .unwrap(),
         version,
         "a refused {mutation} ({code}) changed the version"
     );
     assert_eq!(
-        event_count(app).await,
+        app.audit_event_count().await,
         events,
         "a refused {mutation} ({code}) wrote an audit event"
     );
@@ -344,8 +239,8 @@ async fn refused_without_trace(
 #[tokio::test]
 async fn failed_mutation_writes_nothing() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
-    let c = create_complaint(&app, &manager(), intake("MAIN")).await;
+    app.create_facility("MAIN").await;
+    let c = app.create_complaint(&manager(), intake("MAIN")).await;
     assert_eq!(c["status"], "RECEIVED");
 
     // RECEIVED cannot be closed.
@@ -368,13 +263,13 @@ async fn failed_mutation_writes_nothing() {
     .await;
 
     // A stale expectedVersion after someone else's change.
-    let acknowledged = must(
-        &app,
-        &manager(),
-        "complaintAcknowledge",
-        at(&c, json!({ "method": "PHONE" })),
-    )
-    .await;
+    let acknowledged = app
+        .complaint_must(
+            &manager(),
+            "complaintAcknowledge",
+            at(&c, json!({ "method": "PHONE" })),
+        )
+        .await;
     assert_ne!(acknowledged["version"], c["version"]);
     refused_without_trace(
         &app,
@@ -388,22 +283,22 @@ async fn failed_mutation_writes_nothing() {
     // A grievance cannot be resolved without its written response.
     let mut letter = intake("MAIN");
     letter["channel"] = json!("LETTER");
-    let g = create_complaint(&app, &manager(), letter).await;
+    let g = app.create_complaint(&manager(), letter).await;
     assert_eq!(g["classification"], "GRIEVANCE", "{g:#}");
-    let g = must(
-        &app,
-        &manager(),
-        "complaintAssign",
-        at(&g, json!({ "ownerSubject": "pr-1", "ownerName": "Pat" })),
-    )
-    .await;
-    let g = must(
-        &app,
-        &specialist(),
-        "complaintStartInvestigation",
-        at(&g, json!({})),
-    )
-    .await;
+    let g = app
+        .complaint_must(
+            &manager(),
+            "complaintAssign",
+            at(&g, json!({ "ownerSubject": "pr-1", "ownerName": "Pat" })),
+        )
+        .await;
+    let g = app
+        .complaint_must(
+            &specialist(),
+            "complaintStartInvestigation",
+            at(&g, json!({})),
+        )
+        .await;
     refused_without_trace(
         &app,
         &specialist(),
@@ -414,14 +309,14 @@ async fn failed_mutation_writes_nothing() {
     .await;
 
     // And the trail is still one intact chain.
-    let total = event_count(&app).await;
+    let total = app.audit_event_count().await;
     assert_intact(&app, total).await;
 }
 
 #[tokio::test]
 async fn verification_over_a_time_range() {
     let app = TestApp::spawn().await;
-    let c = some_history(&app).await;
+    let c = app.some_history().await;
     for i in 0..3 {
         tokio::time::sleep(std::time::Duration::from_millis(5)).await;
         app.ok(
@@ -431,7 +326,7 @@ async fn verification_over_a_time_range() {
         )
         .await;
     }
-    let events = all_events(&app).await;
+    let events = app.audit_events().await;
     let total = events.len();
     assert!(total >= 6, "{events:#?}");
     assert_intact(&app, total as u64).await;
@@ -450,7 +345,7 @@ async fn verification_over_a_time_range() {
         .filter(|e| (lo..=hi).contains(&parse(&e["occurredAt"])))
         .map(|e| e["sequence"].as_i64().unwrap())
         .collect();
-    let v = verify(&app, from.clone(), to.clone()).await;
+    let v = app.verify_range(from.clone(), to.clone()).await;
     assert_eq!(v["intact"], true, "{v:#}");
     assert_eq!(
         v["checkedCount"].as_u64().unwrap() as usize,
@@ -467,7 +362,7 @@ async fn verification_over_a_time_range() {
     assert_eq!(parse(&v["to"]), hi);
 
     // Only `from`: everything from then on.
-    let v = verify(&app, from.clone(), Value::Null).await;
+    let v = app.verify_range(from.clone(), Value::Null).await;
     let later = events
         .iter()
         .filter(|e| parse(&e["occurredAt"]) >= lo)
@@ -481,7 +376,7 @@ async fn verification_over_a_time_range() {
         (json!(future), Value::Null),
         (Value::Null, json!("2001-01-01T00:00:00Z")),
     ] {
-        let v = verify(&app, from.clone(), to.clone()).await;
+        let v = app.verify_range(from.clone(), to.clone()).await;
         assert_eq!(v["intact"], true, "[{from}, {to}]: {v:#}");
         assert_eq!(v["checkedCount"], 0, "[{from}, {to}]: {v:#}");
         assert!(v["firstSequence"].is_null(), "{v:#}");
@@ -489,24 +384,12 @@ async fn verification_over_a_time_range() {
     }
 }
 
-const ACCESS_LOG: &str = "query L($id: ID!) {
-  accessLog(complaintId: $id, first: 100) {
-    totalCount
-    nodes { accessedAt operation requestId actor { subject roles } }
-  }
-}";
-
-async fn access_log(app: &TestApp, id: &Value) -> Value {
-    let data = app.ok(&compliance(), ACCESS_LOG, json!({ "id": id })).await;
-    data["accessLog"].clone()
-}
-
 #[tokio::test]
 async fn access_log_records_every_read() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
-    let c = create_complaint(&app, &manager(), intake("MAIN")).await;
-    let baseline = access_log(&app, &c["id"]).await["totalCount"]
+    app.create_facility("MAIN").await;
+    let c = app.create_complaint(&manager(), intake("MAIN")).await;
+    let baseline = app.access_log(&c["id"]).await["totalCount"]
         .as_u64()
         .unwrap();
     let reader = token("pr-2", &["PATIENT_RELATIONS"], &["MAIN"]);
@@ -553,7 +436,7 @@ async fn access_log_records_every_read() {
         .await;
     assert!(r["complaint"].is_null(), "{r:#}");
 
-    let log = access_log(&app, &c["id"]).await;
+    let log = app.access_log(&c["id"]).await;
     assert_eq!(
         log["totalCount"].as_u64().unwrap(),
         baseline + 4,
@@ -595,6 +478,6 @@ async fn access_log_records_every_read() {
         assert_ne!(pair[0]["requestId"], pair[1]["requestId"], "{log:#}");
     }
     // Reading the access log is not itself a read of the complaint.
-    let again = access_log(&app, &c["id"]).await;
+    let again = app.access_log(&c["id"]).await;
     assert_eq!(again["totalCount"], log["totalCount"]);
 }

@@ -9,12 +9,6 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
-const ME: &str = "{ me { subject name roles facilities allFacilities } }";
-
-async fn me_status(app: &TestApp, token: &str) -> (StatusCode, Value) {
-    app.graphql(Some(token), ME, json!({})).await
-}
-
 fn hs(alg: Algorithm, claims: &Value, secret: &[u8]) -> String {
     jsonwebtoken::encode(&Header::new(alg), claims, &EncodingKey::from_secret(secret)).unwrap()
 }
@@ -174,7 +168,7 @@ async fn every_token_defect_is_401_unauthenticated() {
         ),
     ];
     for (defect, token) in cases {
-        let (status, body) = me_status(&app, &token).await;
+        let (status, body) = app.me_status(&token).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{defect}: {body}");
         assert_eq!(error_code(&body), "UNAUTHENTICATED", "{defect}: {body}");
         assert!(body.get("data").is_none(), "{defect}: {body}");
@@ -219,14 +213,14 @@ async fn leeway_tolerates_small_skew_only() {
         "exp",
         json!(now - 2),
     ));
-    assert_eq!(me_status(&app, &just_expired).await.0, StatusCode::OK);
+    assert_eq!(app.me_status(&just_expired).await.0, StatusCode::OK);
     let long_expired = sign_hs256(&with(
         claims("u", &["STAFF"], &["*"]),
         "exp",
         json!(now - 40),
     ));
     assert_eq!(
-        me_status(&app, &long_expired).await.0,
+        app.me_status(&long_expired).await.0,
         StatusCode::UNAUTHORIZED
     );
 }
@@ -303,7 +297,7 @@ async fn rs256_tokens_verify_with_a_configured_public_key() {
         ),
     ];
     for (defect, token) in refused {
-        let (status, body) = me_status(&app, &token).await;
+        let (status, body) = app.me_status(&token).await;
         assert_eq!(status, StatusCode::UNAUTHORIZED, "{defect}: {body}");
         assert_eq!(error_code(&body), "UNAUTHENTICATED", "{defect}");
     }
@@ -321,10 +315,8 @@ async fn es256_tokens_verify_with_a_configured_public_key() {
         )
         .await;
     assert_eq!(data["me"]["subject"], json!("idp-user"));
-    let (status, _) = me_status(
-        &app,
-        &sign_with(Algorithm::RS256, "rs256-private.pem", &good),
-    )
-    .await;
+    let (status, _) = app
+        .me_status(&sign_with(Algorithm::RS256, "rs256-private.pem", &good))
+        .await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }

@@ -19,7 +19,6 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use crate::cli::redress;
-use crate::complaint_helpers::*;
 use crate::helpers::*;
 
 const CREATE: &str = "mutation M($input: ComplaintCreateInput!) {
@@ -169,7 +168,7 @@ async fn sqlite_backup_under_write_load_holds_what_was_acknowledged_and_verifies
     let app = Arc::new(TestApp::start(
         Application::build(settings(&db.url)).await.unwrap(),
     ));
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
     let load = Load::start(&app, 4);
     load.until(10).await;
 
@@ -235,7 +234,7 @@ async fn postgres_dump_under_write_load_restores_and_verifies() {
     let app = Arc::new(TestApp::start(
         Application::build(settings(&db.url)).await.unwrap(),
     ));
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
     let load = Load::start(&app, 4);
     load.until(10).await;
     let before = load.acknowledged();
@@ -300,11 +299,10 @@ async fn run_tool(program: &'static str, args: Vec<String>) -> Output {
 async fn history() -> (TestDb, TestApp, DatabaseConnection) {
     let db = TestDb::new().await;
     let app = TestApp::start(Application::build(settings(&db.url)).await.unwrap());
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
     for _ in 0..2 {
-        let c = create_complaint(&app, &specialist(), intake("MAIN")).await;
-        must(
-            &app,
+        let c = app.create_complaint(&specialist(), intake("MAIN")).await;
+        app.complaint_must(
             &specialist(),
             "complaintAcknowledge",
             at(&c, json!({ "method": "PHONE" })),

@@ -16,65 +16,7 @@ use sea_orm::{
 };
 use serde_json::{Value, json};
 
-use crate::complaint_helpers::*;
 use crate::helpers::*;
-
-const CHECKPOINT_FIELDS: &str =
-    "id sequence hash signedAt keyId publicKey signature createdBy export";
-
-fn checkpoint_mutation() -> String {
-    format!(
-        "mutation C($input: AuditCheckpointInput) {{ auditCheckpoint(input: $input) {{
-           checkpoint {{ {CHECKPOINT_FIELDS} }} userErrors {{ field message code }} }} }}"
-    )
-}
-
-fn list_query() -> String {
-    format!(
-        "query L($first: Int, $after: String) {{ auditCheckpoints(first: $first, after: $after) {{
-           totalCount pageInfo {{ hasNextPage endCursor }} nodes {{ {CHECKPOINT_FIELDS} }} }} }}"
-    )
-}
-
-const VERIFY_WITH: &str = "query V($checkpoints: [String!]) {
-  auditTrailVerification(checkpoints: $checkpoints) {
-    intact checkedCount lastSequence
-    firstBrokenLink { sequence problem }
-    checkpointsChecked latestVerifiedCheckpointSequence
-    firstCheckpointProblem { sequence problem keyId checkpointId line }
-  }
-}";
-
-/// Takes a checkpoint as `token`; returns the payload.
-async fn take(app: &TestApp, token: &str, input: Value) -> Value {
-    let data = app
-        .ok(token, &checkpoint_mutation(), json!({ "input": input }))
-        .await;
-    data["auditCheckpoint"].clone()
-}
-
-/// Takes a checkpoint as a compliance officer and asserts it was signed.
-async fn checkpoint(app: &TestApp) -> Value {
-    let payload = take(app, &compliance(), json!({})).await;
-    assert_eq!(payload["userErrors"], json!([]), "{payload:#}");
-    payload["checkpoint"].clone()
-}
-
-async fn list(app: &TestApp, first: i64, after: Value) -> Value {
-    app.ok(
-        &admin(),
-        &list_query(),
-        json!({ "first": first, "after": after }),
-    )
-    .await["auditCheckpoints"]
-        .clone()
-}
-
-async fn verify_with(app: &TestApp, lines: &[&str]) -> Value {
-    app.ok(&compliance(), VERIFY_WITH, json!({ "checkpoints": lines }))
-        .await["auditTrailVerification"]
-        .clone()
-}
 
 /// An app with a known checkpoint key, and the database behind it.
 async fn app_with_key() -> (TestApp, TestDb, Arc<CheckpointSigner>) {
@@ -84,19 +26,6 @@ async fn app_with_key() -> (TestApp, TestDb, Arc<CheckpointSigner>) {
     s.checkpoints.signer = signer.clone();
     let app = TestApp::start(Application::build(s).await.unwrap());
     (app, db, signer)
-}
-
-/// A facility (its creation and its default deadline policy) and `n`
-/// complaints: `n + 2` events.
-async fn events(app: &TestApp, n: usize) {
-    create_facility(app, "MAIN").await;
-    more_events(app, n).await;
-}
-
-async fn more_events(app: &TestApp, n: usize) {
-    for _ in 0..n {
-        create_complaint(app, &manager(), intake("MAIN")).await;
-    }
 }
 
 async fn all_events(conn: &DatabaseConnection) -> Vec<audit_event::Model> {
@@ -208,7 +137,7 @@ async fn a_checkpoint_is_signed_listed_and_exported() {
     let (app, _db, signer) = app_with_key().await;
 
     // Nothing to sign yet.
-    let payload = take(&app, &compliance(), json!({})).await;
+    let payload = app.take_checkpoint(&compliance(), json!({})).await;
     assert!(payload["checkpoint"].is_null(), "{payload:#}");
     assert_eq!(user_error_codes(&payload), ["GUARD_FAILED"], "{payload:#}");
     // The input may be left out altogether.
@@ -224,20 +153,24 @@ async fn a_checkpoint_is_signed_listed_and_exported() {
         "{data:#}"
     );
 
-    events(&app, 2).await;
+    app.events(2).await;
     let head = all_events(&_db.connect().await).await.pop().unwrap();
     assert_eq!(head.sequence, 4);
 
     // The head moved past what the caller reviewed: nothing signed.
-    let payload = take(&app, &compliance(), json!({ "expectedSequence": 3 })).await;
+    let payload = app
+        .take_checkpoint(&compliance(), json!({ "expectedSequence": 3 }))
+        .await;
     assert_eq!(user_error_codes(&payload), ["CONFLICT"], "{payload:#}");
     assert_eq!(
         payload["userErrors"][0]["field"],
         json!(["input", "expectedSequence"])
     );
-    assert_eq!(list(&app, 10, Value::Null).await["totalCount"], 0);
+    assert_eq!(app.checkpoints_page(10, Value::Null).await["totalCount"], 0);
 
-    let first = take(&app, &compliance(), json!({ "expectedSequence": 4 })).await;
+    let first = app
+        .take_checkpoint(&compliance(), json!({ "expectedSequence": 4 }))
+        .await;
     assert_eq!(first["userErrors"], json!([]), "{first:#}");
     let first = first["checkpoint"].clone();
     assert_eq!(first["sequence"], 4);
@@ -261,11 +194,11 @@ async fn a_checkpoint_is_signed_listed_and_exported() {
     assert_eq!(parsed.check(&signer.public_key(), Some(&head.hash)), None);
 
     // A second at the same head, then one after more events: newest first.
-    let second = checkpoint(&app).await;
-    more_events(&app, 1).await;
-    let third = checkpoint(&app).await;
+    let second = app.checkpoint().await;
+    app.more_events(1).await;
+    let third = app.checkpoint().await;
     assert_eq!(third["sequence"], 5);
-    let page = list(&app, 2, Value::Null).await;
+    let page = app.checkpoints_page(2, Value::Null).await;
     assert_eq!(page["totalCount"], 3);
     assert_eq!(page["pageInfo"]["hasNextPage"], true);
     let ids: Vec<&Value> = page["nodes"]
@@ -275,12 +208,14 @@ async fn a_checkpoint_is_signed_listed_and_exported() {
         .map(|n| &n["id"])
         .collect();
     assert_eq!(ids, [&third["id"], &second["id"]]);
-    let rest = list(&app, 2, page["pageInfo"]["endCursor"].clone()).await;
+    let rest = app
+        .checkpoints_page(2, page["pageInfo"]["endCursor"].clone())
+        .await;
     assert_eq!(rest["pageInfo"]["hasNextPage"], false);
     assert_eq!(rest["nodes"], json!([first.clone()]));
 
     // Verification checks every stored one.
-    let v = verify_with(&app, &[line]).await;
+    let v = app.verify_with(&[line]).await;
     assert_eq!(v["intact"], true, "{v:#}");
     assert_eq!(v["checkpointsChecked"], 4, "{v:#}");
     assert_eq!(v["latestVerifiedCheckpointSequence"], 5, "{v:#}");
@@ -290,7 +225,7 @@ async fn a_checkpoint_is_signed_listed_and_exported() {
     let (_, body) = app
         .graphql(
             Some(&admin()),
-            &list_query(),
+            &checkpoint_list_query(),
             json!({ "first": 2, "after": "nonsense" }),
         )
         .await;
@@ -301,7 +236,7 @@ async fn a_checkpoint_is_signed_listed_and_exported() {
 #[tokio::test]
 async fn who_may_take_and_list_checkpoints() {
     let app = TestApp::spawn().await;
-    events(&app, 0).await;
+    app.events(0).await;
     let table = [
         ("STAFF", false),
         ("PATIENT_RELATIONS", false),
@@ -325,7 +260,11 @@ async fn who_may_take_and_list_checkpoints() {
             assert_eq!(error_code(&body), "FORBIDDEN", "{role}: {body:#}");
         }
         let (_, body) = app
-            .graphql(Some(&token), &list_query(), json!({ "first": 5 }))
+            .graphql(
+                Some(&token),
+                &checkpoint_list_query(),
+                json!({ "first": 5 }),
+            )
             .await;
         if allowed {
             assert!(body.get("errors").is_none(), "{role}: {body:#}");
@@ -334,8 +273,8 @@ async fn who_may_take_and_list_checkpoints() {
         }
     }
     // Refused attempts signed nothing.
-    assert_eq!(list(&app, 10, Value::Null).await["totalCount"], 2);
-    let (_, body) = app.graphql(None, &list_query(), json!({})).await;
+    assert_eq!(app.checkpoints_page(10, Value::Null).await["totalCount"], 2);
+    let (_, body) = app.graphql(None, &checkpoint_list_query(), json!({})).await;
     assert_eq!(error_code(&body), "UNAUTHENTICATED", "{body:#}");
 }
 
@@ -343,8 +282,8 @@ async fn who_may_take_and_list_checkpoints() {
 #[tokio::test]
 async fn stored_checkpoints_are_insert_only() {
     let (app, db, _) = app_with_key().await;
-    events(&app, 0).await;
-    checkpoint(&app).await;
+    app.events(0).await;
+    app.checkpoint().await;
     let conn = db.connect().await;
     for statement in [
         "UPDATE audit_checkpoint SET hash = 'x'",
@@ -363,7 +302,7 @@ async fn stored_checkpoints_are_insert_only() {
                 .is_err()
         );
     }
-    assert_eq!(list(&app, 10, Value::Null).await["totalCount"], 1);
+    assert_eq!(app.checkpoints_page(10, Value::Null).await["totalCount"], 1);
     conn.close().await.unwrap();
 }
 
@@ -373,12 +312,12 @@ async fn stored_checkpoints_are_insert_only() {
 #[tokio::test]
 async fn a_rewritten_and_rehashed_trail_fails_its_checkpoint() {
     let (app, db, _) = app_with_key().await;
-    events(&app, 2).await;
-    let signed = checkpoint(&app).await;
+    app.events(2).await;
+    let signed = app.checkpoint().await;
     assert_eq!(signed["sequence"], 4);
     let line = signed["export"].as_str().unwrap().to_owned();
-    more_events(&app, 2).await;
-    let v = verify_with(&app, &[]).await;
+    app.more_events(2).await;
+    let v = app.verify_with(&[]).await;
     assert_eq!(v["intact"], true, "{v:#}");
     assert_eq!(v["checkpointsChecked"], 1, "{v:#}");
 
@@ -389,7 +328,7 @@ async fn a_rewritten_and_rehashed_trail_fails_its_checkpoint() {
     restore_guards(&conn).await;
 
     // The stored checkpoint catches it.
-    let v = verify_with(&app, &[]).await;
+    let v = app.verify_with(&[]).await;
     assert!(v["firstBrokenLink"].is_null(), "the chain links up: {v:#}");
     assert_eq!(v["checkedCount"], 6, "{v:#}");
     assert_eq!(v["intact"], false, "{v:#}");
@@ -408,13 +347,13 @@ async fn a_rewritten_and_rehashed_trail_fails_its_checkpoint() {
         .await
         .unwrap();
     restore_guards(&conn).await;
-    let v = verify_with(&app, &[]).await;
+    let v = app.verify_with(&[]).await;
     assert_eq!(v["intact"], true, "{v:#}");
     assert_eq!(v["checkpointsChecked"], 0, "{v:#}");
     assert!(v["firstCheckpointProblem"].is_null(), "{v:#}");
 
     // ...and the line the compliance officer kept off the server shows it.
-    let v = verify_with(&app, &[&line]).await;
+    let v = app.verify_with(&[&line]).await;
     assert_eq!(v["intact"], false, "{v:#}");
     assert!(v["firstBrokenLink"].is_null(), "{v:#}");
     assert_eq!(v["checkpointsChecked"], 1, "{v:#}");
@@ -439,8 +378,8 @@ async fn a_rewritten_and_rehashed_trail_fails_its_checkpoint() {
 #[tokio::test]
 async fn a_truncated_tail_fails_its_checkpoint() {
     let (app, db, _) = app_with_key().await;
-    events(&app, 3).await;
-    let signed = checkpoint(&app).await;
+    app.events(3).await;
+    let signed = app.checkpoint().await;
     assert_eq!(signed["sequence"], 5);
     let conn = db.connect().await;
     lift_guards(&conn).await;
@@ -449,7 +388,7 @@ async fn a_truncated_tail_fails_its_checkpoint() {
         .unwrap();
     restore_guards(&conn).await;
 
-    let v = verify_with(&app, &[]).await;
+    let v = app.verify_with(&[]).await;
     assert!(v["firstBrokenLink"].is_null(), "{v:#}");
     assert_eq!(v["lastSequence"], 2, "{v:#}");
     assert_eq!(v["intact"], false, "{v:#}");
@@ -467,8 +406,8 @@ async fn a_truncated_tail_fails_its_checkpoint() {
 #[tokio::test]
 async fn foreign_forged_and_malformed_checkpoints() {
     let (app, db, signer) = app_with_key().await;
-    events(&app, 2).await;
-    let genuine = checkpoint(&app).await;
+    app.events(2).await;
+    let genuine = app.checkpoint().await;
     let genuine_line = genuine["export"].as_str().unwrap().to_owned();
     let head = all_events(&db.connect().await).await.pop().unwrap();
 
@@ -480,7 +419,7 @@ async fn foreign_forged_and_malformed_checkpoints() {
             signed_at: chrono::Utc::now(),
         })
         .export_line();
-    let v = verify_with(&app, &[&genuine_line, &foreign]).await;
+    let v = app.verify_with(&[&genuine_line, &foreign]).await;
     assert_eq!(v["intact"], false, "{v:#}");
     assert_eq!(v["checkpointsChecked"], 3, "{v:#}");
     assert_eq!(v["latestVerifiedCheckpointSequence"], 4, "{v:#}");
@@ -499,7 +438,7 @@ async fn foreign_forged_and_malformed_checkpoints() {
     fields[6] = format!("{swapped}{}", &signature[1..]);
     let forged_signature = fields.join(" ");
     for forged in [&forged_hash, &forged_signature] {
-        let v = verify_with(&app, &[forged]).await;
+        let v = app.verify_with(&[forged]).await;
         assert_eq!(v["intact"], false, "{v:#}");
         assert_eq!(
             v["firstCheckpointProblem"]["problem"], "BAD_SIGNATURE",
@@ -534,44 +473,31 @@ async fn the_periodic_task_signs_only_an_advanced_head() {
     .await;
     // No events: nothing to sign, and no error either.
     tokio::time::sleep(Duration::from_millis(400)).await;
-    assert_eq!(list(&app, 10, Value::Null).await["totalCount"], 0);
+    assert_eq!(app.checkpoints_page(10, Value::Null).await["totalCount"], 0);
 
-    create_facility(&app, "MAIN").await;
-    let page = until_count(&app, 1).await;
+    app.create_facility("MAIN").await;
+    let page = app.until_checkpoint_count(1).await;
     assert_eq!(page["nodes"][0]["sequence"], 2, "{page:#}");
     assert_eq!(page["nodes"][0]["createdBy"], "system");
 
     // Several intervals without a new event: still one.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(list(&app, 10, Value::Null).await["totalCount"], 1);
+    assert_eq!(app.checkpoints_page(10, Value::Null).await["totalCount"], 1);
 
     // One more event (one transaction): signed once.
-    more_events(&app, 1).await;
-    let page = until_count(&app, 2).await;
+    app.more_events(1).await;
+    let page = app.until_checkpoint_count(2).await;
     assert_eq!(page["nodes"][0]["sequence"], 3, "{page:#}");
     assert_eq!(page["nodes"][0]["createdBy"], "system");
 
     // An on-demand checkpoint at the same head does not make the task sign
     // again, nor does it need to.
-    checkpoint(&app).await;
+    app.checkpoint().await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(list(&app, 10, Value::Null).await["totalCount"], 3);
-    let v = verify_with(&app, &[]).await;
+    assert_eq!(app.checkpoints_page(10, Value::Null).await["totalCount"], 3);
+    let v = app.verify_with(&[]).await;
     assert_eq!(v["intact"], true, "{v:#}");
     assert_eq!(v["checkpointsChecked"], 3, "{v:#}");
-}
-
-/// Polls until there are `n` checkpoints (at most 10 s); returns the page.
-async fn until_count(app: &TestApp, n: u64) -> Value {
-    for _ in 0..100 {
-        let page = list(app, 10, Value::Null).await;
-        if page["totalCount"].as_u64().unwrap() >= n {
-            assert_eq!(page["totalCount"].as_u64().unwrap(), n, "{page:#}");
-            return page;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("no checkpoint number {n} within 10 s");
 }
 
 /// `redress verify` offline: a trail rewritten and re-hashed (with the
@@ -590,12 +516,12 @@ async fn redress_verify_checks_exported_checkpoints_offline() {
     let mut s = settings(&db.url);
     s.checkpoints.signer = Arc::new(CheckpointSigner::from_file(&key).unwrap());
     let app = TestApp::start(Application::build(s).await.unwrap());
-    events(&app, 2).await;
-    let line = checkpoint(&app).await["export"]
+    app.events(2).await;
+    let line = app.checkpoint().await["export"]
         .as_str()
         .unwrap()
         .to_owned();
-    more_events(&app, 2).await;
+    app.more_events(2).await;
     let kept = std::env::temp_dir().join(format!("redress-kept-{}.txt", uuid::Uuid::now_v7()));
     std::fs::write(&kept, format!("# printed on the day\n{line}\n")).unwrap();
 

@@ -4,23 +4,12 @@
 
 use serde_json::{Value, json};
 
-use crate::complaint_helpers::*;
 use crate::helpers::*;
 
 const POLICIES: &str = r#"query($code: String) { deadlinePolicies(facilityCode: $code) { totalCount nodes {
   id facilityCode program name version maxExtensions
   acknowledgement { amount unit } resolution { amount unit }
   expeditedResolution { amount unit } maxExtension { amount unit } } } }"#;
-
-const POLICY_UPSERT: &str = r#"mutation($input: DeadlinePolicyUpsertInput!) { deadlinePolicyUpsert(input: $input) {
-  deadlinePolicy { program version acknowledgement { amount unit } resolution { amount unit } maxExtensions }
-  userErrors { field message code } } }"#;
-
-async fn upsert_policy(app: &TestApp, token: &str, input: Value) -> Value {
-    app.ok(token, POLICY_UPSERT, json!({ "input": input }))
-        .await["deadlinePolicyUpsert"]
-        .clone()
-}
 
 fn clock<'a>(c: &'a Value, kind: &str) -> &'a Value {
     c["clocks"]
@@ -40,7 +29,7 @@ fn time(v: &Value) -> chrono::DateTime<chrono::Utc> {
 #[tokio::test]
 async fn every_new_facility_gets_the_cms_default_policy() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
     let data = app
         .ok(&specialist(), POLICIES, json!({ "code": "MAIN" }))
         .await;
@@ -77,7 +66,7 @@ async fn every_new_facility_gets_the_cms_default_policy() {
 #[tokio::test]
 async fn policy_upsert_rules() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
     let ma = json!({
         "facilityCode": "MAIN", "program": "MEDICARE_ADVANTAGE",
         "acknowledgement": { "amount": 7, "unit": "CALENDAR_DAYS" },
@@ -86,33 +75,35 @@ async fn policy_upsert_rules() {
         "maxExtensions": 1, "maxExtension": { "amount": 14, "unit": "CALENDAR_DAYS" }
     });
     // Not an administrator.
-    let p = upsert_policy(&app, &manager(), ma.clone()).await;
+    let p = app.upsert_policy(&manager(), ma.clone()).await;
     assert_eq!(user_error_codes(&p), ["FORBIDDEN"]);
     // Outside the administrator's facilities: does not exist.
-    let p = upsert_policy(&app, &token("admin-n", &["ADMIN"], &["NORTH"]), ma.clone()).await;
+    let p = app
+        .upsert_policy(&token("admin-n", &["ADMIN"], &["NORTH"]), ma.clone())
+        .await;
     assert_eq!(user_error_codes(&p), ["NOT_FOUND"]);
     // Invalid rules, all reported.
     let mut bad = ma.clone();
     bad["resolution"] = json!({ "amount": 0, "unit": "CALENDAR_DAYS" });
     bad["maxExtension"] = Value::Null;
-    let p = upsert_policy(&app, &admin(), bad).await;
+    let p = app.upsert_policy(&admin(), bad).await;
     assert!(user_error_codes(&p).len() >= 2, "{p:#}");
     assert!(user_error_codes(&p).iter().all(|c| c == "VALIDATION"));
     // Created, then a second create conflicts, a stale change conflicts.
-    let p = upsert_policy(&app, &admin(), ma.clone()).await;
+    let p = app.upsert_policy(&admin(), ma.clone()).await;
     assert_eq!(p["userErrors"], json!([]), "{p:#}");
     assert_eq!(p["deadlinePolicy"]["version"], 1);
     assert_eq!(
-        user_error_codes(&upsert_policy(&app, &admin(), ma.clone()).await),
+        user_error_codes(&app.upsert_policy(&admin(), ma.clone()).await),
         ["CONFLICT"]
     );
     let mut change = ma.clone();
     change["expectedVersion"] = json!(1);
     change["resolution"] = json!({ "amount": 21, "unit": "CALENDAR_DAYS" });
-    let p = upsert_policy(&app, &admin(), change.clone()).await;
+    let p = app.upsert_policy(&admin(), change.clone()).await;
     assert_eq!(p["deadlinePolicy"]["version"], 2);
     assert_eq!(
-        user_error_codes(&upsert_policy(&app, &admin(), change).await),
+        user_error_codes(&app.upsert_policy(&admin(), change).await),
         ["CONFLICT"]
     );
 }
@@ -122,25 +113,25 @@ async fn policy_upsert_rules() {
 #[tokio::test]
 async fn expedited_clock_and_extensions_within_policy() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
-    let p = upsert_policy(
-        &app,
-        &admin(),
-        json!({
-            "facilityCode": "MAIN", "program": "MEDICARE_ADVANTAGE",
-            "acknowledgement": { "amount": 7, "unit": "CALENDAR_DAYS" },
-            "resolution": { "amount": 30, "unit": "CALENDAR_DAYS" },
-            "expeditedResolution": { "amount": 24, "unit": "HOURS" },
-            "maxExtensions": 1, "maxExtension": { "amount": 14, "unit": "CALENDAR_DAYS" }
-        }),
-    )
-    .await;
+    app.create_facility("MAIN").await;
+    let p = app
+        .upsert_policy(
+            &admin(),
+            json!({
+                "facilityCode": "MAIN", "program": "MEDICARE_ADVANTAGE",
+                "acknowledgement": { "amount": 7, "unit": "CALENDAR_DAYS" },
+                "resolution": { "amount": 30, "unit": "CALENDAR_DAYS" },
+                "expeditedResolution": { "amount": 24, "unit": "HOURS" },
+                "maxExtensions": 1, "maxExtension": { "amount": 14, "unit": "CALENDAR_DAYS" }
+            }),
+        )
+        .await;
     assert_eq!(p["userErrors"], json!([]));
 
     let mut input = intake("MAIN");
     input["program"] = json!("MEDICARE_ADVANTAGE");
     input["expedited"] = json!(true);
-    let c = create_complaint(&app, &manager(), input).await;
+    let c = app.create_complaint(&manager(), input).await;
     let received = time(&c["receivedAt"]);
     assert_eq!(
         time(&clock(&c, "RESOLUTION")["dueAt"]),
@@ -154,7 +145,7 @@ async fn expedited_clock_and_extensions_within_policy() {
 
     let mut input = intake("MAIN");
     input["program"] = json!("MEDICARE_ADVANTAGE");
-    let c = create_complaint(&app, &manager(), input).await;
+    let c = app.create_complaint(&manager(), input).await;
     let due = time(&clock(&c, "RESOLUTION")["dueAt"]);
     let extend = |c: &Value, amount: i64, reason: &str| {
         at(
@@ -163,52 +154,48 @@ async fn expedited_clock_and_extensions_within_policy() {
         )
     };
     // Specialists may not extend.
-    let p = mutate(
-        &app,
-        &specialist(),
-        "complaintExtendDeadline",
-        extend(&c, 14, "records pending"),
-    )
-    .await;
+    let p = app
+        .complaint_mutate(
+            &specialist(),
+            "complaintExtendDeadline",
+            extend(&c, 14, "records pending"),
+        )
+        .await;
     assert_eq!(user_error_codes(&p), ["FORBIDDEN"]);
     // Longer than the policy allows, or without a reason: refused.
-    let p = mutate(
-        &app,
-        &manager(),
-        "complaintExtendDeadline",
-        extend(&c, 15, "records pending"),
-    )
-    .await;
+    let p = app
+        .complaint_mutate(
+            &manager(),
+            "complaintExtendDeadline",
+            extend(&c, 15, "records pending"),
+        )
+        .await;
     assert_eq!(user_error_codes(&p), ["VALIDATION"], "{p:#}");
-    let p = mutate(
-        &app,
-        &manager(),
-        "complaintExtendDeadline",
-        extend(&c, 14, "  "),
-    )
-    .await;
+    let p = app
+        .complaint_mutate(&manager(), "complaintExtendDeadline", extend(&c, 14, "  "))
+        .await;
     assert_eq!(user_error_codes(&p), ["VALIDATION"], "{p:#}");
     // Granted.
-    let c = must(
-        &app,
-        &manager(),
-        "complaintExtendDeadline",
-        extend(&c, 14, "Awaiting records from the SNF"),
-    )
-    .await;
+    let c = app
+        .complaint_must(
+            &manager(),
+            "complaintExtendDeadline",
+            extend(&c, 14, "Awaiting records from the SNF"),
+        )
+        .await;
     assert_eq!(
         time(&clock(&c, "RESOLUTION")["dueAt"]),
         due + chrono::Duration::days(14)
     );
     assert_eq!(clock(&c, "RESOLUTION")["extensions"], 1);
     // The policy allows one.
-    let p = mutate(
-        &app,
-        &manager(),
-        "complaintExtendDeadline",
-        extend(&c, 1, "still waiting"),
-    )
-    .await;
+    let p = app
+        .complaint_mutate(
+            &manager(),
+            "complaintExtendDeadline",
+            extend(&c, 1, "still waiting"),
+        )
+        .await;
     assert_eq!(user_error_codes(&p), ["VALIDATION"], "{p:#}");
     let h = app
         .ok(&compliance(), HISTORY, json!({ "id": c["id"] }))
@@ -228,22 +215,22 @@ async fn expedited_clock_and_extensions_within_policy() {
 #[tokio::test]
 async fn business_day_clock_skips_the_weekend_in_the_facility_zone() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
-    let p = upsert_policy(
-        &app,
-        &admin(),
-        json!({
-            "facilityCode": "MAIN", "program": "COMMERCIAL",
-            "acknowledgement": { "amount": 2, "unit": "BUSINESS_DAYS" },
-            "resolution": { "amount": 30, "unit": "CALENDAR_DAYS" }
-        }),
-    )
-    .await;
+    app.create_facility("MAIN").await;
+    let p = app
+        .upsert_policy(
+            &admin(),
+            json!({
+                "facilityCode": "MAIN", "program": "COMMERCIAL",
+                "acknowledgement": { "amount": 2, "unit": "BUSINESS_DAYS" },
+                "resolution": { "amount": 30, "unit": "CALENDAR_DAYS" }
+            }),
+        )
+        .await;
     assert_eq!(p["userErrors"], json!([]), "{p:#}");
     let mut input = intake("MAIN");
     input["program"] = json!("COMMERCIAL");
     input["receivedAt"] = json!("2026-11-20T15:00:00Z"); // Friday 09:00 CST
-    let c = create_complaint(&app, &manager(), input).await;
+    let c = app.create_complaint(&manager(), input).await;
     let ack = clock(&c, "ACKNOWLEDGEMENT");
     assert_eq!(
         time(&ack["dueAt"]),
@@ -256,11 +243,11 @@ async fn business_day_clock_skips_the_weekend_in_the_facility_zone() {
 #[tokio::test]
 async fn overdue_is_visible_and_filterable() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
     let mut old = intake("MAIN");
     old["receivedAt"] = json!((chrono::Utc::now() - chrono::Duration::days(10)).to_rfc3339());
-    let late = create_complaint(&app, &manager(), old).await;
-    let fresh = create_complaint(&app, &manager(), intake("MAIN")).await;
+    let late = app.create_complaint(&manager(), old).await;
+    let fresh = app.create_complaint(&manager(), intake("MAIN")).await;
     assert_eq!(late["overdue"], true);
     assert_eq!(clock(&late, "ACKNOWLEDGEMENT")["status"], "OVERDUE");
     assert_eq!(clock(&late, "RESOLUTION")["status"], "RUNNING");
@@ -285,13 +272,13 @@ async fn overdue_is_visible_and_filterable() {
     assert_eq!(refs(&on_time), [fresh["reference"].as_str().unwrap()]);
 
     // Acknowledging late meets the clock, late; no longer overdue.
-    let c = must(
-        &app,
-        &manager(),
-        "complaintAcknowledge",
-        at(&late, json!({ "method": "PHONE" })),
-    )
-    .await;
+    let c = app
+        .complaint_must(
+            &manager(),
+            "complaintAcknowledge",
+            at(&late, json!({ "method": "PHONE" })),
+        )
+        .await;
     assert_eq!(clock(&c, "ACKNOWLEDGEMENT")["status"], "MET_LATE");
     assert_eq!(clock(&c, "ACKNOWLEDGEMENT")["metOnTime"], false);
     assert_eq!(c["overdue"], false);

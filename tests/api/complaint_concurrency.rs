@@ -13,13 +13,7 @@ use reqwest::StatusCode;
 use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
-use crate::complaint_helpers::*;
 use crate::helpers::*;
-
-/// A compliance officer for every facility: reads the whole trail.
-fn auditor() -> String {
-    token("co-all", &["COMPLIANCE"], &["*"])
-}
 
 const ACKNOWLEDGE: &str = "mutation M($input: ComplaintAcknowledgeInput!) {
   complaintAcknowledge(input: $input) { complaint { id version status } userErrors { field message code } }
@@ -36,34 +30,6 @@ const ADD_NOTE: &str = "mutation M($input: ComplaintAddNoteInput!) {
 const CREATE_LIGHT: &str = "mutation M($input: ComplaintCreateInput!) {
   complaintCreate(input: $input) { replayed complaint { id reference version } userErrors { field message code } }
 }";
-
-const EVENTS: &str = "query E($after: String) {
-  auditEvents(first: 100, after: $after) {
-    totalCount
-    pageInfo { hasNextPage endCursor }
-    nodes { sequence action complaintId previousHash hash }
-  }
-}";
-
-/// Every audit event, in chain order.
-async fn all_events(app: &TestApp) -> Vec<Value> {
-    let mut events = Vec::new();
-    let mut after = Value::Null;
-    loop {
-        let data = app.ok(&auditor(), EVENTS, json!({ "after": after })).await;
-        let page = &data["auditEvents"];
-        events.extend(page["nodes"].as_array().unwrap().iter().cloned());
-        if page["pageInfo"]["hasNextPage"] != true {
-            assert_eq!(
-                page["totalCount"].as_u64().unwrap() as usize,
-                events.len(),
-                "auditEvents.totalCount disagrees with the events listed"
-            );
-            return events;
-        }
-        after = page["pageInfo"]["endCursor"].clone();
-    }
-}
 
 /// Asserts the whole trail verifies and covers exactly `total` events.
 async fn assert_chain_intact(app: &TestApp, total: usize) {
@@ -96,28 +62,6 @@ fn assert_gapless(events: &[Value]) {
             );
         }
     }
-}
-
-async fn read_complaint(app: &TestApp, id: &Value) -> Value {
-    let data = app
-        .ok(
-            &compliance(),
-            "query Q($id: ID!) { complaint(id: $id) { id version status } }",
-            json!({ "id": id }),
-        )
-        .await;
-    data["complaint"].clone()
-}
-
-/// How many events of `complaint` have one of `actions`, per its history.
-async fn history_count(app: &TestApp, id: &Value, actions: &[&str]) -> usize {
-    let h = app.ok(&compliance(), HISTORY, json!({ "id": id })).await;
-    h["complaint"]["history"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| actions.contains(&e["action"].as_str().unwrap_or_default()))
-        .count()
 }
 
 /// Fires 20 conflicting transitions at the same `expectedVersion` on
@@ -192,10 +136,10 @@ async fn twenty_conflicting_transitions(apps: &[&TestApp], complaint: &Value) ->
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn twenty_parallel_transitions_one_winner() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
-    let c = create_complaint(&app, &manager(), intake("MAIN")).await;
+    app.create_facility("MAIN").await;
+    let c = app.create_complaint(&manager(), intake("MAIN")).await;
     assert_eq!(c["status"], "RECEIVED");
-    let before_events = all_events(&app).await.len();
+    let before_events = app.audit_events().await.len();
 
     let winner = twenty_conflicting_transitions(&[&app], &c).await;
     let version = c["version"].as_i64().unwrap();
@@ -209,7 +153,7 @@ async fn twenty_parallel_transitions_one_winner() {
         "{winner:#}"
     );
 
-    let now = read_complaint(&app, &c["id"]).await;
+    let now = app.complaint_status(&compliance(), &c["id"]).await;
     assert_eq!(
         now["version"].as_i64().unwrap(),
         version + 1,
@@ -217,17 +161,13 @@ async fn twenty_parallel_transitions_one_winner() {
     );
     assert_eq!(now["status"], winner["status"]);
     assert_eq!(
-        history_count(
-            &app,
-            &c["id"],
-            &["COMPLAINT_ACKNOWLEDGE", "COMPLAINT_WITHDRAW"]
-        )
-        .await,
+        app.history_count(&c["id"], &["COMPLAINT_ACKNOWLEDGE", "COMPLAINT_WITHDRAW"])
+            .await,
         1,
         "history must hold exactly one event for the transition"
     );
 
-    let events = all_events(&app).await;
+    let events = app.audit_events().await;
     assert_eq!(
         events.len(),
         before_events + 1,
@@ -249,7 +189,7 @@ fn reference_number(reference: &str) -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn twenty_parallel_creates_get_distinct_references() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
     let token = manager();
 
     let creates = (0..20).map(|i| {
@@ -338,7 +278,7 @@ async fn twenty_parallel_creates_get_distinct_references() {
         "20 creates plus one keyed create"
     );
 
-    let events = all_events(&app).await;
+    let events = app.audit_events().await;
     let creates = events
         .iter()
         .filter(|e| e["action"] == "COMPLAINT_CREATE")
@@ -436,10 +376,13 @@ async fn two_server_processes_share_one_chain() {
     second.wait_ready().await;
     let (a, b) = (&first.app, &second.app);
 
-    create_facility(a, "MAIN").await;
-    let c = create_complaint(a, &manager(), intake("MAIN")).await;
+    a.create_facility("MAIN").await;
+    let c = a.create_complaint(&manager(), intake("MAIN")).await;
     // The other process sees it at once.
-    assert_eq!(read_complaint(b, &c["id"]).await["version"], c["version"]);
+    assert_eq!(
+        b.complaint_status(&compliance(), &c["id"]).await["version"],
+        c["version"]
+    );
 
     let winner = twenty_conflicting_transitions(&[a, b], &c).await;
     assert_eq!(
@@ -447,12 +390,8 @@ async fn two_server_processes_share_one_chain() {
         c["version"].as_i64().unwrap() + 1
     );
     assert_eq!(
-        history_count(
-            a,
-            &c["id"],
-            &["COMPLAINT_ACKNOWLEDGE", "COMPLAINT_WITHDRAW"]
-        )
-        .await,
+        a.history_count(&c["id"], &["COMPLAINT_ACKNOWLEDGE", "COMPLAINT_WITHDRAW"])
+            .await,
         1,
         "history must hold exactly one event for the transition"
     );
@@ -491,7 +430,7 @@ async fn two_server_processes_share_one_chain() {
         "{notes:#}"
     );
 
-    let events = all_events(b).await;
+    let events = b.audit_events().await;
     assert_gapless(&events);
     assert_eq!(
         events

@@ -3,13 +3,12 @@
 
 use serde_json::{Value, json};
 
-use crate::complaint_helpers::*;
 use crate::helpers::*;
 
 #[tokio::test]
 async fn classification_from_each_trigger() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
     let cases: &[(&str, Value, &[&str])] = &[
         ("plain phone call", json!({}), &[]),
         ("email", json!({ "channel": "EMAIL" }), &["WRITTEN"]),
@@ -55,7 +54,7 @@ async fn classification_from_each_trigger() {
         for (k, v) in extra.as_object().unwrap() {
             input[k] = v.clone();
         }
-        let c = create_complaint(&app, &manager(), input).await;
+        let c = app.create_complaint(&manager(), input).await;
         assert_eq!(c["classificationReasons"], json!(reasons), "{name}");
         let expected = if reasons.is_empty() {
             "COMPLAINT"
@@ -74,7 +73,7 @@ async fn classification_from_each_trigger() {
 #[tokio::test]
 async fn invalid_intake_is_refused_field_by_field_and_writes_nothing() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
     let mut input = intake("MAIN");
     input["department"] = json!(" ");
     input["receivedAt"] = json!((chrono::Utc::now() + chrono::Duration::days(1)).to_rfc3339());
@@ -128,7 +127,7 @@ async fn invalid_intake_is_refused_field_by_field_and_writes_nothing() {
     // Only the facility's creation and its default policy are on the trail.
     assert_eq!(count["auditEvents"]["totalCount"], 2);
     // A refusal burns no reference number.
-    let c = create_complaint(&app, &manager(), intake("MAIN")).await;
+    let c = app.create_complaint(&manager(), intake("MAIN")).await;
     assert!(
         c["reference"].as_str().unwrap().ends_with("-000001"),
         "{}",
@@ -139,7 +138,7 @@ async fn invalid_intake_is_refused_field_by_field_and_writes_nothing() {
 #[tokio::test]
 async fn the_same_idempotency_key_returns_the_first_complaint() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
     let mut input = intake("MAIN");
     input["idempotencyKey"] = json!("intake-form-42");
     let first = app
@@ -194,7 +193,7 @@ async fn the_same_idempotency_key_returns_the_first_complaint() {
         .collect();
     assert_eq!(replays.len(), 1, "{entries:#}");
     assert_eq!(replays[0]["actor"]["subject"], "prm-1");
-    create_facility(&app, "WEST").await;
+    app.create_facility("WEST").await;
     let moved = token("prm-1", &["PATIENT_RELATIONS_MANAGER"], &["WEST"]);
     let mut west = input.clone();
     west["facilityCode"] = json!("WEST");
@@ -208,24 +207,24 @@ async fn the_same_idempotency_key_returns_the_first_complaint() {
 #[tokio::test]
 async fn escalation_is_one_way_and_keeps_the_clocks() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
-    let c = create_complaint(&app, &specialist(), intake("MAIN")).await;
+    app.create_facility("MAIN").await;
+    let c = app.create_complaint(&specialist(), intake("MAIN")).await;
     assert_eq!(c["classification"], "COMPLAINT");
-    let p = mutate(
-        &app,
-        &specialist(),
-        "complaintEscalate",
-        at(&c, json!({ "reason": "" })),
-    )
-    .await;
+    let p = app
+        .complaint_mutate(
+            &specialist(),
+            "complaintEscalate",
+            at(&c, json!({ "reason": "" })),
+        )
+        .await;
     assert_eq!(user_error_codes(&p), ["VALIDATION"]);
-    let e = must(
-        &app,
-        &specialist(),
-        "complaintEscalate",
-        at(&c, json!({ "reason": "Family wants a formal review" })),
-    )
-    .await;
+    let e = app
+        .complaint_must(
+            &specialist(),
+            "complaintEscalate",
+            at(&c, json!({ "reason": "Family wants a formal review" })),
+        )
+        .await;
     assert_eq!(e["classification"], "GRIEVANCE");
     assert_eq!(e["classificationReasons"], json!(["NOT_RESOLVED_AT_TIME"]));
     assert_eq!(e["escalation"]["reason"], "Family wants a formal review");
@@ -235,44 +234,44 @@ async fn escalation_is_one_way_and_keeps_the_clocks() {
         e["reference"], c["reference"],
         "the reference never changes"
     );
-    let p = mutate(
-        &app,
-        &specialist(),
-        "complaintEscalate",
-        at(&e, json!({ "reason": "again" })),
-    )
-    .await;
+    let p = app
+        .complaint_mutate(
+            &specialist(),
+            "complaintEscalate",
+            at(&e, json!({ "reason": "again" })),
+        )
+        .await;
     assert_eq!(user_error_codes(&p), ["INVALID_TRANSITION"]);
 
     // Facts that made it a grievance can be corrected; it stays one.
     let mut harm = intake("MAIN");
     harm["allegesAbuseNeglectOrHarm"] = json!(true);
-    let g = create_complaint(&app, &specialist(), harm).await;
-    let u = must(
-        &app,
-        &specialist(),
-        "complaintUpdate",
-        at(&g, json!({ "allegesAbuseNeglectOrHarm": false })),
-    )
-    .await;
+    let g = app.create_complaint(&specialist(), harm).await;
+    let u = app
+        .complaint_must(
+            &specialist(),
+            "complaintUpdate",
+            at(&g, json!({ "allegesAbuseNeglectOrHarm": false })),
+        )
+        .await;
     assert_eq!(u["classification"], "GRIEVANCE");
 
     // Investigating a complaint means it was not resolved at the time.
-    let c = create_complaint(&app, &specialist(), intake("MAIN")).await;
-    let c = must(
-        &app,
-        &specialist(),
-        "complaintAssign",
-        at(&c, json!({ "ownerSubject": "pr-1", "ownerName": "Pat" })),
-    )
-    .await;
-    let c = must(
-        &app,
-        &specialist(),
-        "complaintStartInvestigation",
-        at(&c, json!({})),
-    )
-    .await;
+    let c = app.create_complaint(&specialist(), intake("MAIN")).await;
+    let c = app
+        .complaint_must(
+            &specialist(),
+            "complaintAssign",
+            at(&c, json!({ "ownerSubject": "pr-1", "ownerName": "Pat" })),
+        )
+        .await;
+    let c = app
+        .complaint_must(
+            &specialist(),
+            "complaintStartInvestigation",
+            at(&c, json!({})),
+        )
+        .await;
     assert_eq!(c["classification"], "GRIEVANCE");
     assert_eq!(c["classificationReasons"], json!(["NOT_RESOLVED_AT_TIME"]));
 }
@@ -280,10 +279,10 @@ async fn escalation_is_one_way_and_keeps_the_clocks() {
 #[tokio::test]
 async fn update_keeps_issue_findings_by_id_and_reassignment_needs_a_manager() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
-    let c = create_complaint(&app, &specialist(), intake("MAIN")).await;
+    app.create_facility("MAIN").await;
+    let c = app.create_complaint(&specialist(), intake("MAIN")).await;
     let first_issue = c["issues"][0].clone();
-    let c = must(&app, &specialist(), "complaintUpdate", at(&c, json!({
+    let c = app.complaint_must(&specialist(), "complaintUpdate", at(&c, json!({
         "department": "Radiology",
         "issues": [
             { "id": first_issue["id"], "category": "INSTITUTIONAL_PROCESSES", "severity": 3, "stageOfCare": "ADMISSION" },
@@ -293,39 +292,39 @@ async fn update_keeps_issue_findings_by_id_and_reassignment_needs_a_manager() {
     assert_eq!(c["issues"][0]["id"], first_issue["id"]);
     assert_eq!(c["issues"][0]["severity"], 3);
     assert_eq!(c["issues"].as_array().unwrap().len(), 2);
-    let p = mutate(&app, &specialist(), "complaintUpdate", at(&c, json!({
+    let p = app.complaint_mutate(&specialist(), "complaintUpdate", at(&c, json!({
         "issues": [{ "id": "not-an-id", "category": "SAFETY", "severity": 1, "stageOfCare": "OTHER" }]
     }))).await;
     assert_eq!(user_error_codes(&p), ["VALIDATION"]);
 
-    let c = must(
-        &app,
-        &specialist(),
-        "complaintAssign",
-        at(&c, json!({ "ownerSubject": "pr-1", "ownerName": "Pat" })),
-    )
-    .await;
-    let p = mutate(
-        &app,
-        &specialist(),
-        "complaintAssign",
-        at(&c, json!({ "ownerSubject": "pr-2", "ownerName": "Sam" })),
-    )
-    .await;
+    let c = app
+        .complaint_must(
+            &specialist(),
+            "complaintAssign",
+            at(&c, json!({ "ownerSubject": "pr-1", "ownerName": "Pat" })),
+        )
+        .await;
+    let p = app
+        .complaint_mutate(
+            &specialist(),
+            "complaintAssign",
+            at(&c, json!({ "ownerSubject": "pr-2", "ownerName": "Sam" })),
+        )
+        .await;
     assert_eq!(user_error_codes(&p), ["FORBIDDEN"]);
-    let c = must(
-        &app,
-        &manager(),
-        "complaintAssign",
-        at(&c, json!({ "ownerSubject": "pr-2", "ownerName": "Sam" })),
-    )
-    .await;
+    let c = app
+        .complaint_must(
+            &manager(),
+            "complaintAssign",
+            at(&c, json!({ "ownerSubject": "pr-2", "ownerName": "Sam" })),
+        )
+        .await;
     assert_eq!(c["owner"]["subject"], "pr-2");
 
     // Filters: category, severity on the same issue, department, owner.
     let q = "query($f: ComplaintFilterInput) { complaints(filter: $f) { totalCount } }";
     let n = |data: Value| data["complaints"]["totalCount"].as_i64().unwrap();
-    create_complaint(&app, &specialist(), intake("MAIN")).await;
+    app.create_complaint(&specialist(), intake("MAIN")).await;
     assert_eq!(
         n(app
             .ok(
@@ -403,13 +402,13 @@ async fn update_keeps_issue_findings_by_id_and_reassignment_needs_a_manager() {
 #[tokio::test]
 async fn complaints_page_in_a_stable_order() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
     let base = chrono::Utc::now() - chrono::Duration::hours(1);
     for i in 0..7 {
         let mut input = intake("MAIN");
         // Two share a received time: the id breaks the tie.
         input["receivedAt"] = json!((base + chrono::Duration::minutes(i / 2)).to_rfc3339());
-        create_complaint(&app, &manager(), input).await;
+        app.create_complaint(&manager(), input).await;
     }
     for order in [
         json!({ "field": "RECEIVED_AT", "direction": "DESC" }),

@@ -5,8 +5,12 @@
 
 use serde_json::{Value, json};
 
-use crate::complaint_helpers::*;
 use crate::helpers::*;
+
+/// What `complaintAsOf` shows here: the usual fields and the notes.
+fn as_of_selection() -> String {
+    format!("{COMPLAINT_FIELDS} notes {{ body }}")
+}
 
 const STATES: [&str; 6] = [
     "RECEIVED",
@@ -16,74 +20,6 @@ const STATES: [&str; 6] = [
     "CLOSED",
     "WITHDRAWN",
 ];
-
-/// A complaint with an owner, moved into `state` by a manager.
-async fn complaint_in(app: &TestApp, state: &str) -> Value {
-    let m = manager();
-    let c = create_complaint(app, &m, intake("MAIN")).await;
-    let c = must(
-        app,
-        &m,
-        "complaintAssign",
-        at(
-            &c,
-            json!({ "ownerSubject": "pr-1", "ownerName": "Pat Rivera" }),
-        ),
-    )
-    .await;
-    let investigating = |c: Value| async move {
-        must(
-            app,
-            &manager(),
-            "complaintStartInvestigation",
-            at(&c, json!({})),
-        )
-        .await
-    };
-    let resolved = |c: Value| async move {
-        let c = investigating(c).await;
-        must(
-            app,
-            &manager(),
-            "complaintResolve",
-            at(
-                &c,
-                json!({ "findings": findings(&c), "writtenResponse": written_response(false) }),
-            ),
-        )
-        .await
-    };
-    let c = match state {
-        "RECEIVED" => c,
-        "ACKNOWLEDGED" => {
-            must(
-                app,
-                &m,
-                "complaintAcknowledge",
-                at(&c, json!({ "method": "PHONE" })),
-            )
-            .await
-        }
-        "INVESTIGATING" => investigating(c).await,
-        "RESOLVED" => resolved(c).await,
-        "CLOSED" => {
-            let c = resolved(c).await;
-            must(app, &m, "complaintClose", at(&c, json!({}))).await
-        }
-        "WITHDRAWN" => {
-            must(
-                app,
-                &m,
-                "complaintWithdraw",
-                at(&c, json!({ "reason": "Complainant asked to withdraw" })),
-            )
-            .await
-        }
-        other => panic!("no such state {other}"),
-    };
-    assert_eq!(c["status"], state);
-    c
-}
 
 /// The mutation and an input that meets every guard of the action.
 fn action_call(action: &str, c: &Value) -> (&'static str, Value) {
@@ -123,7 +59,7 @@ fn action_call(action: &str, c: &Value) -> (&'static str, Value) {
 #[tokio::test]
 async fn every_state_and_action_through_http() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
     let table: &[(&str, [Option<&str>; 7])] = &[
         // ACKNOWLEDGE, START_INVESTIGATION, RESOLVE_AT_POINT_OF_SERVICE, RESOLVE, CLOSE, WITHDRAW, REOPEN
         (
@@ -195,7 +131,7 @@ async fn every_state_and_action_through_http() {
     assert_eq!(table.len(), STATES.len());
     for (state, row) in table {
         for (action, expected) in actions.iter().zip(row) {
-            let c = complaint_in(&app, state).await;
+            let c = app.complaint_in(state).await;
             let allowed: Vec<&str> = c["allowedActions"]
                 .as_array()
                 .unwrap()
@@ -203,7 +139,7 @@ async fn every_state_and_action_through_http() {
                 .map(|a| a.as_str().unwrap())
                 .collect();
             let (mutation, input) = action_call(action, &c);
-            let payload = mutate(&app, &manager(), mutation, input).await;
+            let payload = app.complaint_mutate(&manager(), mutation, input).await;
             match expected {
                 Some(to) => {
                     assert_eq!(
@@ -258,9 +194,9 @@ async fn every_state_and_action_through_http() {
 #[tokio::test]
 async fn open_state_actions_refused_once_finished() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
     for state in ["CLOSED", "WITHDRAWN", "RESOLVED"] {
-        let c = complaint_in(&app, state).await;
+        let c = app.complaint_in(state).await;
         if state == "WITHDRAWN" {
             // Unmet clocks stop; a withdrawn complaint never goes overdue.
             let statuses: Vec<&str> = c["clocks"]
@@ -283,7 +219,9 @@ async fn open_state_actions_refused_once_finished() {
                 json!({ "reason": "needs investigation" }),
             ),
         ] {
-            let payload = mutate(&app, &manager(), mutation, at(&c, extra)).await;
+            let payload = app
+                .complaint_mutate(&manager(), mutation, at(&c, extra))
+                .await;
             let codes = user_error_codes(&payload);
             assert!(
                 codes.contains(&"INVALID_TRANSITION".to_owned()),
@@ -291,26 +229,6 @@ async fn open_state_actions_refused_once_finished() {
             );
         }
     }
-}
-
-async fn as_of(app: &TestApp, id: &Value, at: &str) -> Value {
-    app.ok(
-        &compliance(),
-        &format!("query($id: ID!, $at: DateTime!) {{ complaintAsOf(id: $id, at: $at) {{ {COMPLAINT_FIELDS} notes {{ body }} }} }}"),
-        json!({ "id": id, "at": at }),
-    )
-    .await["complaintAsOf"]
-        .clone()
-}
-
-async fn actions(app: &TestApp, id: &Value) -> Vec<String> {
-    let h = app.ok(&compliance(), HISTORY, json!({ "id": id })).await;
-    h["complaint"]["history"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 fn clock<'a>(c: &'a Value, kind: &str) -> &'a Value {
@@ -333,7 +251,7 @@ fn parse(t: &Value) -> chrono::DateTime<chrono::Utc> {
 #[tokio::test]
 async fn written_grievance_from_intake_to_closure() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
     let pr = specialist();
     let received = chrono::Utc::now() - chrono::Duration::days(2);
     let mut input = intake("MAIN");
@@ -352,7 +270,7 @@ async fn written_grievance_from_intake_to_closure() {
     ]);
 
     // Intake: written → grievance; the QIO notice will be owed.
-    let c = create_complaint(&app, &pr, input).await;
+    let c = app.create_complaint(&pr, input).await;
     let id = c["id"].clone();
     assert_eq!(c["classification"], "GRIEVANCE");
     assert_eq!(c["classificationReasons"], json!(["WRITTEN"]));
@@ -380,23 +298,23 @@ async fn written_grievance_from_intake_to_closure() {
     let v1 = c.clone();
 
     // The point-of-service path is closed to a grievance.
-    let p = mutate(
-        &app,
-        &pr,
-        "complaintResolveAtPointOfService",
-        at(&c, json!({ "resolution": "sorry" })),
-    )
-    .await;
+    let p = app
+        .complaint_mutate(
+            &pr,
+            "complaintResolveAtPointOfService",
+            at(&c, json!({ "resolution": "sorry" })),
+        )
+        .await;
     assert_eq!(user_error_codes(&p), ["GUARD_FAILED"]);
 
     // Acknowledged by letter: the acknowledgement clock is met on time.
-    let c = must(
-        &app,
-        &pr,
-        "complaintAcknowledge",
-        at(&c, json!({ "method": "LETTER" })),
-    )
-    .await;
+    let c = app
+        .complaint_must(
+            &pr,
+            "complaintAcknowledge",
+            at(&c, json!({ "method": "LETTER" })),
+        )
+        .await;
     assert_eq!(c["status"], "ACKNOWLEDGED");
     assert_eq!(clock(&c, "ACKNOWLEDGEMENT")["status"], "MET_ON_TIME");
     let v2 = c.clone();
@@ -416,56 +334,60 @@ async fn written_grievance_from_intake_to_closure() {
     assert_eq!(contact["complaintLogContact"]["userErrors"], json!([]));
 
     // Investigation needs an owner.
-    let p = mutate(&app, &pr, "complaintStartInvestigation", at(&c, json!({}))).await;
+    let p = app
+        .complaint_mutate(&pr, "complaintStartInvestigation", at(&c, json!({})))
+        .await;
     assert_eq!(user_error_codes(&p), ["GUARD_FAILED"]);
-    let c = must(
-        &app,
-        &pr,
-        "complaintAssign",
-        at(
-            &c,
-            json!({ "ownerSubject": "pr-1", "ownerName": "Pat Rivera" }),
-        ),
-    )
-    .await;
-    let c = must(&app, &pr, "complaintStartInvestigation", at(&c, json!({}))).await;
+    let c = app
+        .complaint_must(
+            &pr,
+            "complaintAssign",
+            at(
+                &c,
+                json!({ "ownerSubject": "pr-1", "ownerName": "Pat Rivera" }),
+            ),
+        )
+        .await;
+    let c = app
+        .complaint_must(&pr, "complaintStartInvestigation", at(&c, json!({})))
+        .await;
     assert_eq!(c["status"], "INVESTIGATING");
     let v3 = c.clone();
 
     // Resolution guards: every issue needs a finding, the letter needs the
     // A-0123 elements and, here, the QIO notice.
-    let p = mutate(
-        &app,
-        &pr,
-        "complaintResolve",
-        at(&c, json!({ "findings": findings(&c) })),
-    )
-    .await;
+    let p = app
+        .complaint_mutate(
+            &pr,
+            "complaintResolve",
+            at(&c, json!({ "findings": findings(&c) })),
+        )
+        .await;
     assert_eq!(user_error_codes(&p), ["GUARD_FAILED"], "{p:#}");
     let mut one_finding = findings(&c);
     one_finding.as_array_mut().unwrap().pop();
-    let p = mutate(
-        &app,
-        &pr,
-        "complaintResolve",
-        at(
-            &c,
-            json!({ "findings": one_finding, "writtenResponse": written_response(true) }),
-        ),
-    )
-    .await;
+    let p = app
+        .complaint_mutate(
+            &pr,
+            "complaintResolve",
+            at(
+                &c,
+                json!({ "findings": one_finding, "writtenResponse": written_response(true) }),
+            ),
+        )
+        .await;
     assert_eq!(user_error_codes(&p), ["GUARD_FAILED"], "{p:#}");
     assert_eq!(p["userErrors"][0]["field"], json!(["input", "findings"]));
-    let p = mutate(
-        &app,
-        &pr,
-        "complaintResolve",
-        at(
-            &c,
-            json!({ "findings": findings(&c), "writtenResponse": written_response(false) }),
-        ),
-    )
-    .await;
+    let p = app
+        .complaint_mutate(
+            &pr,
+            "complaintResolve",
+            at(
+                &c,
+                json!({ "findings": findings(&c), "writtenResponse": written_response(false) }),
+            ),
+        )
+        .await;
     assert_eq!(user_error_codes(&p), ["GUARD_FAILED"]);
     assert_eq!(
         p["userErrors"][0]["field"],
@@ -473,27 +395,27 @@ async fn written_grievance_from_intake_to_closure() {
     );
     let mut incomplete = written_response(true);
     incomplete["investigationSteps"] = json!("  ");
-    let p = mutate(
-        &app,
-        &pr,
-        "complaintResolve",
-        at(
-            &c,
-            json!({ "findings": findings(&c), "writtenResponse": incomplete }),
-        ),
-    )
-    .await;
+    let p = app
+        .complaint_mutate(
+            &pr,
+            "complaintResolve",
+            at(
+                &c,
+                json!({ "findings": findings(&c), "writtenResponse": incomplete }),
+            ),
+        )
+        .await;
     assert_eq!(user_error_codes(&p), ["GUARD_FAILED"]);
-    let c = must(
-        &app,
-        &pr,
-        "complaintResolve",
-        at(
-            &c,
-            json!({ "findings": findings(&c), "writtenResponse": written_response(true) }),
-        ),
-    )
-    .await;
+    let c = app
+        .complaint_must(
+            &pr,
+            "complaintResolve",
+            at(
+                &c,
+                json!({ "findings": findings(&c), "writtenResponse": written_response(true) }),
+            ),
+        )
+        .await;
     assert_eq!(c["status"], "RESOLVED");
     assert_eq!(
         c["resolution"]["writtenResponse"]["qioNoticeIncluded"],
@@ -509,14 +431,16 @@ async fn written_grievance_from_intake_to_closure() {
     );
     let v4 = c.clone();
 
-    let c = must(&app, &pr, "complaintClose", at(&c, json!({}))).await;
+    let c = app
+        .complaint_must(&pr, "complaintClose", at(&c, json!({})))
+        .await;
     assert_eq!(c["status"], "CLOSED");
     assert!(c["closedAt"].is_string());
     assert_eq!(c["overdue"], false);
 
     // History: every change, in order, attributed.
     assert_eq!(
-        actions(&app, &id).await,
+        app.history_actions(&id).await,
         [
             "COMPLAINT_CREATE",
             "COMPLAINT_ACKNOWLEDGE",
@@ -531,8 +455,8 @@ async fn written_grievance_from_intake_to_closure() {
 
     // complaintAsOf rebuilds each step from the events alone.
     assert_eq!(
-        as_of(
-            &app,
+        app.complaint_as_of(
+            &as_of_selection(),
             &id,
             &(received - chrono::Duration::days(1)).to_rfc3339()
         )
@@ -545,14 +469,18 @@ async fn written_grievance_from_intake_to_closure() {
         (&v3, "INVESTIGATING"),
         (&v4, "RESOLVED"),
     ] {
-        let past = as_of(&app, &id, step["updatedAt"].as_str().unwrap()).await;
+        let past = app
+            .complaint_as_of(&as_of_selection(), &id, step["updatedAt"].as_str().unwrap())
+            .await;
         assert_eq!(past["status"], expected);
         assert_eq!(past["version"], step["version"]);
         assert_eq!(past["classification"], step["classification"]);
         assert_eq!(past["issues"], step["issues"]);
         assert_eq!(past["clocks"], step["clocks"]);
     }
-    let now = as_of(&app, &id, &chrono::Utc::now().to_rfc3339()).await;
+    let now = app
+        .complaint_as_of(&as_of_selection(), &id, &chrono::Utc::now().to_rfc3339())
+        .await;
     assert_eq!(now["status"], "CLOSED");
     assert_eq!(now["notes"].as_array().unwrap().len(), 1);
 
@@ -564,30 +492,30 @@ async fn written_grievance_from_intake_to_closure() {
 #[tokio::test]
 async fn verbal_complaint_resolved_at_point_of_service() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
     let staff = token("staff-7", &["STAFF"], &["MAIN"]);
     let mut input = intake("MAIN");
     input["channel"] = json!("IN_PERSON");
     input["issues"] =
         json!([{ "category": "ENVIRONMENT", "severity": 1, "stageOfCare": "CARE_ON_WARD" }]);
     input["description"] = json!("Room too cold overnight.");
-    let c = create_complaint(&app, &staff, input).await;
+    let c = app.create_complaint(&staff, input).await;
     assert_eq!(c["classification"], "COMPLAINT");
     assert_eq!(c["classificationReasons"], json!([]));
     assert!(c["reference"].as_str().unwrap().starts_with("CMP-"));
     assert_eq!(c["createdBy"]["subject"], "staff-7");
     assert_eq!(c["allowedActions"], json!(["RESOLVE_AT_POINT_OF_SERVICE"]));
 
-    let c = must(
-        &app,
-        &staff,
-        "complaintResolveAtPointOfService",
-        at(
-            &c,
-            json!({ "resolution": "Extra blanket; thermostat fixed." }),
-        ),
-    )
-    .await;
+    let c = app
+        .complaint_must(
+            &staff,
+            "complaintResolveAtPointOfService",
+            at(
+                &c,
+                json!({ "resolution": "Extra blanket; thermostat fixed." }),
+            ),
+        )
+        .await;
     assert_eq!(c["status"], "RESOLVED");
     assert_eq!(c["resolution"]["atPointOfService"], true);
     assert_eq!(c["classification"], "COMPLAINT");
@@ -595,19 +523,29 @@ async fn verbal_complaint_resolved_at_point_of_service() {
     assert_eq!(clock(&c, "RESOLUTION")["status"], "MET_ON_TIME");
 
     // The clerk cannot close it; patient relations does.
-    let p = mutate(&app, &staff, "complaintClose", at(&c, json!({}))).await;
+    let p = app
+        .complaint_mutate(&staff, "complaintClose", at(&c, json!({})))
+        .await;
     assert_eq!(user_error_codes(&p), ["FORBIDDEN"]);
-    let c = must(&app, &specialist(), "complaintClose", at(&c, json!({}))).await;
+    let c = app
+        .complaint_must(&specialist(), "complaintClose", at(&c, json!({})))
+        .await;
     assert_eq!(c["status"], "CLOSED");
     assert_eq!(
-        actions(&app, &c["id"]).await,
+        app.history_actions(&c["id"]).await,
         [
             "COMPLAINT_CREATE",
             "COMPLAINT_RESOLVE_AT_POINT_OF_SERVICE",
             "COMPLAINT_CLOSE"
         ]
     );
-    let past = as_of(&app, &c["id"], &chrono::Utc::now().to_rfc3339()).await;
+    let past = app
+        .complaint_as_of(
+            &as_of_selection(),
+            &c["id"],
+            &chrono::Utc::now().to_rfc3339(),
+        )
+        .await;
     assert_eq!(past["status"], "CLOSED");
     assert_eq!(
         past["resolution"]["summary"],

@@ -3,10 +3,8 @@
 //! an explicit table (`api/src/domain/permissions.rs` is the source of
 //! truth); STAFF seeing only what they logged; refusals writing nothing.
 
-use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::complaint_helpers::*;
 use crate::helpers::*;
 
 const ROLES: [&str; 5] = [
@@ -190,34 +188,6 @@ fn staff_in_main() -> String {
     role_token("STAFF", true)
 }
 
-/// Compliance over every facility: reads back what happened.
-fn auditor() -> String {
-    token("co-all", &["COMPLIANCE"], &["*"])
-}
-
-const READ_BACK: &str = "query R($id: ID!) { complaint(id: $id) {
-  id version status classification description reopenCount
-  owner { subject } escalation { reason } resolution { atPointOfService }
-  clocks { kind extensions } notes { body } contacts { summary } } }";
-
-async fn read_back(app: &TestApp, id: &Value) -> Value {
-    let data = app.ok(&auditor(), READ_BACK, json!({ "id": id })).await;
-    assert_ne!(data["complaint"], Value::Null, "{id} is gone");
-    data["complaint"].clone()
-}
-
-/// Complaints in one department, as compliance over all facilities sees them.
-async fn count_in(app: &TestApp, department: &str) -> i64 {
-    let data = app
-        .ok(
-            &auditor(),
-            "query($d: [String!]) { complaints(filter: { departments: $d }) { totalCount } }",
-            json!({ "d": [department] }),
-        )
-        .await;
-    data["complaints"]["totalCount"].as_i64().unwrap()
-}
-
 fn seen_in_payload(payload: &Value, ctx: &str) -> Seen {
     match user_error_codes(payload).as_slice() {
         [] => Seen::Allowed,
@@ -225,28 +195,6 @@ fn seen_in_payload(payload: &Value, ctx: &str) -> Seen {
         [c] if c == "NOT_FOUND" => Seen::Absent,
         other => panic!("{ctx}: unexpected userErrors {other:?}: {payload:#}"),
     }
-}
-
-/// Runs a query; `None` when refused with a top-level FORBIDDEN.
-async fn read(
-    app: &TestApp,
-    token: &str,
-    query: &str,
-    variables: Value,
-    ctx: &str,
-) -> Option<Value> {
-    let (status, body) = app.graphql(Some(token), query, variables).await;
-    assert_eq!(status, StatusCode::OK, "{ctx}: {body:#}");
-    if body.get("errors").is_some() {
-        assert_eq!(error_code(&body), "FORBIDDEN", "{ctx}: {body:#}");
-        assert_eq!(
-            body["data"],
-            Value::Null,
-            "{ctx}: refused but data came back: {body:#}"
-        );
-        return None;
-    }
-    Some(body["data"].clone())
 }
 
 /// A single object that is either the complaint asked for or null.
@@ -259,65 +207,8 @@ fn one(value: &Value, id: &Value, ctx: &str) -> Seen {
     }
 }
 
-/// The MAIN CMS_HOSPITAL policy, as ADMIN reads it.
-async fn main_policy(app: &TestApp) -> Value {
-    let data = app
-        .ok(
-            &admin(),
-            r#"{ deadlinePolicies(facilityCode: "MAIN") { nodes {
-                 facilityCode program version maxExtensions
-                 acknowledgement { amount unit } resolution { amount unit } } } }"#,
-            json!({}),
-        )
-        .await;
-    data["deadlinePolicies"]["nodes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["program"] == "CMS_HOSPITAL")
-        .expect("MAIN has its CMS_HOSPITAL policy")
-        .clone()
-}
-
 const POLICY_UPSERT: &str = "mutation P($input: DeadlinePolicyUpsertInput!) {
   deadlinePolicyUpsert(input: $input) { deadlinePolicy { version maxExtensions } userErrors { field message code } } }";
-
-/// The MAIN CMS_HOSPITAL policy's change: one extension of up to 14
-/// calendar days, the clocks as they are.
-fn extension_policy(current: &Value) -> Value {
-    json!({
-        "facilityCode": "MAIN",
-        "program": "CMS_HOSPITAL",
-        "acknowledgement": current["acknowledgement"],
-        "resolution": current["resolution"],
-        "maxExtensions": 1,
-        "maxExtension": { "amount": 14, "unit": "CALENDAR_DAYS" },
-        "expectedVersion": current["version"],
-    })
-}
-
-/// MAIN and NORTH, and a MAIN policy that allows an extension.
-async fn setup(app: &TestApp) {
-    create_facility(app, "MAIN").await;
-    create_facility(app, "NORTH").await;
-    let current = main_policy(app).await;
-    let data = app
-        .ok(
-            &admin(),
-            POLICY_UPSERT,
-            json!({ "input": extension_policy(&current) }),
-        )
-        .await;
-    assert_eq!(
-        data["deadlinePolicyUpsert"]["userErrors"],
-        json!([]),
-        "{data:#}"
-    );
-    assert_eq!(
-        data["deadlinePolicyUpsert"]["deadlinePolicy"]["maxExtensions"],
-        1
-    );
-}
 
 fn intake_in(department: &str) -> Value {
     let mut input = intake("MAIN");
@@ -327,24 +218,26 @@ fn intake_in(department: &str) -> Value {
 
 /// A fresh complaint in MAIN, logged by `creator`, in the state `op` needs.
 async fn prepare(app: &TestApp, op: Op, creator: &str, department: &str) -> Value {
-    let c = create_complaint(app, creator, intake_in(department)).await;
+    let c = app.create_complaint(creator, intake_in(department)).await;
     let assign = |c: &Value| at(c, json!({ "ownerSubject": "pr-1", "ownerName": "Pat One" }));
     match op {
-        Op::Reassign => must(app, &manager(), "complaintAssign", assign(&c)).await,
-        Op::StartInvestigation => must(app, &manager(), "complaintAssign", assign(&c)).await,
+        Op::Reassign => {
+            app.complaint_must(&manager(), "complaintAssign", assign(&c))
+                .await
+        }
+        Op::StartInvestigation => {
+            app.complaint_must(&manager(), "complaintAssign", assign(&c))
+                .await
+        }
         Op::Resolve => {
-            let c = must(app, &manager(), "complaintAssign", assign(&c)).await;
-            must(
-                app,
-                &manager(),
-                "complaintStartInvestigation",
-                at(&c, json!({})),
-            )
-            .await
+            let c = app
+                .complaint_must(&manager(), "complaintAssign", assign(&c))
+                .await;
+            app.complaint_must(&manager(), "complaintStartInvestigation", at(&c, json!({})))
+                .await
         }
         Op::Close | Op::Reopen => {
-            must(
-                app,
+            app.complaint_must(
                 &manager(),
                 "complaintResolveAtPointOfService",
                 at(
@@ -490,7 +383,9 @@ async fn run_case(app: &TestApp, op: Op, role: &str, inside: bool, department: &
                 .await;
             let payload = &data["complaintCreate"];
             let seen = seen_in_payload(payload, &ctx);
-            let stored = count_in(app, department).await;
+            let stored = app
+                .complaint_count(json!({ "departments": [department] }))
+                .await;
             if seen == Seen::Allowed {
                 assert_eq!(payload["complaint"]["status"], "RECEIVED", "{ctx}");
                 assert_eq!(
@@ -516,7 +411,7 @@ async fn run_case(app: &TestApp, op: Op, role: &str, inside: bool, department: &
                 .await;
             let payload = &data["complaintAddNote"];
             let seen = seen_in_payload(payload, &ctx);
-            let after = read_back(app, &id).await;
+            let after = app.complaint_read_back(&id).await;
             if seen == Seen::Allowed {
                 assert_eq!(payload["note"]["author"]["subject"], subject(role), "{ctx}");
                 assert_eq!(
@@ -551,7 +446,7 @@ async fn run_case(app: &TestApp, op: Op, role: &str, inside: bool, department: &
                 .await;
             let payload = &data["complaintLogContact"];
             let seen = seen_in_payload(payload, &ctx);
-            let after = read_back(app, &id).await;
+            let after = app.complaint_read_back(&id).await;
             if seen == Seen::Allowed {
                 assert_eq!(
                     payload["contact"]["loggedBy"]["subject"],
@@ -586,9 +481,9 @@ async fn run_case(app: &TestApp, op: Op, role: &str, inside: bool, department: &
         | Op::Reopen
         | Op::ExtendDeadline => {
             let (mutation, extra) = change(op, &c);
-            let payload = mutate(app, &actor, mutation, at(&c, extra)).await;
+            let payload = app.complaint_mutate(&actor, mutation, at(&c, extra)).await;
             let seen = seen_in_payload(&payload, &ctx);
-            let after = read_back(app, &id).await;
+            let after = app.complaint_read_back(&id).await;
             if seen == Seen::Allowed {
                 let version = c["version"].as_i64().unwrap() + 1;
                 assert_eq!(after["version"], version, "{ctx}");
@@ -607,7 +502,10 @@ async fn run_case(app: &TestApp, op: Op, role: &str, inside: bool, department: &
         }
         Op::Complaint => {
             let q = "query($id: ID!) { complaint(id: $id) { id allowedActions } }";
-            match read(app, &actor, q, json!({ "id": id }), &ctx).await {
+            match app
+                .read_or_forbidden(&actor, q, json!({ "id": id }), &ctx)
+                .await
+            {
                 None => Seen::Forbidden,
                 Some(d) => {
                     let seen = one(&d["complaint"], &id, &ctx);
@@ -625,21 +523,30 @@ async fn run_case(app: &TestApp, op: Op, role: &str, inside: bool, department: &
         }
         Op::Node => {
             let q = "query($id: ID!) { node(id: $id) { id ... on Complaint { status } } }";
-            match read(app, &actor, q, json!({ "id": id }), &ctx).await {
+            match app
+                .read_or_forbidden(&actor, q, json!({ "id": id }), &ctx)
+                .await
+            {
                 None => Seen::Forbidden,
                 Some(d) => one(&d["node"], &id, &ctx),
             }
         }
         Op::ComplaintByReference => {
             let q = "query($r: String!) { complaintByReference(reference: $r) { id } }";
-            match read(app, &actor, q, json!({ "r": c["reference"] }), &ctx).await {
+            match app
+                .read_or_forbidden(&actor, q, json!({ "r": c["reference"] }), &ctx)
+                .await
+            {
                 None => Seen::Forbidden,
                 Some(d) => one(&d["complaintByReference"], &id, &ctx),
             }
         }
         Op::Complaints => {
             let q = "query($d: [String!]) { complaints(filter: { departments: $d }) { totalCount nodes { id } } }";
-            match read(app, &actor, q, json!({ "d": [department] }), &ctx).await {
+            match app
+                .read_or_forbidden(&actor, q, json!({ "d": [department] }), &ctx)
+                .await
+            {
                 None => Seen::Forbidden,
                 Some(d) => {
                     let list = &d["complaints"];
@@ -657,7 +564,7 @@ async fn run_case(app: &TestApp, op: Op, role: &str, inside: bool, department: &
         Op::ComplaintAsOf => {
             let q = "query($id: ID!, $at: DateTime!) { complaintAsOf(id: $id, at: $at) { id status asOf } }";
             let vars = json!({ "id": id, "at": chrono::Utc::now().to_rfc3339() });
-            match read(app, &actor, q, vars, &ctx).await {
+            match app.read_or_forbidden(&actor, q, vars, &ctx).await {
                 None => Seen::Forbidden,
                 Some(d) => {
                     let seen = one(&d["complaintAsOf"], &id, &ctx);
@@ -670,7 +577,10 @@ async fn run_case(app: &TestApp, op: Op, role: &str, inside: bool, department: &
         }
         Op::History => {
             let q = "query($id: ID!) { complaint(id: $id) { id history(first: 20) { totalCount nodes { action } } } }";
-            match read(app, &actor, q, json!({ "id": id }), &ctx).await {
+            match app
+                .read_or_forbidden(&actor, q, json!({ "id": id }), &ctx)
+                .await
+            {
                 None => Seen::Forbidden,
                 Some(d) => {
                     let seen = one(&d["complaint"], &id, &ctx);
@@ -685,7 +595,10 @@ async fn run_case(app: &TestApp, op: Op, role: &str, inside: bool, department: &
         }
         Op::AuditEvents => {
             let q = "query($id: ID!) { auditEvents(filter: { complaintId: $id }) { totalCount nodes { action complaintId } } }";
-            match read(app, &actor, q, json!({ "id": id }), &ctx).await {
+            match app
+                .read_or_forbidden(&actor, q, json!({ "id": id }), &ctx)
+                .await
+            {
                 None => Seen::Forbidden,
                 Some(d) => {
                     let events = &d["auditEvents"];
@@ -706,7 +619,10 @@ async fn run_case(app: &TestApp, op: Op, role: &str, inside: bool, department: &
         }
         Op::AccessLog => {
             let q = "query($id: ID!) { accessLog(complaintId: $id) { totalCount nodes { actor { subject } operation } } }";
-            match read(app, &actor, q, json!({ "id": id }), &ctx).await {
+            match app
+                .read_or_forbidden(&actor, q, json!({ "id": id }), &ctx)
+                .await
+            {
                 None => Seen::Forbidden,
                 Some(d) if d["accessLog"].is_null() => Seen::Absent,
                 Some(d) => {
@@ -721,18 +637,20 @@ async fn run_case(app: &TestApp, op: Op, role: &str, inside: bool, department: &
                 }
             }
         }
-        Op::AuditTrailVerification => match read(app, &actor, VERIFY, json!({}), &ctx).await {
-            None => Seen::Forbidden,
-            Some(d) => {
-                let v = &d["auditTrailVerification"];
-                assert_eq!(v["intact"], true, "{ctx}: {v:#}");
-                assert!(v["checkedCount"].as_i64().unwrap() > 0, "{ctx}: {v:#}");
-                Seen::Allowed
+        Op::AuditTrailVerification => {
+            match app.read_or_forbidden(&actor, VERIFY, json!({}), &ctx).await {
+                None => Seen::Forbidden,
+                Some(d) => {
+                    let v = &d["auditTrailVerification"];
+                    assert_eq!(v["intact"], true, "{ctx}: {v:#}");
+                    assert!(v["checkedCount"].as_i64().unwrap() > 0, "{ctx}: {v:#}");
+                    Seen::Allowed
+                }
             }
-        },
+        }
         Op::DeadlinePolicies => {
             let q = r#"{ deadlinePolicies(facilityCode: "MAIN") { totalCount nodes { facilityCode program } } }"#;
-            match read(app, &actor, q, json!({}), &ctx).await {
+            match app.read_or_forbidden(&actor, q, json!({}), &ctx).await {
                 None => Seen::Forbidden,
                 Some(d) => {
                     let list = &d["deadlinePolicies"];
@@ -751,7 +669,7 @@ async fn run_case(app: &TestApp, op: Op, role: &str, inside: bool, department: &
             }
         }
         Op::DeadlinePolicyUpsert => {
-            let before = main_policy(app).await;
+            let before = app.main_policy().await;
             let data = app
                 .ok(
                     &actor,
@@ -761,7 +679,7 @@ async fn run_case(app: &TestApp, op: Op, role: &str, inside: bool, department: &
                 .await;
             let payload = &data["deadlinePolicyUpsert"];
             let seen = seen_in_payload(payload, &ctx);
-            let after = main_policy(app).await;
+            let after = app.main_policy().await;
             let version = before["version"].as_i64().unwrap();
             if seen == Seen::Allowed {
                 assert_eq!(payload["deadlinePolicy"]["version"], version + 1, "{ctx}");
@@ -783,7 +701,7 @@ async fn run_case(app: &TestApp, op: Op, role: &str, inside: bool, department: &
 #[tokio::test]
 async fn every_operation_every_role_inside_and_outside_scope() {
     let app = TestApp::spawn().await;
-    setup(&app).await;
+    app.main_and_north_with_an_extension().await;
     let mut mismatches = Vec::new();
     let mut cases = 0;
     for (op, row) in TABLE {
@@ -810,11 +728,11 @@ async fn every_operation_every_role_inside_and_outside_scope() {
 #[tokio::test]
 async fn staff_see_only_what_they_logged() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
     let alice = token("staff-alice", &["STAFF"], &["MAIN"]);
     let bob = token("staff-bob", &["STAFF"], &["MAIN"]);
-    let a = create_complaint(&app, &alice, intake("MAIN")).await;
-    let b = create_complaint(&app, &bob, intake("MAIN")).await;
+    let a = app.create_complaint(&alice, intake("MAIN")).await;
+    let b = app.create_complaint(&bob, intake("MAIN")).await;
 
     let query = "query($a: ID!, $b: ID!, $ra: String!, $rb: String!) {
       complaints { totalCount nodes { id createdBy { subject } } }
@@ -845,13 +763,13 @@ async fn staff_see_only_what_they_logged() {
         );
 
         // Another's complaint does not exist for them when changing it either.
-        let payload = mutate(
-            &app,
-            token,
-            "complaintResolveAtPointOfService",
-            at(other, json!({ "resolution": "Sorted it out." })),
-        )
-        .await;
+        let payload = app
+            .complaint_mutate(
+                token,
+                "complaintResolveAtPointOfService",
+                at(other, json!({ "resolution": "Sorted it out." })),
+            )
+            .await;
         assert_eq!(
             user_error_codes(&payload),
             ["NOT_FOUND"],
@@ -876,20 +794,11 @@ async fn staff_see_only_what_they_logged() {
     }
     // Neither STAFF change went through.
     for c in [&a, &b] {
-        assert_eq!(read_back(&app, &c["id"]).await["version"], c["version"]);
+        assert_eq!(
+            app.complaint_read_back(&c["id"]).await["version"],
+            c["version"]
+        );
     }
-}
-
-async fn audit_count(app: &TestApp) -> i64 {
-    let data = app
-        .ok(&auditor(), "{ auditEvents { totalCount } }", json!({}))
-        .await;
-    data["auditEvents"]["totalCount"].as_i64().unwrap()
-}
-
-async fn history_count(app: &TestApp, id: &Value) -> Value {
-    let data = app.ok(&auditor(), HISTORY, json!({ "id": id })).await;
-    data["complaint"]["history"]["totalCount"].clone()
 }
 
 /// FORBIDDEN and NOT_FOUND refusals leave the complaint, its history and
@@ -897,21 +806,21 @@ async fn history_count(app: &TestApp, id: &Value) -> Value {
 #[tokio::test]
 async fn a_refused_change_writes_nothing() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
-    create_facility(&app, "NORTH").await;
-    let c = create_complaint(&app, &manager(), intake("MAIN")).await;
-    let c = must(
-        &app,
-        &manager(),
-        "complaintAssign",
-        at(
-            &c,
-            json!({ "ownerSubject": "pr-1", "ownerName": "Pat One" }),
-        ),
-    )
-    .await;
-    let events = audit_count(&app).await;
-    let history_before = history_count(&app, &c["id"]).await;
+    app.create_facility("MAIN").await;
+    app.create_facility("NORTH").await;
+    let c = app.create_complaint(&manager(), intake("MAIN")).await;
+    let c = app
+        .complaint_must(
+            &manager(),
+            "complaintAssign",
+            at(
+                &c,
+                json!({ "ownerSubject": "pr-1", "ownerName": "Pat One" }),
+            ),
+        )
+        .await;
+    let events = app.audit_event_count().await;
+    let history_before = app.history(&auditor(), &c["id"]).await["totalCount"].clone();
     assert_eq!(history_before, 2);
 
     let outsider = token("pr-north", &["PATIENT_RELATIONS"], &["NORTH"]);
@@ -966,7 +875,7 @@ async fn a_refused_change_writes_nothing() {
         ),
     ];
     for (code, mutation, token, input) in attempts {
-        let payload = mutate(&app, &token, mutation, input).await;
+        let payload = app.complaint_mutate(&token, mutation, input).await;
         assert_eq!(
             user_error_codes(&payload),
             [code],
@@ -1005,18 +914,21 @@ async fn a_refused_change_writes_nothing() {
         );
     }
 
-    let after = read_back(&app, &c["id"]).await;
+    let after = app.complaint_read_back(&c["id"]).await;
     assert_eq!(after["version"], c["version"]);
     assert_eq!(after["status"], "RECEIVED");
     assert_eq!(after["owner"]["subject"], "pr-1");
     assert_eq!(after["classification"], "COMPLAINT");
     assert_eq!(after["notes"], json!([]));
     assert_eq!(
-        audit_count(&app).await,
+        app.audit_event_count().await,
         events,
         "refusals wrote audit events"
     );
-    assert_eq!(history_count(&app, &c["id"]).await, history_before);
+    assert_eq!(
+        app.history(&auditor(), &c["id"]).await["totalCount"].clone(),
+        history_before
+    );
     let data = app
         .ok(&auditor(), "{ complaints { totalCount } }", json!({}))
         .await;

@@ -16,17 +16,6 @@ const ROLES: [&str; 5] = [
     "ADMIN",
 ];
 
-async fn total(app: &TestApp) -> i64 {
-    let data = app
-        .ok(&admin(), "{ facilities { totalCount } }", json!({}))
-        .await;
-    data["facilities"]["totalCount"].as_i64().unwrap()
-}
-
-async fn upsert(app: &TestApp, token: &str, input: Value) -> Value {
-    app.ok(token, UPSERT, json!({ "input": input })).await["facilityUpsert"].clone()
-}
-
 fn codes(payload: &Value) -> Vec<String> {
     payload["userErrors"]
         .as_array()
@@ -40,8 +29,8 @@ fn codes(payload: &Value) -> Vec<String> {
 #[tokio::test]
 async fn permission_table_for_every_role_inside_and_outside_scope() {
     let app = TestApp::spawn().await;
-    let main = create_facility(&app, "MAIN").await;
-    create_facility(&app, "NORTH").await;
+    let main = app.create_facility("MAIN").await;
+    app.create_facility("NORTH").await;
     for role in ROLES {
         let token = token(&format!("{role}-user"), &[role], &["MAIN"]);
         let admin_role = role == "ADMIN";
@@ -50,7 +39,7 @@ async fn permission_table_for_every_role_inside_and_outside_scope() {
         let mut input = facility_input("MAIN");
         input["expectedVersion"] = main["version"].clone();
         input["name"] = json!(format!("Main ({role})"));
-        let payload = upsert(&app, &token, input).await;
+        let payload = app.upsert_facility(&token, input).await;
         if admin_role {
             assert_eq!(payload["userErrors"], json!([]), "{role}");
             assert_eq!(payload["facility"]["version"], 2);
@@ -65,7 +54,7 @@ async fn permission_table_for_every_role_inside_and_outside_scope() {
             if code == "NORTH" {
                 input["expectedVersion"] = json!(1);
             }
-            let payload = upsert(&app, &token, input).await;
+            let payload = app.upsert_facility(&token, input).await;
             assert_eq!(codes(&payload), ["FORBIDDEN"], "{role} {code}");
         }
         // Create inside scope (a code in the token that does not exist yet).
@@ -73,7 +62,9 @@ async fn permission_table_for_every_role_inside_and_outside_scope() {
         let new_code = format!("NEW-{}", role.replace('_', "-"));
         let token_new =
             crate::helpers::token(&format!("{role}-user"), &[role], &[new_code.as_str()]);
-        let payload = upsert(&app, &token_new, facility_input(&new_code)).await;
+        let payload = app
+            .upsert_facility(&token_new, facility_input(&new_code))
+            .await;
         assert_eq!(payload["created"], admin_role, "{role}");
         assert_eq!(codes(&payload).is_empty(), admin_role, "{role}");
 
@@ -103,13 +94,13 @@ async fn permission_table_for_every_role_inside_and_outside_scope() {
         assert_eq!(data["node"]["id"], main["id"], "{role}");
     }
     // Five roles tried; only ADMIN created NEW-ADMIN.
-    assert_eq!(total(&app).await, 3);
+    assert_eq!(app.facility_count().await, 3);
 }
 
 #[tokio::test]
 async fn a_token_without_roles_reads_nothing() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
     let (status, body) = app
         .graphql(
             Some(&token("nobody", &[], &["*"])),
@@ -124,7 +115,7 @@ async fn a_token_without_roles_reads_nothing() {
 #[tokio::test]
 async fn node_ids_outside_scope_or_malformed_are_null() {
     let app = TestApp::spawn().await;
-    let north = create_facility(&app, "NORTH").await;
+    let north = app.create_facility("NORTH").await;
     let token = token("pr", &["PATIENT_RELATIONS"], &["MAIN"]);
     for id in [north["id"].clone(), json!("garbage"), json!("")] {
         let data = app
@@ -149,17 +140,17 @@ async fn node_ids_outside_scope_or_malformed_are_null() {
 #[tokio::test]
 async fn validation_errors_name_every_field_and_write_nothing() {
     let app = TestApp::spawn().await;
-    let payload = upsert(
-        &app,
-        &admin(),
-        json!({
-            "code": "*",
-            "name": " ",
-            "timeZone": "Mars/Olympus_Mons",
-            "approvalThreshold": { "amount": "10.001", "currency": "USD" },
-        }),
-    )
-    .await;
+    let payload = app
+        .upsert_facility(
+            &admin(),
+            json!({
+                "code": "*",
+                "name": " ",
+                "timeZone": "Mars/Olympus_Mons",
+                "approvalThreshold": { "amount": "10.001", "currency": "USD" },
+            }),
+        )
+        .await;
     let fields: Vec<Value> = payload["userErrors"]
         .as_array()
         .unwrap()
@@ -177,14 +168,17 @@ async fn validation_errors_name_every_field_and_write_nothing() {
     );
     assert!(codes(&payload).iter().all(|c| c == "VALIDATION"));
     assert_eq!(payload["facility"], Value::Null);
-    assert_eq!(total(&app).await, 0);
+    assert_eq!(app.facility_count().await, 0);
 
     for (amount, currency) in [("-5", "USD"), ("1", "DOLLARS")] {
         let mut input = facility_input("MAIN");
         input["approvalThreshold"] = json!({ "amount": amount, "currency": currency });
-        assert_eq!(codes(&upsert(&app, &admin(), input).await), ["VALIDATION"]);
+        assert_eq!(
+            codes(&app.upsert_facility(&admin(), input).await),
+            ["VALIDATION"]
+        );
     }
-    assert_eq!(total(&app).await, 0);
+    assert_eq!(app.facility_count().await, 0);
 }
 
 #[tokio::test]
@@ -193,7 +187,7 @@ async fn money_is_exact_and_normalised() {
     let mut input = facility_input("mercy-north");
     // Below the ceiling of 100000000 major units (domain::money).
     input["approvalThreshold"] = json!({ "amount": "12345678.5", "currency": "usd" });
-    let payload = upsert(&app, &admin(), input).await;
+    let payload = app.upsert_facility(&admin(), input).await;
     assert_eq!(payload["facility"]["code"], "MERCY-NORTH");
     assert_eq!(
         payload["facility"]["approvalThreshold"],
@@ -204,29 +198,32 @@ async fn money_is_exact_and_normalised() {
 #[tokio::test]
 async fn versions_guard_every_change() {
     let app = TestApp::spawn().await;
-    let created = create_facility(&app, "MAIN").await;
+    let created = app.create_facility("MAIN").await;
     assert_eq!(created["version"], 1);
 
     // Creating it again is a conflict, not a silent overwrite.
-    let payload = upsert(&app, &admin(), facility_input("MAIN")).await;
+    let payload = app.upsert_facility(&admin(), facility_input("MAIN")).await;
     assert_eq!(codes(&payload), ["CONFLICT"]);
 
     // Changing one that does not exist.
     let mut input = facility_input("NOWHERE");
     input["expectedVersion"] = json!(1);
-    assert_eq!(codes(&upsert(&app, &admin(), input).await), ["NOT_FOUND"]);
+    assert_eq!(
+        codes(&app.upsert_facility(&admin(), input).await),
+        ["NOT_FOUND"]
+    );
 
     let mut input = facility_input("MAIN");
     input["expectedVersion"] = json!(1);
     input["timeZone"] = json!("America/New_York");
-    let payload = upsert(&app, &admin(), input.clone()).await;
+    let payload = app.upsert_facility(&admin(), input.clone()).await;
     assert_eq!(payload["facility"]["version"], 2);
     assert_eq!(payload["facility"]["timeZone"], "America/New_York");
     assert_eq!(payload["created"], false);
 
     // The same change again, with the version now stale.
     input["timeZone"] = json!("Europe/London");
-    let payload = upsert(&app, &admin(), input).await;
+    let payload = app.upsert_facility(&admin(), input).await;
     assert_eq!(codes(&payload), ["CONFLICT"]);
     let data = app
         .ok(
@@ -245,7 +242,7 @@ async fn versions_guard_every_change() {
 async fn pages_are_stable_and_complete() {
     let app = TestApp::spawn().await;
     for code in ["E5", "A1", "C3", "B2", "D4"] {
-        create_facility(&app, code).await;
+        app.create_facility(code).await;
     }
     let query = "query($after: String) { facilities(first: 2, after: $after) {
         totalCount edges { cursor node { code } } pageInfo { hasNextPage hasPreviousPage endCursor } } }";
@@ -274,7 +271,7 @@ async fn pages_are_stable_and_complete() {
 /// Twelve real parallel updates at the same version, spread over `apps`:
 /// exactly one wins, the others get CONFLICT, the winner's change is stored.
 async fn assert_one_winner(apps: &[&TestApp]) {
-    create_facility(apps[0], "MAIN").await;
+    apps[0].create_facility("MAIN").await;
     let token = admin();
     let requests = (0..12).map(|i| {
         let mut input = facility_input("MAIN");
@@ -350,5 +347,5 @@ async fn parallel_creates_of_one_code_have_exactly_one_winner() {
             assert_eq!(codes(payload), ["CONFLICT"], "{payload}");
         }
     }
-    assert_eq!(total(&app).await, 1);
+    assert_eq!(app.facility_count().await, 1);
 }

@@ -1,7 +1,6 @@
 //! GraphQL over HTTP: media types, methods, malformed requests, health.
 
 use reqwest::StatusCode;
-use reqwest::header::CONTENT_TYPE;
 use serde_json::{Value, json};
 
 use redress_api::startup::Application;
@@ -11,34 +10,6 @@ use crate::helpers::*;
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json; charset=utf-8";
 const JSON: &str = "application/json; charset=utf-8";
-
-async fn post_raw(
-    app: &TestApp,
-    accept: Option<&str>,
-    content_type: Option<&str>,
-    body: &str,
-) -> (StatusCode, String, Value) {
-    let mut request = app.client.post(app.url("/graphql")).body(body.to_owned());
-    if let Some(accept) = accept {
-        request = request.header("Accept", accept);
-    }
-    if let Some(ct) = content_type {
-        request = request.header(CONTENT_TYPE, ct);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status();
-    let ct = response
-        .headers()
-        .get(CONTENT_TYPE)
-        .map(|v| v.to_str().unwrap().to_owned())
-        .unwrap_or_default();
-    let text = response.text().await.unwrap();
-    (
-        status,
-        ct,
-        serde_json::from_str(&text).unwrap_or(Value::String(text)),
-    )
-}
 
 #[tokio::test]
 async fn response_media_type_follows_accept() {
@@ -62,7 +33,7 @@ async fn response_media_type_follows_accept() {
         (Some("application/xml"), StatusCode::NOT_ACCEPTABLE, JSON),
     ];
     for (accept, status, ct) in cases {
-        let got = post_raw(&app, *accept, Some("application/json"), body).await;
+        let got = app.post_raw(*accept, Some("application/json"), body).await;
         assert_eq!(
             (got.0, got.1.as_str()),
             (*status, *ct),
@@ -148,7 +119,7 @@ async fn malformed_requests_are_4xx_with_a_clear_error() {
         ),
     ];
     for (ct, body, status, code) in cases {
-        let (got_status, got_ct, got) = post_raw(&app, gql, *ct, body).await;
+        let (got_status, got_ct, got) = app.post_raw(gql, *ct, body).await;
         assert_eq!(got_status, *status, "{ct:?} {body}: {got}");
         assert_eq!(got_ct, GRAPHQL_RESPONSE, "{body}");
         assert_eq!(error_code(&got), *code, "{body}: {got}");
@@ -180,13 +151,13 @@ async fn request_errors_are_400_without_data_under_graphql_response_json() {
         assert!(body.get("data").is_none(), "{query}: {body}");
         assert_eq!(error_code(&body), code, "{query}: {body}");
         // The legacy media type keeps 200, as the specification asks.
-        let (status, _, body) = post_raw(
-            &app,
-            Some("application/json"),
-            Some("application/json"),
-            &json!({ "query": query, "variables": { "id": null } }).to_string(),
-        )
-        .await;
+        let (status, _, body) = app
+            .post_raw(
+                Some("application/json"),
+                Some("application/json"),
+                &json!({ "query": query, "variables": { "id": null } }).to_string(),
+            )
+            .await;
         assert_eq!(status, StatusCode::OK, "{query}: {body}");
         assert!(body.get("data").is_none(), "{query}: {body}");
     }

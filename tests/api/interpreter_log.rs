@@ -8,23 +8,12 @@
 use chrono::{DateTime, Duration, SubsecRound, Utc};
 use serde_json::{Value, json};
 
-use crate::complaint_helpers::*;
 use crate::helpers::*;
-use crate::work_helpers::*;
 
 const LOG: &str = "interpreterSessionLog";
 const AMEND: &str = "interpreterSessionAmend";
 
 const NODE: &str = "query N($id: ID!) { node(id: $id) { ... on InterpreterSession { id version complaintId entry { language modality notes } logged { by { subject } } } } }";
-
-const LIST: &str = r#"
-query L($filter: InterpreterSessionFilterInput, $first: Int, $after: String) {
-  interpreterSessions(filter: $filter, first: $first, after: $after) {
-    totalCount
-    pageInfo { hasNextPage hasPreviousPage endCursor }
-    nodes { id version entry { language modality outcome requestedAt waitMinutes durationMinutes } logged { by { subject } } }
-  }
-}"#;
 
 const COMPLAINT_WORK: &str = r#"
 query C($id: ID!) {
@@ -44,25 +33,6 @@ query A($filter: AuditEventFilter) {
 
 fn staff(sub: &str) -> String {
     token(sub, &["STAFF"], &["MAIN"])
-}
-
-/// COMPLIANCE on every facility: counts and reads everything.
-fn co_all() -> String {
-    token("co-all", &["COMPLIANCE"], &["*"])
-}
-
-/// `entry` with the top-level fields of `changes` set; a `null` removes one.
-fn with(entry: &Value, changes: Value) -> Value {
-    let mut e = entry.clone();
-    let o = e.as_object_mut().unwrap();
-    for (k, v) in changes.as_object().unwrap() {
-        if v.is_null() {
-            o.remove(k);
-        } else {
-            o.insert(k.clone(), v.clone());
-        }
-    }
-    e
 }
 
 /// User errors as `(code, "input.entry.language")`.
@@ -104,22 +74,6 @@ fn one(code: &str, field: &str) -> Errors {
     vec![(code.to_owned(), field.to_owned())]
 }
 
-/// The audit trail's length and the number of sessions on record: what a
-/// refusal must leave alone.
-async fn written(app: &TestApp) -> (u64, u64) {
-    let data = app
-        .ok(
-            &co_all(),
-            "{ interpreterSessions(first: 1) { totalCount } }",
-            json!({}),
-        )
-        .await;
-    (
-        audit_count(app).await,
-        data["interpreterSessions"]["totalCount"].as_u64().unwrap(),
-    )
-}
-
 /// Asserts a refused payload: no session, exactly these errors (in any order).
 fn assert_refused(payload: &Value, expected: &[(String, String)], case: &str) {
     let mut got = errs(payload);
@@ -132,14 +86,6 @@ fn assert_refused(payload: &Value, expected: &[(String, String)], case: &str) {
         "{case}: {payload:#}"
     );
     assert_eq!(payload["replayed"], json!(false), "{case}: {payload:#}");
-}
-
-async fn node(app: &TestApp, tok: &str, id: &Value) -> Value {
-    app.ok(tok, NODE, json!({ "id": id })).await["node"].clone()
-}
-
-async fn list(app: &TestApp, tok: &str, vars: Value) -> Value {
-    app.ok(tok, LIST, vars).await["interpreterSessions"].clone()
 }
 
 fn ids(connection: &Value) -> Vec<Value> {
@@ -166,7 +112,7 @@ fn minutes_from_now(now: DateTime<Utc>, m: Option<i64>) -> Value {
 #[tokio::test]
 async fn language_tags_are_bcp47() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
     let pr = specialist();
     let entry = session_entry();
 
@@ -179,45 +125,53 @@ async fn language_tags_are_bcp47() {
         ("pt-BR", "pt-BR"),
     ];
     for (input, stored) in valid {
-        let before = written(&app).await;
-        let s = work_must(
-            &app,
-            &pr,
-            LOG,
-            session_input("MAIN", with(&entry, json!({ "language": input }))),
-        )
-        .await;
+        let before = app.interpreter_written().await;
+        let s = app
+            .work_must(
+                &pr,
+                LOG,
+                session_input("MAIN", with_changes(&entry, json!({ "language": input }))),
+            )
+            .await;
         assert_eq!(s["entry"]["language"], json!(stored), "{input}");
         assert_eq!(s["original"]["language"], json!(stored), "{input}");
-        assert_eq!(written(&app).await, (before.0 + 1, before.1 + 1), "{input}");
+        assert_eq!(
+            app.interpreter_written().await,
+            (before.0 + 1, before.1 + 1),
+            "{input}"
+        );
         // Read back as stored, not as sent.
-        let back = node(&app, &pr, &s["id"]).await;
+        let back = app.node(&pr, &s["id"]).await;
         assert_eq!(back["entry"]["language"], json!(stored), "{input}");
     }
 
     let invalid = ["", "spanish!", "en--US", "x", "toolongsubtag"];
     for input in invalid {
-        let before = written(&app).await;
-        let payload = work_mutate(
-            &app,
-            &pr,
-            LOG,
-            session_input("MAIN", with(&entry, json!({ "language": input }))),
-        )
-        .await;
+        let before = app.interpreter_written().await;
+        let payload = app
+            .work_mutate(
+                &pr,
+                LOG,
+                session_input("MAIN", with_changes(&entry, json!({ "language": input }))),
+            )
+            .await;
         assert_refused(
             &payload,
             &one("VALIDATION", "input.entry.language"),
             &format!("language {input:?}"),
         );
-        assert_eq!(written(&app).await, before, "{input:?} wrote something");
+        assert_eq!(
+            app.interpreter_written().await,
+            before,
+            "{input:?} wrote something"
+        );
     }
 }
 
 #[tokio::test]
 async fn times_must_be_consistent() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
     let pr = specialist();
     let now = Utc::now();
 
@@ -237,7 +191,7 @@ async fn times_must_be_consistent() {
         ("all in the future",             "PROVIDED",     30, Some(40),  Some(60),  &["requestedAt", "connectedAt", "endedAt"]),
     ];
     for &(case, outcome, requested, connected, ended, refused) in cases {
-        let mut entry = with(
+        let mut entry = with_changes(
             &session_entry(),
             json!({
                 "outcome": outcome,
@@ -247,10 +201,12 @@ async fn times_must_be_consistent() {
             }),
         );
         if outcome == "UNAVAILABLE" {
-            entry = with(&entry, json!({ "interpreter": null }));
+            entry = with_changes(&entry, json!({ "interpreter": null }));
         }
-        let before = written(&app).await;
-        let payload = work_mutate(&app, &pr, LOG, session_input("MAIN", entry.clone())).await;
+        let before = app.interpreter_written().await;
+        let payload = app
+            .work_mutate(&pr, LOG, session_input("MAIN", entry.clone()))
+            .await;
         if refused.is_empty() {
             assert_eq!(payload["userErrors"], json!([]), "{case}: {payload:#}");
             let e = &payload["interpreterSession"]["entry"];
@@ -265,14 +221,22 @@ async fn times_must_be_consistent() {
             let duration = connected.zip(ended).map(|(c, e)| e - c);
             assert_eq!(e["waitMinutes"], json!(wait), "{case}");
             assert_eq!(e["durationMinutes"], json!(duration), "{case}");
-            assert_eq!(written(&app).await, (before.0 + 1, before.1 + 1), "{case}");
+            assert_eq!(
+                app.interpreter_written().await,
+                (before.0 + 1, before.1 + 1),
+                "{case}"
+            );
         } else {
             let expected: Errors = refused
                 .iter()
                 .map(|f| ("VALIDATION".to_owned(), format!("input.entry.{f}")))
                 .collect();
             assert_refused(&payload, &expected, case);
-            assert_eq!(written(&app).await, before, "{case} wrote something");
+            assert_eq!(
+                app.interpreter_written().await,
+                before,
+                "{case} wrote something"
+            );
         }
     }
 }
@@ -282,7 +246,7 @@ async fn times_must_be_consistent() {
 #[tokio::test]
 async fn companion_rule_table() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
     let pr = specialist();
     let mut accepted = 0;
     for minor in [false, true] {
@@ -298,9 +262,10 @@ async fn companion_rule_table() {
                         emergency || (asked && agreed)
                     };
                     let entry = declined_entry(minor, asked, agreed, emergency);
-                    let before = written(&app).await;
-                    let payload =
-                        work_mutate(&app, &pr, LOG, session_input("MAIN", entry.clone())).await;
+                    let before = app.interpreter_written().await;
+                    let payload = app
+                        .work_mutate(&pr, LOG, session_input("MAIN", entry.clone()))
+                        .await;
                     if allowed {
                         accepted += 1;
                         assert_eq!(payload["userErrors"], json!([]), "{case}: {payload:#}");
@@ -308,7 +273,11 @@ async fn companion_rule_table() {
                         assert_eq!(e["outcome"], json!("DECLINED"), "{case}");
                         assert_eq!(e["companion"], entry["companion"], "{case}");
                         assert!(e["interpreter"].is_null(), "{case}");
-                        assert_eq!(written(&app).await, (before.0 + 1, before.1 + 1), "{case}");
+                        assert_eq!(
+                            app.interpreter_written().await,
+                            (before.0 + 1, before.1 + 1),
+                            "{case}"
+                        );
                     } else {
                         let got = errs(&payload);
                         assert_eq!(got.len(), 1, "{case}: {payload:#}");
@@ -322,7 +291,11 @@ async fn companion_rule_table() {
                             );
                         }
                         assert_refused(&payload, &got, &case);
-                        assert_eq!(written(&app).await, before, "{case} wrote something");
+                        assert_eq!(
+                            app.interpreter_written().await,
+                            before,
+                            "{case} wrote something"
+                        );
                     }
                 }
             }
@@ -336,31 +309,31 @@ async fn companion_rule_table() {
 #[tokio::test]
 async fn minor_companion_refused_outside_emergency() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
     let pr = specialist();
 
-    let before = written(&app).await;
-    let payload = work_mutate(
-        &app,
-        &pr,
-        LOG,
-        session_input("MAIN", declined_entry(true, true, true, false)),
-    )
-    .await;
+    let before = app.interpreter_written().await;
+    let payload = app
+        .work_mutate(
+            &pr,
+            LOG,
+            session_input("MAIN", declined_entry(true, true, true, false)),
+        )
+        .await;
     assert_refused(
         &payload,
         &one("GUARD_FAILED", "input.entry.companion.minor"),
         "minor, asked and agreed, no emergency",
     );
-    assert_eq!(written(&app).await, before);
+    assert_eq!(app.interpreter_written().await, before);
 
-    let s = work_must(
-        &app,
-        &pr,
-        LOG,
-        session_input("MAIN", declined_entry(true, true, true, true)),
-    )
-    .await;
+    let s = app
+        .work_must(
+            &pr,
+            LOG,
+            session_input("MAIN", declined_entry(true, true, true, true)),
+        )
+        .await;
     assert_eq!(
         s["entry"]["companion"],
         json!({ "name": "Luis Lopez", "relationship": "son", "minor": true,
@@ -378,14 +351,17 @@ async fn minor_companion_refused_outside_emergency() {
         )
         .await;
     assert_eq!(back["node"]["entry"]["companion"], s["entry"]["companion"]);
-    assert_eq!(written(&app).await, (before.0 + 1, before.1 + 1));
+    assert_eq!(
+        app.interpreter_written().await,
+        (before.0 + 1, before.1 + 1)
+    );
 }
 
 /// The outcome decides which parts an entry has.
 #[tokio::test]
 async fn outcome_shapes_the_entry() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
     let pr = specialist();
     let provided = session_entry();
     let companion = declined_entry(false, true, true, false)["companion"].clone();
@@ -393,48 +369,57 @@ async fn outcome_shapes_the_entry() {
     #[rustfmt::skip]
     let refused: Vec<(&str, Value, &[&str])> = vec![
         ("DECLINED without companion",
-            with(&declined_entry(false, true, true, false), json!({ "companion": null })),
+            with_changes(&declined_entry(false, true, true, false), json!({ "companion": null })),
             &["companion"]),
         ("companion on PROVIDED",
-            with(&provided, json!({ "companion": companion })),
+            with_changes(&provided, json!({ "companion": companion })),
             &["companion"]),
         ("companion on UNAVAILABLE",
-            with(&provided, json!({ "outcome": "UNAVAILABLE", "interpreter": null, "connectedAt": null, "endedAt": null, "companion": companion })),
+            with_changes(&provided, json!({ "outcome": "UNAVAILABLE", "interpreter": null, "connectedAt": null, "endedAt": null, "companion": companion })),
             &["companion"]),
         ("PROVIDED without interpreter",
-            with(&provided, json!({ "interpreter": null })),
+            with_changes(&provided, json!({ "interpreter": null })),
             &["interpreter"]),
         ("DELAYED without interpreter",
-            with(&provided, json!({ "outcome": "DELAYED", "interpreter": null })),
+            with_changes(&provided, json!({ "outcome": "DELAYED", "interpreter": null })),
             &["interpreter"]),
         ("PROVIDED without connectedAt",
             // The end time of a session that never connected is refused too.
-            with(&provided, json!({ "connectedAt": null })),
+            with_changes(&provided, json!({ "connectedAt": null })),
             &["connectedAt", "endedAt"]),
         ("PROVIDED without endedAt",
-            with(&provided, json!({ "endedAt": null })),
+            with_changes(&provided, json!({ "endedAt": null })),
             &["endedAt"]),
         ("UNAVAILABLE with connectedAt",
-            with(&provided, json!({ "outcome": "UNAVAILABLE" })),
+            with_changes(&provided, json!({ "outcome": "UNAVAILABLE" })),
             &["connectedAt"]),
     ];
     for (case, entry, fields) in refused {
-        let before = written(&app).await;
-        let payload = work_mutate(&app, &pr, LOG, session_input("MAIN", entry)).await;
+        let before = app.interpreter_written().await;
+        let payload = app
+            .work_mutate(&pr, LOG, session_input("MAIN", entry))
+            .await;
         let expected: Errors = fields
             .iter()
             .map(|f| ("VALIDATION".to_owned(), format!("input.entry.{f}")))
             .collect();
         assert_refused(&payload, &expected, case);
-        assert_eq!(written(&app).await, before, "{case} wrote something");
+        assert_eq!(
+            app.interpreter_written().await,
+            before,
+            "{case} wrote something"
+        );
     }
 
     let accepted: Vec<(&str, Value)> = vec![
         ("PROVIDED", provided.clone()),
-        ("DELAYED", with(&provided, json!({ "outcome": "DELAYED" }))),
+        (
+            "DELAYED",
+            with_changes(&provided, json!({ "outcome": "DELAYED" })),
+        ),
         (
             "UNAVAILABLE",
-            with(
+            with_changes(
                 &provided,
                 json!({ "outcome": "UNAVAILABLE", "interpreter": null, "connectedAt": null, "endedAt": null }),
             ),
@@ -442,7 +427,7 @@ async fn outcome_shapes_the_entry() {
         ("DECLINED", declined_entry(false, true, true, false)),
     ];
     for (outcome, entry) in accepted {
-        let s = work_must(&app, &pr, LOG, session_input("MAIN", entry)).await;
+        let s = app.work_must(&pr, LOG, session_input("MAIN", entry)).await;
         assert_eq!(s["entry"]["outcome"], json!(outcome));
         assert_eq!(s["version"], json!(1));
         assert_eq!(s["facilityCode"], json!("MAIN"));
@@ -454,27 +439,29 @@ async fn outcome_shapes_the_entry() {
 #[tokio::test]
 async fn amendments_keep_the_original() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
     let pr = specialist();
     let prm = manager();
     let entry = session_entry();
 
-    let logged = work_must(&app, &pr, LOG, session_input("MAIN", entry.clone())).await;
+    let logged = app
+        .work_must(&pr, LOG, session_input("MAIN", entry.clone()))
+        .await;
     assert_eq!(logged["version"], json!(1));
     assert_eq!(logged["original"]["language"], json!("es"));
 
     // First correction: language and modality.
-    let fixed = with(&entry, json!({ "language": "pt", "modality": "PHONE" }));
-    let s = work_must(
-        &app,
-        &pr,
-        AMEND,
-        at_version(
-            &logged,
-            json!({ "reason": "wrong language picked", "entry": fixed }),
-        ),
-    )
-    .await;
+    let fixed = with_changes(&entry, json!({ "language": "pt", "modality": "PHONE" }));
+    let s = app
+        .work_must(
+            &pr,
+            AMEND,
+            at_version(
+                &logged,
+                json!({ "reason": "wrong language picked", "entry": fixed }),
+            ),
+        )
+        .await;
     assert_eq!(s["id"], logged["id"]);
     assert_eq!(s["version"], json!(2));
     assert_eq!(s["entry"]["language"], json!("pt"));
@@ -497,14 +484,14 @@ async fn amendments_keep_the_original() {
     assert_eq!(s["logged"], logged["logged"]);
 
     // Second correction, by someone else: original is still the first entry.
-    let again = with(&fixed, json!({ "language": "pt-BR" }));
-    let s = work_must(
-        &app,
-        &prm,
-        AMEND,
-        at_version(&s, json!({ "reason": "dialect", "entry": again })),
-    )
-    .await;
+    let again = with_changes(&fixed, json!({ "language": "pt-BR" }));
+    let s = app
+        .work_must(
+            &prm,
+            AMEND,
+            at_version(&s, json!({ "reason": "dialect", "entry": again })),
+        )
+        .await;
     assert_eq!(s["version"], json!(3));
     assert_eq!(s["entry"]["language"], json!("pt-BR"));
     assert_eq!(s["original"]["language"], json!("es"));
@@ -523,31 +510,35 @@ async fn amendments_keep_the_original() {
     #[rustfmt::skip]
     let refusals: Vec<(&str, Value, Errors)> = vec![
         ("blank reason",
-            at_version(&current, json!({ "reason": "   ", "entry": with(&again, json!({ "notes": "x" })) })),
+            at_version(&current, json!({ "reason": "   ", "entry": with_changes(&again, json!({ "notes": "x" })) })),
             one("VALIDATION", "input.reason")),
         ("empty reason",
-            at_version(&current, json!({ "reason": "", "entry": with(&again, json!({ "notes": "x" })) })),
+            at_version(&current, json!({ "reason": "", "entry": with_changes(&again, json!({ "notes": "x" })) })),
             one("VALIDATION", "input.reason")),
         ("no change",
             at_version(&current, json!({ "reason": "just checking", "entry": again })),
             one("VALIDATION", "input.entry")),
         ("invalid corrected entry",
-            at_version(&current, json!({ "reason": "typo", "entry": with(&again, json!({ "language": "en--US" })) })),
+            at_version(&current, json!({ "reason": "typo", "entry": with_changes(&again, json!({ "language": "en--US" })) })),
             one("VALIDATION", "input.entry.language")),
         ("minor companion in the correction",
             at_version(&current, json!({ "reason": "it was the son", "entry": declined_entry(true, true, true, false) })),
             one("GUARD_FAILED", "input.entry.companion.minor")),
         ("stale expectedVersion",
-            json!({ "id": current["id"], "expectedVersion": 2, "reason": "late", "entry": with(&again, json!({ "notes": "x" })) }),
+            json!({ "id": current["id"], "expectedVersion": 2, "reason": "late", "entry": with_changes(&again, json!({ "notes": "x" })) }),
             one("CONFLICT", "input.expectedVersion")),
     ];
     for (case, input, expected) in refusals {
-        let before = written(&app).await;
-        let payload = work_mutate(&app, &pr, AMEND, input).await;
+        let before = app.interpreter_written().await;
+        let payload = app.work_mutate(&pr, AMEND, input).await;
         assert_eq!(errs(&payload), expected, "{case}: {payload:#}");
         assert!(payload["interpreterSession"].is_null(), "{case}");
-        assert_eq!(written(&app).await, before, "{case} wrote something");
-        let back = node(&app, &pr, &current["id"]).await;
+        assert_eq!(
+            app.interpreter_written().await,
+            before,
+            "{case} wrote something"
+        );
+        let back = app.node(&pr, &current["id"]).await;
         assert_eq!(back["version"], json!(3), "{case}");
         assert_eq!(back["entry"]["language"], json!("pt-BR"), "{case}");
     }
@@ -638,61 +629,19 @@ const TABLE: &[(&str, [Expect; 5])] = &[
     ("ADMIN",                     [No,         No,         No,          No,   No]),
 ];
 
-/// An amendment that changes only the notes, at the session's current version.
-async fn amend_notes(app: &TestApp, tok: &str, id: &Value, note: &str) -> Value {
-    let current = node(app, &co_all(), id).await;
-    work_mutate(
-        app,
-        tok,
-        AMEND,
-        json!({
-            "id": id,
-            "expectedVersion": current["version"],
-            "reason": "note added",
-            "entry": with(&session_entry_of(app, id).await, json!({ "notes": note })),
-        }),
-    )
-    .await
-}
-
-/// The current entry of a session as an input (what an amendment resends).
-async fn session_entry_of(app: &TestApp, id: &Value) -> Value {
-    let data = app
-        .ok(
-            &co_all(),
-            &format!(
-                "query N($id: ID!) {{ node(id: $id) {{ ... on InterpreterSession {{ {INTERPRETER_SESSION_FIELDS} }} }} }}"
-            ),
-            json!({ "id": id }),
-        )
-        .await;
-    let mut e = data["node"]["entry"].clone();
-    let o = e.as_object_mut().unwrap();
-    o.remove("waitMinutes");
-    o.remove("durationMinutes");
-    // Inputs leave out what is absent.
-    o.retain(|_, v| !v.is_null());
-    if let Some(i) = o.get_mut("interpreter").and_then(Value::as_object_mut) {
-        i.retain(|_, v| !v.is_null());
-    }
-    e
-}
-
 #[tokio::test]
 async fn permissions_every_role() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
-    create_facility(&app, "NORTH").await;
+    app.create_facility("MAIN").await;
+    app.create_facility("NORTH").await;
     let author = token("pr-author", &["PATIENT_RELATIONS"], &["MAIN"]);
-    let others = work_must(&app, &author, LOG, session_input("MAIN", session_entry())).await;
+    let others = app
+        .work_must(&author, LOG, session_input("MAIN", session_entry()))
+        .await;
     let north_pr = token("pr-north", &["PATIENT_RELATIONS"], &["NORTH"]);
-    let north = work_must(
-        &app,
-        &north_pr,
-        LOG,
-        session_input("NORTH", session_entry()),
-    )
-    .await;
+    let north = app
+        .work_must(&north_pr, LOG, session_input("NORTH", session_entry()))
+        .await;
 
     for &(role, row) in TABLE {
         let sub = format!("{}-user", role.to_lowercase());
@@ -700,24 +649,28 @@ async fn permissions_every_role() {
         let mut own: Option<Value> = None;
         for (op, expect) in OPS.into_iter().zip(row) {
             let case = format!("{role} {op:?} in MAIN");
-            let before = written(&app).await;
+            let before = app.interpreter_written().await;
             match op {
                 Op::Log => {
-                    let payload =
-                        work_mutate(&app, &tok, LOG, session_input("MAIN", session_entry())).await;
+                    let payload = app
+                        .work_mutate(&tok, LOG, session_input("MAIN", session_entry()))
+                        .await;
                     match expect {
                         Expect::Ok => {
                             assert_eq!(payload["userErrors"], json!([]), "{case}: {payload:#}");
                             let s = payload["interpreterSession"].clone();
                             assert_eq!(s["logged"]["by"]["subject"], json!(sub), "{case}");
-                            assert_eq!(written(&app).await, (before.0 + 1, before.1 + 1));
+                            assert_eq!(
+                                app.interpreter_written().await,
+                                (before.0 + 1, before.1 + 1)
+                            );
                             own = Some(s);
                         }
                         No => {
                             assert_eq!(errs(&payload)[0].0, "FORBIDDEN", "{case}: {payload:#}");
                             assert_eq!(errs(&payload).len(), 1, "{case}");
                             assert!(payload["interpreterSession"].is_null(), "{case}");
-                            assert_eq!(written(&app).await, before, "{case}");
+                            assert_eq!(app.interpreter_written().await, before, "{case}");
                         }
                         _ => unreachable!("{case}"),
                     }
@@ -727,9 +680,9 @@ async fn permissions_every_role() {
                         (Op::AmendOwn, Some(s)) => s["id"].clone(),
                         _ => others["id"].clone(),
                     };
-                    let version = node(&app, &co_all(), &target).await["version"].clone();
-                    let payload = amend_notes(&app, &tok, &target, &format!("by {sub}")).await;
-                    let after = node(&app, &co_all(), &target).await;
+                    let version = app.node(&auditor(), &target).await["version"].clone();
+                    let payload = app.amend_notes(&tok, &target, &format!("by {sub}")).await;
+                    let after = app.node(&auditor(), &target).await;
                     match expect {
                         Expect::Ok => {
                             assert_eq!(payload["userErrors"], json!([]), "{case}: {payload:#}");
@@ -739,7 +692,7 @@ async fn permissions_every_role() {
                             assert_eq!(last["by"]["subject"], json!(sub), "{case}");
                             assert_eq!(last["changedFields"], json!(["notes"]), "{case}");
                             assert_eq!(after["entry"]["notes"], json!(format!("by {sub}")));
-                            assert_eq!(written(&app).await, (before.0 + 1, before.1));
+                            assert_eq!(app.interpreter_written().await, (before.0 + 1, before.1));
                         }
                         NotFound | No => {
                             let code = if expect == No {
@@ -755,19 +708,23 @@ async fn permissions_every_role() {
                             }
                             assert!(payload["interpreterSession"].is_null(), "{case}");
                             assert_eq!(after["version"], version, "{case}");
-                            assert_eq!(written(&app).await, before, "{case}");
+                            assert_eq!(app.interpreter_written().await, before, "{case}");
                         }
                         Own => unreachable!("{case}"),
                     }
                 }
                 Op::List => {
                     if expect == No {
-                        let (_, body) = app.graphql(Some(&tok), LIST, json!({})).await;
+                        let (_, body) = app
+                            .graphql(Some(&tok), INTERPRETER_SESSION_LIST, json!({}))
+                            .await;
                         assert_eq!(error_code(&body), "FORBIDDEN", "{case}: {body:#}");
                         assert!(body["data"].is_null(), "{case}: {body:#}");
                         continue;
                     }
-                    let l = list(&app, &tok, json!({ "first": 100 })).await;
+                    let l = app
+                        .interpreter_sessions(&tok, json!({ "first": 100 }))
+                        .await;
                     let got = ids(&l);
                     assert!(!got.contains(&north["id"]), "{case}: NORTH leaked");
                     match expect {
@@ -776,9 +733,7 @@ async fn permissions_every_role() {
                             if let Some(s) = &own {
                                 assert!(got.contains(&s["id"]), "{case}");
                             }
-                            let main = list(
-                                &app,
-                                &co_all(),
+                            let main = app.interpreter_sessions(&auditor(),
                                 json!({ "filter": { "facilityCodes": ["MAIN"] }, "first": 100 }),
                             )
                             .await;
@@ -801,15 +756,15 @@ async fn permissions_every_role() {
                         assert!(body["data"]["node"].is_null(), "{case}: {body:#}");
                         continue;
                     }
-                    assert!(node(&app, &tok, &north["id"]).await.is_null(), "{case}");
-                    let other = node(&app, &tok, &others["id"]).await;
+                    assert!(app.node(&tok, &north["id"]).await.is_null(), "{case}");
+                    let other = app.node(&tok, &others["id"]).await;
                     match expect {
                         Expect::Ok => assert_eq!(other["id"], others["id"], "{case}"),
                         Own => assert!(other.is_null(), "{case}: {other:#}"),
                         _ => unreachable!("{case}"),
                     }
                     if let Some(s) = &own {
-                        assert_eq!(node(&app, &tok, &s["id"]).await["id"], s["id"], "{case}");
+                        assert_eq!(app.node(&tok, &s["id"]).await["id"], s["id"], "{case}");
                     }
                 }
             }
@@ -817,9 +772,11 @@ async fn permissions_every_role() {
 
         // The same role with a token for another facility only.
         let tok = token(&format!("{sub}-north"), &[role], &["NORTH"]);
-        let before = written(&app).await;
+        let before = app.interpreter_written().await;
         let case = format!("{role} Log into MAIN with a NORTH token");
-        let payload = work_mutate(&app, &tok, LOG, session_input("MAIN", session_entry())).await;
+        let payload = app
+            .work_mutate(&tok, LOG, session_input("MAIN", session_entry()))
+            .await;
         if row[0] == No {
             let codes: Vec<String> = errs(&payload).into_iter().map(|(c, _)| c).collect();
             assert_eq!(codes, ["FORBIDDEN"], "{case}: {payload:#}");
@@ -828,7 +785,7 @@ async fn permissions_every_role() {
             assert_refused(&payload, &one("NOT_FOUND", "input.facilityCode"), &case);
         }
         let case = format!("{role} Amend a MAIN session with a NORTH token");
-        let payload = amend_notes(&app, &tok, &others["id"], "from the north").await;
+        let payload = app.amend_notes(&tok, &others["id"], "from the north").await;
         let got = errs(&payload);
         let code = if row[2] == No {
             "FORBIDDEN"
@@ -837,27 +794,30 @@ async fn permissions_every_role() {
         };
         assert_eq!(got.len(), 1, "{case}: {payload:#}");
         assert_eq!(got[0].0, code, "{case}: {payload:#}");
-        assert_eq!(written(&app).await, before, "{role} NORTH wrote something");
+        assert_eq!(
+            app.interpreter_written().await,
+            before,
+            "{role} NORTH wrote something"
+        );
         let case = format!("{role} reads with a NORTH token");
         if row[3] == No {
-            let (_, body) = app.graphql(Some(&tok), LIST, json!({})).await;
+            let (_, body) = app
+                .graphql(Some(&tok), INTERPRETER_SESSION_LIST, json!({}))
+                .await;
             assert_eq!(error_code(&body), "FORBIDDEN", "{case}: {body:#}");
             let (_, body) = app
                 .graphql(Some(&tok), NODE, json!({ "id": others["id"] }))
                 .await;
             assert_eq!(error_code(&body), "FORBIDDEN", "{case}: {body:#}");
         } else {
-            let l = list(
-                &app,
-                &tok,
-                json!({ "filter": { "facilityCodes": ["MAIN"] } }),
-            )
-            .await;
+            let l = app
+                .interpreter_sessions(&tok, json!({ "filter": { "facilityCodes": ["MAIN"] } }))
+                .await;
             assert_eq!(l["nodes"], json!([]), "{case}");
             assert_eq!(l["totalCount"], json!(0), "{case}");
-            assert!(node(&app, &tok, &others["id"]).await.is_null(), "{case}");
+            assert!(app.node(&tok, &others["id"]).await.is_null(), "{case}");
             if let Some(s) = &own {
-                assert!(node(&app, &tok, &s["id"]).await.is_null(), "{case}");
+                assert!(app.node(&tok, &s["id"]).await.is_null(), "{case}");
             }
         }
     }
@@ -866,29 +826,27 @@ async fn permissions_every_role() {
 #[tokio::test]
 async fn linking_to_a_complaint() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
-    create_facility(&app, "NORTH").await;
+    app.create_facility("MAIN").await;
+    app.create_facility("NORTH").await;
     let pr = specialist();
-    let complaint = create_complaint(&app, &pr, intake("MAIN")).await;
+    let complaint = app.create_complaint(&pr, intake("MAIN")).await;
     let cid = complaint["id"].clone();
 
     // Linked: the complaint lists the session, its history holds its events.
     let entry = session_entry();
-    let s = work_must(
-        &app,
-        &pr,
-        LOG,
-        json!({ "facilityCode": "MAIN", "complaintId": cid, "entry": entry }),
-    )
-    .await;
+    let s = app
+        .work_must(
+            &pr,
+            LOG,
+            json!({ "facilityCode": "MAIN", "complaintId": cid, "entry": entry }),
+        )
+        .await;
     assert_eq!(s["complaintId"], cid);
-    let s = work_must(
-        &app,
-        &pr,
+    let s = app.work_must(&pr,
         AMEND,
         at_version(
             &s,
-            json!({ "reason": "interpreter was by phone", "entry": with(&entry, json!({ "modality": "PHONE" })) }),
+            json!({ "reason": "interpreter was by phone", "entry": with_changes(&entry, json!({ "modality": "PHONE" })) }),
         ),
     )
     .await;
@@ -917,12 +875,14 @@ async fn linking_to_a_complaint() {
         ],
         "{c:#}"
     );
-    let filtered = list(&app, &pr, json!({ "filter": { "complaintId": cid } })).await;
+    let filtered = app
+        .interpreter_sessions(&pr, json!({ "filter": { "complaintId": cid } }))
+        .await;
     assert_eq!(ids(&filtered), [s["id"].clone()]);
 
     // Refused links write nothing.
     let both = token("pr-both", &["PATIENT_RELATIONS"], &["MAIN", "NORTH"]);
-    let north_complaint = create_complaint(&app, &both, intake("NORTH")).await;
+    let north_complaint = app.create_complaint(&both, intake("NORTH")).await;
     let st = staff("st-1");
     #[rustfmt::skip]
     let refusals: Vec<(&str, &str, Value, Errors)> = vec![
@@ -938,30 +898,28 @@ async fn linking_to_a_complaint() {
             one("NOT_FOUND", "input.complaintId")),
     ];
     for (case, tok, complaint_id, expected) in refusals {
-        let before = written(&app).await;
-        let payload = work_mutate(
-            &app,
-            tok,
+        let before = app.interpreter_written().await;
+        let payload = app.work_mutate(tok,
             LOG,
             json!({ "facilityCode": "MAIN", "complaintId": complaint_id, "entry": session_entry() }),
         )
         .await;
         assert_refused(&payload, &expected, case);
-        assert_eq!(written(&app).await, before, "{case} wrote something");
+        assert_eq!(
+            app.interpreter_written().await,
+            before,
+            "{case} wrote something"
+        );
     }
 
     // STAFF link to their own complaint and see only their own sessions on it.
-    let own_complaint = create_complaint(&app, &st, intake("MAIN")).await;
-    let mine = work_must(
-        &app,
-        &st,
+    let own_complaint = app.create_complaint(&st, intake("MAIN")).await;
+    let mine = app.work_must(&st,
         LOG,
         json!({ "facilityCode": "MAIN", "complaintId": own_complaint["id"], "entry": session_entry() }),
     )
     .await;
-    let theirs = work_must(
-        &app,
-        &pr,
+    let theirs = app.work_must(&pr,
         LOG,
         json!({ "facilityCode": "MAIN", "complaintId": own_complaint["id"], "entry": session_entry() }),
     )
@@ -990,12 +948,12 @@ async fn linking_to_a_complaint() {
         )
         .await;
     assert_eq!(seen(&by_compliance), seen(&by_pr));
-    let filtered = list(
-        &app,
-        &st,
-        json!({ "filter": { "complaintId": own_complaint["id"] } }),
-    )
-    .await;
+    let filtered = app
+        .interpreter_sessions(
+            &st,
+            json!({ "filter": { "complaintId": own_complaint["id"] } }),
+        )
+        .await;
     assert_eq!(ids(&filtered), [mine["id"].clone()]);
     assert_eq!(filtered["totalCount"], json!(1));
 }
@@ -1004,16 +962,16 @@ async fn linking_to_a_complaint() {
 fn shaped(language: &str, modality: &str, outcome: &str, requested: DateTime<Utc>) -> Value {
     let t = |m: i64| json!((requested + Duration::minutes(m)).to_rfc3339());
     match outcome {
-        "DECLINED" => with(
+        "DECLINED" => with_changes(
             &declined_entry(false, true, true, false),
             json!({ "language": language, "modality": modality, "requestedAt": t(0) }),
         ),
-        "UNAVAILABLE" => with(
+        "UNAVAILABLE" => with_changes(
             &session_entry(),
             json!({ "language": language, "modality": modality, "outcome": outcome,
                     "requestedAt": t(0), "interpreter": null, "connectedAt": null, "endedAt": null }),
         ),
-        _ => with(
+        _ => with_changes(
             &session_entry(),
             json!({ "language": language, "modality": modality, "outcome": outcome,
                     "requestedAt": t(0), "connectedAt": t(5), "endedAt": t(25) }),
@@ -1024,7 +982,7 @@ fn shaped(language: &str, modality: &str, outcome: &str, requested: DateTime<Utc
 #[tokio::test]
 async fn filters_and_pages() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
     let pr = specialist();
     let t0 = Utc::now().trunc_subsecs(0);
     let h = Duration::hours;
@@ -1043,13 +1001,13 @@ async fn filters_and_pages() {
     ];
     let mut id_of = std::collections::HashMap::new();
     for (name, language, modality, outcome, requested) in sessions {
-        let s = work_must(
-            &app,
-            &pr,
-            LOG,
-            session_input("MAIN", shaped(language, modality, outcome, requested)),
-        )
-        .await;
+        let s = app
+            .work_must(
+                &pr,
+                LOG,
+                session_input("MAIN", shaped(language, modality, outcome, requested)),
+            )
+            .await;
         id_of.insert(name, s["id"].clone());
     }
     let named = |names: &[&str]| -> Vec<Value> { names.iter().map(|n| id_of[n].clone()).collect() };
@@ -1079,19 +1037,21 @@ async fn filters_and_pages() {
         ("another department",        json!({ "departments": ["Radiology"] }),                &[]),
     ];
     for (case, filter, expected) in cases {
-        let l = list(&app, &pr, json!({ "filter": filter })).await;
+        let l = app
+            .interpreter_sessions(&pr, json!({ "filter": filter }))
+            .await;
         assert_eq!(ids(&l), named(expected), "{case}: {l:#}");
         assert_eq!(l["totalCount"], json!(expected.len()), "{case}");
         assert_eq!(l["pageInfo"]["hasNextPage"], json!(false), "{case}");
     }
 
     // Derived minutes.
-    let l = list(
-        &app,
-        &pr,
-        json!({ "filter": { "languages": ["es"], "outcomes": ["PROVIDED"] } }),
-    )
-    .await;
+    let l = app
+        .interpreter_sessions(
+            &pr,
+            json!({ "filter": { "languages": ["es"], "outcomes": ["PROVIDED"] } }),
+        )
+        .await;
     assert_eq!(l["nodes"][0]["entry"]["waitMinutes"], json!(5));
     assert_eq!(l["nodes"][0]["entry"]["durationMinutes"], json!(20));
 
@@ -1100,7 +1060,9 @@ async fn filters_and_pages() {
     let mut after = Value::Null;
     let mut pages = 0;
     loop {
-        let l = list(&app, &pr, json!({ "first": 2, "after": after })).await;
+        let l = app
+            .interpreter_sessions(&pr, json!({ "first": 2, "after": after }))
+            .await;
         pages += 1;
         assert_eq!(l["totalCount"], json!(5));
         assert_eq!(l["pageInfo"]["hasPreviousPage"], json!(pages > 1));
@@ -1118,23 +1080,29 @@ async fn filters_and_pages() {
 
     // Pages of a filtered list.
     let filter = json!({ "modalities": ["PHONE"] });
-    let p1 = list(&app, &pr, json!({ "filter": filter, "first": 1 })).await;
+    let p1 = app
+        .interpreter_sessions(&pr, json!({ "filter": filter, "first": 1 }))
+        .await;
     assert_eq!(ids(&p1), named(&["B"]));
     assert_eq!(p1["pageInfo"]["hasNextPage"], json!(true));
     assert_eq!(p1["totalCount"], json!(2));
-    let p2 = list(
-        &app,
-        &pr,
-        json!({ "filter": filter, "first": 1, "after": p1["pageInfo"]["endCursor"] }),
-    )
-    .await;
+    let p2 = app
+        .interpreter_sessions(
+            &pr,
+            json!({ "filter": filter, "first": 1, "after": p1["pageInfo"]["endCursor"] }),
+        )
+        .await;
     assert_eq!(ids(&p2), named(&["D"]));
     assert_eq!(p2["pageInfo"]["hasNextPage"], json!(false));
     assert_eq!(p2["totalCount"], json!(2));
 
     // A cursor from nowhere is a top-level input error.
     let (_, body) = app
-        .graphql(Some(&pr), LIST, json!({ "after": "garbage" }))
+        .graphql(
+            Some(&pr),
+            INTERPRETER_SESSION_LIST,
+            json!({ "after": "garbage" }),
+        )
         .await;
     assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body:#}");
 }
@@ -1142,23 +1110,26 @@ async fn filters_and_pages() {
 #[tokio::test]
 async fn idempotency_key_replays_the_first_log() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
     let pr = specialist();
     let mut input = session_input("MAIN", session_entry());
     input["idempotencyKey"] = json!("tablet-7-entry-1");
 
-    let before = written(&app).await;
-    let first = work_mutate(&app, &pr, LOG, input.clone()).await;
+    let before = app.interpreter_written().await;
+    let first = app.work_mutate(&pr, LOG, input.clone()).await;
     assert_eq!(first["userErrors"], json!([]), "{first:#}");
     assert_eq!(first["replayed"], json!(false));
     let id = first["interpreterSession"]["id"].clone();
-    assert_eq!(written(&app).await, (before.0 + 1, before.1 + 1));
+    assert_eq!(
+        app.interpreter_written().await,
+        (before.0 + 1, before.1 + 1)
+    );
 
     // The same key again, even with a different entry: the first session.
     let mut again = input.clone();
     again["entry"]["language"] = json!("pt");
     for retry in [input.clone(), again] {
-        let second = work_mutate(&app, &pr, LOG, retry).await;
+        let second = app.work_mutate(&pr, LOG, retry).await;
         assert_eq!(second["userErrors"], json!([]), "{second:#}");
         assert_eq!(second["replayed"], json!(true));
         assert_eq!(second["interpreterSession"]["id"], id);
@@ -1167,7 +1138,10 @@ async fn idempotency_key_replays_the_first_log() {
             second["interpreterSession"]["entry"]["language"],
             json!("es")
         );
-        assert_eq!(written(&app).await, (before.0 + 1, before.1 + 1));
+        assert_eq!(
+            app.interpreter_written().await,
+            (before.0 + 1, before.1 + 1)
+        );
     }
     let data = app
         .ok(
@@ -1185,15 +1159,18 @@ async fn idempotency_key_replays_the_first_log() {
     assert_eq!(actions, [&json!("INTERPRETER_SESSION_LOG")]);
 
     // Keys belong to their user: someone else's same key is a new session.
-    let other = work_mutate(&app, &manager(), LOG, input.clone()).await;
+    let other = app.work_mutate(&manager(), LOG, input.clone()).await;
     assert_eq!(other["userErrors"], json!([]), "{other:#}");
     assert_eq!(other["replayed"], json!(false));
     assert_ne!(other["interpreterSession"]["id"], id);
-    assert_eq!(written(&app).await, (before.0 + 2, before.1 + 2));
+    assert_eq!(
+        app.interpreter_written().await,
+        (before.0 + 2, before.1 + 2)
+    );
 
     // Without a key, the same entry twice is two sessions.
     let plain = session_input("MAIN", session_entry());
-    let a = work_must(&app, &pr, LOG, plain.clone()).await;
-    let b = work_must(&app, &pr, LOG, plain).await;
+    let a = app.work_must(&pr, LOG, plain.clone()).await;
+    let b = app.work_must(&pr, LOG, plain).await;
     assert_ne!(a["id"], b["id"]);
 }

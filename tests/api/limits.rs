@@ -6,16 +6,6 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-async fn post_body(app: &TestApp, body: impl Into<reqwest::Body>) -> reqwest::Response {
-    app.client
-        .post(app.url("/graphql"))
-        .header("Content-Type", "application/json")
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-}
-
 /// `{ __typename }` padded with a comment to exactly `size` bytes of JSON.
 fn padded_query(size: usize) -> String {
     let empty = json!({ "query": "{ __typename } # " }).to_string();
@@ -29,10 +19,10 @@ fn padded_query(size: usize) -> String {
 async fn oversized_bodies_are_413() {
     let app = TestApp::spawn_with(|s| s.limits.max_body_bytes = 2048).await;
     assert_eq!(
-        post_body(&app, padded_query(2048)).await.status(),
+        app.post_body(padded_query(2048)).await.status(),
         StatusCode::OK
     );
-    let response = post_body(&app, padded_query(2049)).await;
+    let response = app.post_body(padded_query(2049)).await;
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(error_code(&body), "PAYLOAD_TOO_LARGE");
@@ -40,7 +30,7 @@ async fn oversized_bodies_are_413() {
     // Chunked, without Content-Length: still counted.
     let chunks =
         futures_util::stream::iter((0..8).map(|_| Ok::<_, std::io::Error>(vec![b' '; 512])));
-    let response = post_body(&app, reqwest::Body::wrap_stream(chunks)).await;
+    let response = app.post_body(reqwest::Body::wrap_stream(chunks)).await;
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
 }
 
@@ -49,11 +39,11 @@ async fn the_default_body_limit_is_one_mebibyte() {
     let app = TestApp::spawn().await;
     let mib = 1024 * 1024;
     assert_eq!(
-        post_body(&app, padded_query(mib)).await.status(),
+        app.post_body(padded_query(mib)).await.status(),
         StatusCode::OK
     );
     assert_eq!(
-        post_body(&app, padded_query(mib + 1)).await.status(),
+        app.post_body(padded_query(mib + 1)).await.status(),
         StatusCode::PAYLOAD_TOO_LARGE
     );
 }

@@ -6,28 +6,13 @@ use futures_util::future::join_all;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::complaint_helpers::*;
 use crate::helpers::*;
-use crate::work_helpers::*;
 
-fn second_manager() -> String {
-    token("prm-2", &["PATIENT_RELATIONS_MANAGER"], &["MAIN"])
-}
-
-/// A plain complaint resolved on the spot: ready to close.
-async fn resolved_complaint(app: &TestApp) -> Value {
-    let c = create_complaint(app, &manager(), intake("MAIN")).await;
-    must(
-        app,
-        &manager(),
-        "complaintResolveAtPointOfService",
-        at(
-            &c,
-            json!({ "resolution": "Apologised and explained the delay." }),
-        ),
-    )
-    .await
-}
+/// What `complaintAsOf` shows of a complaint's linked records.
+const AS_OF_LINKED: &str = "version status
+  serviceRecoveryActions { status amount { amount } }
+  accessibilityRequests { status overdue }
+  interpreterSessions { entry { language } amendments { reason } }";
 
 const SR_LIGHT: &str = "id version status";
 
@@ -46,16 +31,16 @@ fn sr_mutation(name: &str) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn twenty_parallel_decisions_one_winner() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
-    let c = create_complaint(&app, &manager(), intake("MAIN")).await;
-    let action = work_must(
-        &app,
-        &specialist(),
-        "serviceRecoveryPropose",
-        proposal(&c["id"], "MEAL_VOUCHER", Some("300.00")),
-    )
-    .await;
-    let before = audit_count(&app).await;
+    app.create_facility("MAIN").await;
+    let c = app.create_complaint(&manager(), intake("MAIN")).await;
+    let action = app
+        .work_must(
+            &specialist(),
+            "serviceRecoveryPropose",
+            proposal(&c["id"], "MEAL_VOUCHER", Some("300.00")),
+        )
+        .await;
+    let before = app.audit_event_count().await;
     let tokens = [manager(), second_manager()];
     let attempts = (0..20).map(|i| {
         let (name, extra) = match i % 3 {
@@ -94,7 +79,7 @@ async fn twenty_parallel_decisions_one_winner() {
     let winner = &winners[0]["serviceRecoveryAction"];
     assert_eq!(winner["version"], 2);
     assert_eq!(
-        audit_count(&app).await,
+        app.audit_event_count().await,
         before + 1,
         "one event for one change"
     );
@@ -108,12 +93,12 @@ async fn twenty_parallel_decisions_one_winner() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn close_racing_a_proposal_never_leaves_unfinished_work_on_a_closed_complaint() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
     let close = "mutation M($input: ComplaintCloseInput!) { complaintClose(input: $input) { complaint { status } userErrors { code message } } }";
     let propose = sr_mutation("serviceRecoveryPropose");
     let mut outcomes = std::collections::BTreeSet::new();
     for _ in 0..8 {
-        let c = resolved_complaint(&app).await;
+        let c = app.resolved_at_point_of_service().await;
         let close_input = json!({ "input": at(&c, json!({})) });
         let propose_input = json!({ "input": proposal(&c["id"], "APOLOGY", None) });
         let (m1, m2) = (manager(), specialist());
@@ -160,19 +145,6 @@ async fn close_racing_a_proposal_never_leaves_unfinished_work_on_a_closed_compla
     eprintln!("outcomes seen: {outcomes:?}");
 }
 
-const AS_OF: &str = "query A($id: ID!, $at: DateTime!) { complaintAsOf(id: $id, at: $at) {
-  version status
-  serviceRecoveryActions { status amount { amount } }
-  accessibilityRequests { status overdue }
-  interpreterSessions { entry { language } amendments { reason } }
-} }";
-
-async fn as_of(app: &TestApp, id: &Value, at: &str) -> Value {
-    app.ok(&compliance(), AS_OF, json!({ "id": id, "at": at }))
-        .await["complaintAsOf"]
-        .clone()
-}
-
 async fn pause() -> String {
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     let t = chrono::Utc::now().to_rfc3339();
@@ -185,38 +157,34 @@ async fn pause() -> String {
 #[tokio::test]
 async fn complaint_as_of_rebuilds_linked_records() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
-    let c = create_complaint(&app, &manager(), intake("MAIN")).await;
+    app.create_facility("MAIN").await;
+    let c = app.create_complaint(&manager(), intake("MAIN")).await;
     let t0 = pause().await;
-    let action = work_must(
-        &app,
-        &specialist(),
-        "serviceRecoveryPropose",
-        proposal(&c["id"], "MEAL_VOUCHER", Some("300.00")),
-    )
-    .await;
+    let action = app
+        .work_must(
+            &specialist(),
+            "serviceRecoveryPropose",
+            proposal(&c["id"], "MEAL_VOUCHER", Some("300.00")),
+        )
+        .await;
     let mut request_input = accessibility_input("MAIN", "2099-01-01T00:00:00Z");
     request_input["complaintId"] = c["id"].clone();
-    let request = work_must(
-        &app,
-        &specialist(),
-        "accessibilityRequestCreate",
-        request_input,
-    )
-    .await;
+    let request = app
+        .work_must(&specialist(), "accessibilityRequestCreate", request_input)
+        .await;
     let mut session_input = session_input("MAIN", session_entry());
     session_input["complaintId"] = c["id"].clone();
-    let session = work_must(&app, &specialist(), "interpreterSessionLog", session_input).await;
+    let session = app
+        .work_must(&specialist(), "interpreterSessionLog", session_input)
+        .await;
     let t1 = pause().await;
-    work_must(
-        &app,
+    app.work_must(
         &manager(),
         "serviceRecoveryApprove",
         at_version(&action, json!({})),
     )
     .await;
-    work_must(
-        &app,
+    app.work_must(
         &manager(),
         "accessibilityRequestAcknowledge",
         at_version(&request, json!({})),
@@ -224,8 +192,7 @@ async fn complaint_as_of_rebuilds_linked_records() {
     .await;
     let mut corrected = session_entry();
     corrected["language"] = json!("pt");
-    work_must(
-        &app,
+    app.work_must(
         &specialist(),
         "interpreterSessionAmend",
         at_version(
@@ -236,12 +203,12 @@ async fn complaint_as_of_rebuilds_linked_records() {
     .await;
     let t2 = pause().await;
 
-    let before = as_of(&app, &c["id"], &t0).await;
+    let before = app.complaint_as_of(AS_OF_LINKED, &c["id"], &t0).await;
     assert_eq!(before["serviceRecoveryActions"], json!([]));
     assert_eq!(before["accessibilityRequests"], json!([]));
     assert_eq!(before["interpreterSessions"], json!([]));
 
-    let middle = as_of(&app, &c["id"], &t1).await;
+    let middle = app.complaint_as_of(AS_OF_LINKED, &c["id"], &t1).await;
     assert_eq!(
         middle["serviceRecoveryActions"][0]["status"], "PROPOSED",
         "{middle:#}"
@@ -254,7 +221,7 @@ async fn complaint_as_of_rebuilds_linked_records() {
     assert_eq!(middle["interpreterSessions"][0]["entry"]["language"], "es");
     assert_eq!(middle["interpreterSessions"][0]["amendments"], json!([]));
 
-    let after = as_of(&app, &c["id"], &t2).await;
+    let after = app.complaint_as_of(AS_OF_LINKED, &c["id"], &t2).await;
     assert_eq!(after["serviceRecoveryActions"][0]["status"], "APPROVED");
     assert_eq!(after["accessibilityRequests"][0]["status"], "ACKNOWLEDGED");
     assert_eq!(after["interpreterSessions"][0]["entry"]["language"], "pt");
@@ -292,15 +259,15 @@ const RECORD_ACCESS: &str = "query L($id: ID!) { recordAccessLog(recordId: $id) 
 #[tokio::test]
 async fn reads_of_linked_records_are_recorded() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
     let staff = token("staff-1", &["STAFF"], &["MAIN"]);
-    let session = work_must(
-        &app,
-        &staff,
-        "interpreterSessionLog",
-        session_input("MAIN", session_entry()),
-    )
-    .await;
+    let session = app
+        .work_must(
+            &staff,
+            "interpreterSessionLog",
+            session_input("MAIN", session_entry()),
+        )
+        .await;
     let none = app
         .ok(&compliance(), RECORD_ACCESS, json!({ "id": session["id"] }))
         .await;
@@ -363,11 +330,10 @@ async fn reads_of_linked_records_are_recorded() {
 #[tokio::test]
 async fn staff_history_leaves_out_service_recovery() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
     let staff = token("staff-1", &["STAFF"], &["MAIN"]);
-    let c = create_complaint(&app, &staff, intake("MAIN")).await;
-    work_must(
-        &app,
+    let c = app.create_complaint(&staff, intake("MAIN")).await;
+    app.work_must(
         &specialist(),
         "serviceRecoveryPropose",
         proposal(&c["id"], "PARKING_VOUCHER", Some("12.00")),
@@ -400,24 +366,13 @@ async fn staff_history_leaves_out_service_recovery() {
     assert_eq!(staff_view["complaint"]["serviceRecoveryActions"], json!([]));
 }
 
-async fn allowed_actions(app: &TestApp, id: &Value) -> Value {
-    let data = app
-        .ok(
-            &manager(),
-            "query Q($id: ID!) { complaint(id: $id) { allowedActions } }",
-            json!({ "id": id }),
-        )
-        .await;
-    data["complaint"]["allowedActions"].clone()
-}
-
 /// `allowedActions` offers CLOSE only when nothing linked is unfinished,
 /// as the closure guard decides.
 #[tokio::test]
 async fn close_is_offered_only_when_linked_work_is_finished() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
-    let c = resolved_complaint(&app).await;
+    app.create_facility("MAIN").await;
+    let c = app.resolved_at_point_of_service().await;
     assert!(
         c["allowedActions"]
             .as_array()
@@ -425,45 +380,48 @@ async fn close_is_offered_only_when_linked_work_is_finished() {
             .contains(&json!("CLOSE")),
         "{c:#}"
     );
-    let action = work_must(
-        &app,
-        &specialist(),
-        "serviceRecoveryPropose",
-        proposal(&c["id"], "MEAL_VOUCHER", Some("300.00")),
-    )
-    .await;
+    let action = app
+        .work_must(
+            &specialist(),
+            "serviceRecoveryPropose",
+            proposal(&c["id"], "MEAL_VOUCHER", Some("300.00")),
+        )
+        .await;
     let mut request = accessibility_input("MAIN", "2099-01-01T00:00:00Z");
     request["complaintId"] = c["id"].clone();
-    let request = work_must(&app, &specialist(), "accessibilityRequestCreate", request).await;
-    assert_eq!(allowed_actions(&app, &c["id"]).await, json!(["REOPEN"]));
-    let action = work_must(
-        &app,
-        &second_manager(),
-        "serviceRecoveryApprove",
-        at_version(&action, json!({})),
-    )
-    .await;
-    work_must(
-        &app,
+    let request = app
+        .work_must(&specialist(), "accessibilityRequestCreate", request)
+        .await;
+    assert_eq!(
+        app.complaint_allowed_actions(&c["id"]).await,
+        json!(["REOPEN"])
+    );
+    let action = app
+        .work_must(
+            &second_manager(),
+            "serviceRecoveryApprove",
+            at_version(&action, json!({})),
+        )
+        .await;
+    app.work_must(
         &specialist(),
         "serviceRecoveryComplete",
         at_version(&action, json!({})),
     )
     .await;
     assert_eq!(
-        allowed_actions(&app, &c["id"]).await,
+        app.complaint_allowed_actions(&c["id"]).await,
         json!(["REOPEN"]),
         "the request is still open"
     );
-    work_must(
-        &app,
+    app.work_must(
         &specialist(),
         "accessibilityRequestFulfill",
         at_version(&request, json!({})),
     )
     .await;
     assert_eq!(
-        allowed_actions(&app, &c["id"]).await,
+        app.complaint_allowed_actions(&c["id"]).await,
         json!(["CLOSE", "REOPEN"])
     );
 }

@@ -10,9 +10,7 @@ use serde_json::json;
 
 use redress_api::startup::Application;
 
-use crate::complaint_helpers::*;
 use crate::helpers::*;
-use crate::work_helpers::*;
 
 const PAGE: &str = "{ complaints(first: 20) { nodes {
   reference allowedActions facility { code timeZone } notes { body } contacts { summary }
@@ -20,41 +18,6 @@ const PAGE: &str = "{ complaints(first: 20) { nodes {
   serviceRecoveryActions { status amount { amount } }
   interpreterSessions { entry { language } }
   accessibilityRequests { status overdue } } } }";
-
-async fn add_complaints(app: &TestApp, n: usize) {
-    for _ in 0..n {
-        let c = create_complaint(app, &manager(), intake("MAIN")).await;
-        // Resolved, so `allowedActions` asks whether linked work is unfinished.
-        let c = must(
-            app,
-            &manager(),
-            "complaintResolveAtPointOfService",
-            at(&c, json!({ "resolution": "Apologised on the spot." })),
-        )
-        .await;
-        let note = app
-            .ok(
-                &manager(),
-                "mutation($input: ComplaintAddNoteInput!) { complaintAddNote(input: $input) { userErrors { code } } }",
-                json!({ "input": { "complaintId": c["id"], "body": "Called back." } }),
-            )
-            .await;
-        assert_eq!(note["complaintAddNote"]["userErrors"], json!([]));
-        work_must(
-            app,
-            &manager(),
-            "serviceRecoveryPropose",
-            proposal(&c["id"], "MEAL_VOUCHER", Some("20.00")),
-        )
-        .await;
-        let mut session = session_input("MAIN", session_entry());
-        session["complaintId"] = c["id"].clone();
-        work_must(app, &manager(), "interpreterSessionLog", session).await;
-        let mut request = accessibility_input("MAIN", "2099-01-01T00:00:00Z");
-        request["complaintId"] = c["id"].clone();
-        work_must(app, &manager(), "accessibilityRequestCreate", request).await;
-    }
-}
 
 #[tokio::test]
 async fn a_page_of_complaints_costs_the_same_statements_whatever_its_size() {
@@ -70,11 +33,11 @@ async fn a_page_of_complaints_costs_the_same_statements_whatever_its_size() {
             .await
             .unwrap(),
     );
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
 
     let mut cost = Vec::new();
     for n in [3, 12] {
-        add_complaints(&app, n).await;
+        app.add_complaints(n).await;
         statements.store(0, Ordering::SeqCst);
         let data = app.ok(&compliance(), PAGE, json!({})).await;
         let rows = data["complaints"]["nodes"].as_array().unwrap().len();

@@ -3,9 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::complaint_helpers::*;
 use crate::helpers::*;
-use crate::work_helpers::*;
 
 /// A complaint with one of each linked record, all at MAIN.
 struct Records {
@@ -16,22 +14,26 @@ struct Records {
 }
 
 async fn records(app: &TestApp) -> Records {
-    create_facility(app, "MAIN").await;
-    let complaint = create_complaint(app, &manager(), intake("MAIN")).await;
-    let action = work_must(
-        app,
-        &manager(),
-        "serviceRecoveryPropose",
-        proposal(&complaint["id"], "APOLOGY", None),
-    )
-    .await;
+    app.create_facility("MAIN").await;
+    let complaint = app.create_complaint(&manager(), intake("MAIN")).await;
+    let action = app
+        .work_must(
+            &manager(),
+            "serviceRecoveryPropose",
+            proposal(&complaint["id"], "APOLOGY", None),
+        )
+        .await;
     let mut input = session_input("MAIN", session_entry());
     input["complaintId"] = complaint["id"].clone();
-    let session = work_must(app, &manager(), "interpreterSessionLog", input).await;
+    let session = app
+        .work_must(&manager(), "interpreterSessionLog", input)
+        .await;
     let needed_by = (chrono::Utc::now() + chrono::Duration::days(2)).to_rfc3339();
     let mut input = accessibility_input("MAIN", &needed_by);
     input["complaintId"] = complaint["id"].clone();
-    let request = work_must(app, &manager(), "accessibilityRequestCreate", input).await;
+    let request = app
+        .work_must(&manager(), "accessibilityRequestCreate", input)
+        .await;
     Records {
         complaint,
         action,

@@ -5,40 +5,9 @@
 //! grievance, validation, versions and idempotency, and the audit trail
 //! (`history`, `complaintAsOf`). Every refusal is checked to write nothing.
 
-use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::complaint_helpers::*;
 use crate::helpers::*;
-use crate::work_helpers::*;
-
-/// Compliance over every facility: reads back what happened.
-fn auditor() -> String {
-    token("co-all", &["COMPLIANCE"], &["*"])
-}
-
-/// A second lead in MAIN, who did not propose anything.
-fn second_manager() -> String {
-    token("prm-2", &["PATIENT_RELATIONS_MANAGER"], &["MAIN"])
-}
-
-fn node_query() -> String {
-    format!(
-        "query($id: ID!) {{ node(id: $id) {{ id ... on ServiceRecoveryAction {{ {SERVICE_RECOVERY_FIELDS} }} }} }}"
-    )
-}
-
-/// The action as `token` sees it now (it must be visible to them).
-async fn read_as(app: &TestApp, token: &str, id: &Value) -> Value {
-    let data = app.ok(token, &node_query(), json!({ "id": id })).await;
-    assert_ne!(data["node"], Value::Null, "{id} is not visible");
-    data["node"].clone()
-}
-
-/// The action as compliance over every facility sees it.
-async fn read_back(app: &TestApp, id: &Value) -> Value {
-    read_as(app, &auditor(), id).await
-}
 
 fn strings(v: &Value) -> Vec<String> {
     v.as_array()
@@ -59,74 +28,6 @@ fn parse(t: &Value) -> chrono::DateTime<chrono::Utc> {
     chrono::DateTime::parse_from_rfc3339(t.as_str().unwrap_or_else(|| panic!("not a time: {t}")))
         .unwrap()
         .with_timezone(&chrono::Utc)
-}
-
-/// The mutation for a transition and an input that meets its other rules
-/// (a reason where one is needed).
-fn call(action: &str, a: &Value) -> (&'static str, Value) {
-    match action {
-        "APPROVE" => ("serviceRecoveryApprove", at_version(a, json!({}))),
-        "DECLINE" => (
-            "serviceRecoveryDecline",
-            at_version(a, json!({ "reason": "Not warranted by the findings" })),
-        ),
-        "COMPLETE" => (
-            "serviceRecoveryComplete",
-            at_version(
-                a,
-                json!({ "note": "Voucher handed to the patient's daughter" }),
-            ),
-        ),
-        "CANCEL" => (
-            "serviceRecoveryCancel",
-            at_version(
-                a,
-                json!({ "reason": "The patient went home before it was given" }),
-            ),
-        ),
-        other => panic!("no such action {other}"),
-    }
-}
-
-/// A MEAL_VOUCHER proposed by `pr-1` on `complaint_id`, moved into
-/// `status` by `prm-1` (approvals) and `pr-1` (the rest).
-async fn action_in(
-    app: &TestApp,
-    complaint_id: &Value,
-    amount: Option<&str>,
-    status: &str,
-) -> Value {
-    let pr = specialist();
-    let prm = manager();
-    let a = work_must(
-        app,
-        &pr,
-        "serviceRecoveryPropose",
-        proposal(complaint_id, "MEAL_VOUCHER", amount),
-    )
-    .await;
-    let step = |token: String, action: &'static str, a: Value| async move {
-        let (mutation, input) = call(action, &a);
-        work_must(app, &token, mutation, input).await
-    };
-    let a = match status {
-        "PROPOSED" => a,
-        "APPROVED" => step(prm.clone(), "APPROVE", a).await,
-        "COMPLETED" => {
-            let a = step(prm.clone(), "APPROVE", a).await;
-            step(pr.clone(), "COMPLETE", a).await
-        }
-        "DECLINED" => step(prm.clone(), "DECLINE", a).await,
-        "CANCELLED" => step(pr.clone(), "CANCEL", a).await,
-        other => panic!("no such status {other}"),
-    };
-    assert_eq!(a["status"], status, "{a:#}");
-    a
-}
-
-/// A plain phone complaint in MAIN, logged by patient relations.
-async fn open_complaint(app: &TestApp) -> Value {
-    create_complaint(app, &specialist(), intake("MAIN")).await
 }
 
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -172,9 +73,9 @@ const ABOVE: &[(&str, [Outcome; 4])] = &[
 #[tokio::test]
 async fn status_machine_every_pair_through_http() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
     let prm = manager();
-    let c = open_complaint(&app).await;
+    let c = app.open_complaint().await;
     for (amount, table, required) in [
         (None, BELOW, false),
         (Some("20.00"), BELOW, false),
@@ -184,13 +85,15 @@ async fn status_machine_every_pair_through_http() {
         for (status, row) in table {
             for (action, expected) in ACTIONS.iter().zip(row) {
                 let ctx = format!("{amount:?} {status} {action}");
-                let a = action_in(&app, &c["id"], amount, status).await;
+                let a = app
+                    .service_recovery_action_in(&c["id"], amount, status)
+                    .await;
                 assert_eq!(a["approvalRequired"], required, "{ctx}");
-                let before = read_as(&app, &prm, &a["id"]).await;
+                let before = app.read_as(&prm, &a["id"]).await;
                 let allowed = strings(&before["allowedActions"]);
-                let events = audit_count(&app).await;
-                let (mutation, input) = call(action, &before);
-                let payload = work_mutate(&app, &prm, mutation, input).await;
+                let events = app.audit_event_count().await;
+                let (mutation, input) = service_recovery_call(action, &before);
+                let payload = app.work_mutate(&prm, mutation, input).await;
                 match expected {
                     To(to) => {
                         assert_eq!(payload["userErrors"], json!([]), "{ctx}: {payload:#}");
@@ -210,7 +113,7 @@ async fn status_machine_every_pair_through_http() {
                             allowed.iter().any(|x| x == action),
                             "{ctx}: {action} missing from allowedActions {allowed:?}"
                         );
-                        assert_eq!(audit_count(&app).await, events + 1, "{ctx}");
+                        assert_eq!(app.audit_event_count().await, events + 1, "{ctx}");
                     }
                     Invalid | Guard => {
                         let code = if *expected == Guard {
@@ -231,10 +134,14 @@ async fn status_machine_every_pair_through_http() {
                             !allowed.iter().any(|x| x == action),
                             "{ctx}: {action} in allowedActions {allowed:?}"
                         );
-                        let now = read_back(&app, &a["id"]).await;
+                        let now = app.read_back(&a["id"]).await;
                         assert_eq!(now["status"], *status, "{ctx} changed status");
                         assert_eq!(now["version"], before["version"], "{ctx} changed version");
-                        assert_eq!(audit_count(&app).await, events, "{ctx} wrote an event");
+                        assert_eq!(
+                            app.audit_event_count().await,
+                            events,
+                            "{ctx} wrote an event"
+                        );
                     }
                 }
             }
@@ -328,23 +235,12 @@ fn subject(role: &str) -> String {
     format!("{}-user", role.to_ascii_lowercase().replace('_', "-"))
 }
 
-/// Runs a query; `Err(Forbidden)` when refused with a top-level FORBIDDEN.
-async fn query(app: &TestApp, token: &str, q: &str, vars: Value, ctx: &str) -> Result<Value, Seen> {
-    let (status, body) = app.graphql(Some(token), q, vars).await;
-    assert_eq!(status, StatusCode::OK, "{ctx}: {body:#}");
-    if body.get("errors").is_some() {
-        assert_eq!(error_code(&body), "FORBIDDEN", "{ctx}: {body:#}");
-        return Err(Seen::Forbidden);
-    }
-    Result::Ok(body["data"].clone())
-}
-
 /// Every role × operation, inside the token's facility and outside it.
 #[tokio::test]
 async fn permissions_every_operation_every_role() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
-    create_facility(&app, "OTHER").await;
+    app.create_facility("MAIN").await;
+    app.create_facility("OTHER").await;
     let pr = specialist();
     for (column, role) in ROLES.iter().enumerate() {
         for inside in [true, false] {
@@ -355,12 +251,12 @@ async fn permissions_every_operation_every_role() {
             );
             // Logged by the table's STAFF user, so that STAFF (inside) see
             // the complaint itself.
-            let c = create_complaint(
-                &app,
-                &token(&subject("STAFF"), &["STAFF"], &["MAIN"]),
-                intake("MAIN"),
-            )
-            .await;
+            let c = app
+                .create_complaint(
+                    &token(&subject("STAFF"), &["STAFF"], &["MAIN"]),
+                    intake("MAIN"),
+                )
+                .await;
             for (op, row) in TABLE {
                 let ctx = format!("{role} inside={inside} {op:?}");
                 let want = expected_seen(row[column], inside);
@@ -368,14 +264,14 @@ async fn permissions_every_operation_every_role() {
                     Op::ApproveAbove | Op::DeclineAbove => "300.00",
                     _ => "20.00",
                 };
-                let a = work_must(
-                    &app,
-                    &pr,
-                    "serviceRecoveryPropose",
-                    proposal(&c["id"], "MEAL_VOUCHER", Some(amount)),
-                )
-                .await;
-                let events = audit_count(&app).await;
+                let a = app
+                    .work_must(
+                        &pr,
+                        "serviceRecoveryPropose",
+                        proposal(&c["id"], "MEAL_VOUCHER", Some(amount)),
+                    )
+                    .await;
+                let events = app.audit_event_count().await;
                 let seen = match op {
                     Op::Propose
                     | Op::ApproveBelow
@@ -391,23 +287,23 @@ async fn permissions_every_operation_every_role() {
                                 "PROPOSED",
                             ),
                             Op::ApproveBelow | Op::ApproveAbove => {
-                                let (m, i) = call("APPROVE", &a);
+                                let (m, i) = service_recovery_call("APPROVE", &a);
                                 (m, i, "APPROVED")
                             }
                             Op::DeclineBelow | Op::DeclineAbove => {
-                                let (m, i) = call("DECLINE", &a);
+                                let (m, i) = service_recovery_call("DECLINE", &a);
                                 (m, i, "DECLINED")
                             }
                             Op::Complete => {
-                                let (m, i) = call("COMPLETE", &a);
+                                let (m, i) = service_recovery_call("COMPLETE", &a);
                                 (m, i, "COMPLETED")
                             }
                             _ => {
-                                let (m, i) = call("CANCEL", &a);
+                                let (m, i) = service_recovery_call("CANCEL", &a);
                                 (m, i, "CANCELLED")
                             }
                         };
-                        let payload = work_mutate(&app, &tok, mutation, input).await;
+                        let payload = app.work_mutate(&tok, mutation, input).await;
                         let seen = match user_error_codes(&payload).as_slice() {
                             [] => Seen::Allowed,
                             [c] if c == "FORBIDDEN" => Seen::Forbidden,
@@ -425,7 +321,7 @@ async fn permissions_every_operation_every_role() {
                                 assert_eq!(after["id"], a["id"], "{ctx}");
                                 assert_eq!(after["version"], 2, "{ctx}");
                             }
-                            assert_eq!(audit_count(&app).await, events + 1, "{ctx}");
+                            assert_eq!(app.audit_event_count().await, events + 1, "{ctx}");
                         } else {
                             assert_eq!(payload["serviceRecoveryAction"], Value::Null, "{ctx}");
                             if seen == Seen::Absent {
@@ -446,18 +342,25 @@ async fn permissions_every_operation_every_role() {
                                     "{ctx}: {payload:#}"
                                 );
                             }
-                            let now = read_back(&app, &a["id"]).await;
+                            let now = app.read_back(&a["id"]).await;
                             assert_eq!(now["status"], "PROPOSED", "{ctx}");
                             assert_eq!(now["version"], 1, "{ctx}");
-                            assert_eq!(audit_count(&app).await, events, "{ctx} wrote an event");
+                            assert_eq!(
+                                app.audit_event_count().await,
+                                events,
+                                "{ctx} wrote an event"
+                            );
                         }
                         seen
                     }
                     Op::List => {
                         let q = "query($c: ID!) { serviceRecoveryActions(filter: { complaintId: $c }, first: 100) { totalCount nodes { id complaintId } } }";
-                        match query(&app, &tok, q, json!({ "c": c["id"] }), &ctx).await {
-                            Err(seen) => seen,
-                            Result::Ok(data) => {
+                        match app
+                            .query_or_forbidden(&tok, q, json!({ "c": c["id"] }), &ctx)
+                            .await
+                        {
+                            None => Seen::Forbidden,
+                            Some(data) => {
                                 let list = &data["serviceRecoveryActions"];
                                 let nodes = list["nodes"].as_array().unwrap();
                                 assert_eq!(list["totalCount"], nodes.len(), "{ctx}");
@@ -473,10 +376,13 @@ async fn permissions_every_operation_every_role() {
                     }
                     Op::Node => {
                         let q = "query($id: ID!) { node(id: $id) { id ... on ServiceRecoveryAction { status amount { amount currency } } } }";
-                        match query(&app, &tok, q, json!({ "id": a["id"] }), &ctx).await {
-                            Err(seen) => seen,
-                            Result::Ok(data) if data["node"].is_null() => Seen::Absent,
-                            Result::Ok(data) => {
+                        match app
+                            .query_or_forbidden(&tok, q, json!({ "id": a["id"] }), &ctx)
+                            .await
+                        {
+                            None => Seen::Forbidden,
+                            Some(data) if data["node"].is_null() => Seen::Absent,
+                            Some(data) => {
                                 assert_eq!(data["node"]["id"], a["id"], "{ctx}");
                                 assert_eq!(data["node"]["amount"]["amount"], "20.00", "{ctx}");
                                 Seen::Allowed
@@ -485,10 +391,13 @@ async fn permissions_every_operation_every_role() {
                     }
                     Op::OnComplaint => {
                         let q = "query($id: ID!) { complaint(id: $id) { id serviceRecoveryActions { id status } } }";
-                        match query(&app, &tok, q, json!({ "id": c["id"] }), &ctx).await {
-                            Err(seen) => seen,
-                            Result::Ok(data) if data["complaint"].is_null() => Seen::Absent,
-                            Result::Ok(data) => {
+                        match app
+                            .query_or_forbidden(&tok, q, json!({ "id": c["id"] }), &ctx)
+                            .await
+                        {
+                            None => Seen::Forbidden,
+                            Some(data) if data["complaint"].is_null() => Seen::Absent,
+                            Some(data) => {
                                 let list = data["complaint"]["serviceRecoveryActions"]
                                     .as_array()
                                     .unwrap();
@@ -515,19 +424,19 @@ async fn permissions_every_operation_every_role() {
 #[tokio::test]
 async fn manager_cannot_approve_own_proposal_above_threshold() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
     let (pr, prm, prm2) = (specialist(), manager(), second_manager());
-    let c = open_complaint(&app).await;
+    let c = app.open_complaint().await;
 
     // The threshold is inclusive.
     for (amount, required) in [("249.99", false), ("250.00", true), ("250.01", true)] {
-        let a = work_must(
-            &app,
-            &pr,
-            "serviceRecoveryPropose",
-            proposal(&c["id"], "GIFT_CARD", Some(amount)),
-        )
-        .await;
+        let a = app
+            .work_must(
+                &pr,
+                "serviceRecoveryPropose",
+                proposal(&c["id"], "GIFT_CARD", Some(amount)),
+            )
+            .await;
         assert_eq!(a["approvalRequired"], required, "{amount}");
         assert_eq!(
             a["approvalThreshold"],
@@ -536,13 +445,13 @@ async fn manager_cannot_approve_own_proposal_above_threshold() {
     }
 
     let started = chrono::Utc::now();
-    let a = work_must(
-        &app,
-        &prm,
-        "serviceRecoveryPropose",
-        proposal(&c["id"], "MEAL_VOUCHER", Some("300.00")),
-    )
-    .await;
+    let a = app
+        .work_must(
+            &prm,
+            "serviceRecoveryPropose",
+            proposal(&c["id"], "MEAL_VOUCHER", Some("300.00")),
+        )
+        .await;
     assert_eq!(a["status"], "PROPOSED");
     assert_eq!(a["approvalRequired"], true);
     assert_eq!(
@@ -553,15 +462,15 @@ async fn manager_cannot_approve_own_proposal_above_threshold() {
     // The proposer may only cancel; the other manager may decide.
     assert_eq!(a["allowedActions"], json!(["CANCEL"]));
     assert_eq!(
-        strings(&read_as(&app, &prm2, &a["id"]).await["allowedActions"]),
+        strings(&app.read_as(&prm2, &a["id"]).await["allowedActions"]),
         ["APPROVE", "DECLINE", "CANCEL"]
     );
     assert_eq!(
-        strings(&read_as(&app, &pr, &a["id"]).await["allowedActions"]),
+        strings(&app.read_as(&pr, &a["id"]).await["allowedActions"]),
         ["CANCEL"]
     );
 
-    let events = audit_count(&app).await;
+    let events = app.audit_event_count().await;
     for (who, tok, mutation, input, mentions) in [
         (
             "proposer approves",
@@ -606,7 +515,7 @@ async fn manager_cannot_approve_own_proposal_above_threshold() {
             "approve",
         ),
     ] {
-        let payload = work_mutate(&app, tok, mutation, input).await;
+        let payload = app.work_mutate(tok, mutation, input).await;
         assert_eq!(
             user_error_codes(&payload),
             ["GUARD_FAILED"],
@@ -616,36 +525,36 @@ async fn manager_cannot_approve_own_proposal_above_threshold() {
         assert!(text.contains("USD 250.00"), "{who}: {text}");
         assert!(text.contains(mentions), "{who}: {text}");
     }
-    let now = read_back(&app, &a["id"]).await;
+    let now = app.read_back(&a["id"]).await;
     assert_eq!(
         (now["status"].clone(), now["version"].clone()),
         (json!("PROPOSED"), json!(1))
     );
     assert_eq!(now["approved"], Value::Null);
-    assert_eq!(audit_count(&app).await, events, "refusals wrote events");
+    assert_eq!(
+        app.audit_event_count().await,
+        events,
+        "refusals wrote events"
+    );
 
-    let a = work_must(
-        &app,
-        &prm2,
-        "serviceRecoveryApprove",
-        at_version(&a, json!({})),
-    )
-    .await;
+    let a = app
+        .work_must(&prm2, "serviceRecoveryApprove", at_version(&a, json!({})))
+        .await;
     assert_eq!(a["status"], "APPROVED");
     assert_eq!(a["approved"]["by"]["subject"], "prm-2");
     assert_eq!(a["version"], 2);
-    let a = work_must(
-        &app,
-        &pr,
-        "serviceRecoveryComplete",
-        at_version(&a, json!({ "note": "  Two vouchers given at the cafe  " })),
-    )
-    .await;
+    let a = app
+        .work_must(
+            &pr,
+            "serviceRecoveryComplete",
+            at_version(&a, json!({ "note": "  Two vouchers given at the cafe  " })),
+        )
+        .await;
     assert_eq!(a["status"], "COMPLETED");
     assert_eq!(a["finished"], true);
     assert_eq!(a["allowedActions"], json!([]));
     assert_eq!(a["completionNote"], "Two vouchers given at the cafe");
-    let kept = read_back(&app, &a["id"]).await;
+    let kept = app.read_back(&a["id"]).await;
     assert_eq!(kept["proposedBy"]["subject"], "prm-1");
     assert_eq!(kept["approved"]["by"]["subject"], "prm-2");
     assert_eq!(kept["completed"]["by"]["subject"], "pr-1");
@@ -663,93 +572,42 @@ async fn manager_cannot_approve_own_proposal_above_threshold() {
 
     // Below the threshold: the specialist proposes, approves their own
     // proposal if they like, or completes it straight away.
-    let small = work_must(
-        &app,
-        &pr,
-        "serviceRecoveryPropose",
-        proposal(&c["id"], "MEAL_VOUCHER", Some("20.00")),
-    )
-    .await;
+    let small = app
+        .work_must(
+            &pr,
+            "serviceRecoveryPropose",
+            proposal(&c["id"], "MEAL_VOUCHER", Some("20.00")),
+        )
+        .await;
     assert_eq!(small["approvalRequired"], false);
     assert_eq!(
         small["allowedActions"],
         json!(["APPROVE", "DECLINE", "COMPLETE", "CANCEL"])
     );
-    let small = work_must(
-        &app,
-        &pr,
-        "serviceRecoveryComplete",
-        at_version(&small, json!({})),
-    )
-    .await;
+    let small = app
+        .work_must(
+            &pr,
+            "serviceRecoveryComplete",
+            at_version(&small, json!({})),
+        )
+        .await;
     assert_eq!(small["status"], "COMPLETED");
     assert_eq!(small["approved"], Value::Null);
     assert_eq!(small["completed"]["by"]["subject"], "pr-1");
     assert_eq!(small["completionNote"], Value::Null);
-    let own = work_must(
-        &app,
-        &pr,
-        "serviceRecoveryPropose",
-        proposal(&c["id"], "APOLOGY", None),
-    )
-    .await;
-    assert_eq!(own["amount"], Value::Null);
-    assert_eq!(own["approvalRequired"], false);
-    let own = work_must(
-        &app,
-        &pr,
-        "serviceRecoveryApprove",
-        at_version(&own, json!({})),
-    )
-    .await;
-    assert_eq!(own["approved"]["by"]["subject"], "pr-1");
-}
-
-/// A written grievance, resolved, with linked service recovery.
-async fn resolved_grievance(app: &TestApp) -> Value {
-    let pr = specialist();
-    let mut input = intake("MAIN");
-    input["channel"] = json!("LETTER");
-    let c = create_complaint(app, &pr, input).await;
-    assert_eq!(c["classification"], "GRIEVANCE");
-    let c = must(
-        app,
-        &pr,
-        "complaintAssign",
-        at(
-            &c,
-            json!({ "ownerSubject": "pr-1", "ownerName": "Pat Rivera" }),
-        ),
-    )
-    .await;
-    let c = must(app, &pr, "complaintStartInvestigation", at(&c, json!({}))).await;
-    let qio = c["qioNoticeRequired"].as_bool().unwrap();
-    let c = must(
-        app,
-        &pr,
-        "complaintResolve",
-        at(
-            &c,
-            json!({ "findings": findings(&c), "writtenResponse": written_response(qio) }),
-        ),
-    )
-    .await;
-    assert_eq!(c["status"], "RESOLVED");
-    c
-}
-
-async fn complaint_version(app: &TestApp, id: &Value) -> (Value, Value) {
-    let data = app
-        .ok(
-            &auditor(),
-            "query($id: ID!) { complaint(id: $id) { status version } }",
-            json!({ "id": id }),
+    let own = app
+        .work_must(
+            &pr,
+            "serviceRecoveryPropose",
+            proposal(&c["id"], "APOLOGY", None),
         )
         .await;
-    (
-        data["complaint"]["status"].clone(),
-        data["complaint"]["version"].clone(),
-    )
+    assert_eq!(own["amount"], Value::Null);
+    assert_eq!(own["approvalRequired"], false);
+    let own = app
+        .work_must(&pr, "serviceRecoveryApprove", at_version(&own, json!({})))
+        .await;
+    assert_eq!(own["approved"]["by"]["subject"], "pr-1");
 }
 
 /// An approved voucher not yet given blocks closing the grievance; a
@@ -757,24 +615,20 @@ async fn complaint_version(app: &TestApp, id: &Value) -> (Value, Value) {
 #[tokio::test]
 async fn grievance_with_approved_unfinished_voucher_cannot_close() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
     let (pr, prm) = (specialist(), manager());
 
-    let c = resolved_grievance(&app).await;
-    let a = work_must(
-        &app,
-        &pr,
-        "serviceRecoveryPropose",
-        proposal(&c["id"], "MEAL_VOUCHER", Some("300.00")),
-    )
-    .await;
-    let a = work_must(
-        &app,
-        &prm,
-        "serviceRecoveryApprove",
-        at_version(&a, json!({})),
-    )
-    .await;
+    let c = app.resolved_grievance().await;
+    let a = app
+        .work_must(
+            &pr,
+            "serviceRecoveryPropose",
+            proposal(&c["id"], "MEAL_VOUCHER", Some("300.00")),
+        )
+        .await;
+    let a = app
+        .work_must(&prm, "serviceRecoveryApprove", at_version(&a, json!({})))
+        .await;
     assert_eq!(a["status"], "APPROVED");
     // The complaint shows its action.
     let listed = app
@@ -785,8 +639,10 @@ async fn grievance_with_approved_unfinished_voucher_cannot_close() {
         json!([{ "id": a["id"], "status": "APPROVED" }])
     );
 
-    let events = audit_count(&app).await;
-    let payload = mutate(&app, &pr, "complaintClose", at(&c, json!({}))).await;
+    let events = app.audit_event_count().await;
+    let payload = app
+        .complaint_mutate(&pr, "complaintClose", at(&c, json!({})))
+        .await;
     assert_eq!(user_error_codes(&payload), ["GUARD_FAILED"], "{payload:#}");
     assert_eq!(payload["complaint"], Value::Null);
     let text = message(&payload);
@@ -799,40 +655,50 @@ async fn grievance_with_approved_unfinished_voucher_cannot_close() {
         assert!(text.contains(part), "{part} not in {text}");
     }
     assert_eq!(
-        complaint_version(&app, &c["id"]).await,
+        app.complaint_version(&c["id"]).await,
         (json!("RESOLVED"), c["version"].clone())
     );
     assert_eq!(
-        audit_count(&app).await,
+        app.audit_event_count().await,
         events,
         "a refused close wrote an event"
     );
 
-    work_must(
-        &app,
+    app.work_must(
         &pr,
         "serviceRecoveryComplete",
         at_version(&a, json!({ "note": "Given" })),
     )
     .await;
-    let closed = must(&app, &pr, "complaintClose", at(&c, json!({}))).await;
+    let closed = app
+        .complaint_must(&pr, "complaintClose", at(&c, json!({})))
+        .await;
     assert_eq!(closed["status"], "CLOSED");
 
     // Declined and cancelled (before or after approval) actions are
     // finished; a merely proposed one blocks like an approved one.
-    let c = resolved_grievance(&app).await;
-    let declined = action_in(&app, &c["id"], Some("300.00"), "DECLINED").await;
-    let cancelled = action_in(&app, &c["id"], Some("20.00"), "CANCELLED").await;
-    let approved = action_in(&app, &c["id"], Some("300.00"), "APPROVED").await;
-    work_must(
-        &app,
+    let c = app.resolved_grievance().await;
+    let declined = app
+        .service_recovery_action_in(&c["id"], Some("300.00"), "DECLINED")
+        .await;
+    let cancelled = app
+        .service_recovery_action_in(&c["id"], Some("20.00"), "CANCELLED")
+        .await;
+    let approved = app
+        .service_recovery_action_in(&c["id"], Some("300.00"), "APPROVED")
+        .await;
+    app.work_must(
         &pr,
         "serviceRecoveryCancel",
         at_version(&approved, json!({ "reason": "Patient refused it" })),
     )
     .await;
-    let proposed = action_in(&app, &c["id"], None, "PROPOSED").await;
-    let payload = mutate(&app, &pr, "complaintClose", at(&c, json!({}))).await;
+    let proposed = app
+        .service_recovery_action_in(&c["id"], None, "PROPOSED")
+        .await;
+    let payload = app
+        .complaint_mutate(&pr, "complaintClose", at(&c, json!({})))
+        .await;
     assert_eq!(user_error_codes(&payload), ["GUARD_FAILED"], "{payload:#}");
     let text = message(&payload);
     assert!(
@@ -845,14 +711,15 @@ async fn grievance_with_approved_unfinished_voucher_cannot_close() {
             "{text} names a finished action"
         );
     }
-    work_must(
-        &app,
+    app.work_must(
         &pr,
         "serviceRecoveryCancel",
         at_version(&proposed, json!({ "reason": "Not needed after all" })),
     )
     .await;
-    let closed = must(&app, &pr, "complaintClose", at(&c, json!({}))).await;
+    let closed = app
+        .complaint_must(&pr, "complaintClose", at(&c, json!({})))
+        .await;
     assert_eq!(closed["status"], "CLOSED");
 }
 
@@ -869,9 +736,9 @@ type ProposalCase = (
 #[tokio::test]
 async fn validation_refusals_write_nothing() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
     let pr = specialist();
-    let c = open_complaint(&app).await;
+    let c = app.open_complaint().await;
     let money = |amount: &str, currency: &str| json!({ "amount": amount, "currency": currency });
     let cases: &[ProposalCase] = &[
         (
@@ -916,14 +783,14 @@ async fn validation_refusals_write_nothing() {
             &[&["input", "description"], &["input", "amount", "currency"]],
         ),
     ];
-    let events = audit_count(&app).await;
+    let events = app.audit_event_count().await;
     for (description, amount, fields) in cases {
         let mut input = proposal(&c["id"], "REFUND", None);
         input["description"] = json!(description);
         if let Some(m) = amount {
             input["amount"] = m.clone();
         }
-        let payload = work_mutate(&app, &pr, "serviceRecoveryPropose", input).await;
+        let payload = app.work_mutate(&pr, "serviceRecoveryPropose", input).await;
         let ctx = format!("{description:?} {amount:?}");
         assert_eq!(payload["serviceRecoveryAction"], Value::Null, "{ctx}");
         let errors = payload["userErrors"].as_array().unwrap();
@@ -934,47 +801,50 @@ async fn validation_refusals_write_nothing() {
         }
     }
     // A lower-case code and a whole amount are normalised.
-    let fine = work_must(&app, &pr, "serviceRecoveryPropose", {
-        let mut i = proposal(&c["id"], "REFUND", None);
-        i["amount"] = money("4", "usd");
-        i
-    })
-    .await;
+    let fine = app
+        .work_must(&pr, "serviceRecoveryPropose", {
+            let mut i = proposal(&c["id"], "REFUND", None);
+            i["amount"] = money("4", "usd");
+            i
+        })
+        .await;
     assert_eq!(fine["amount"], money("4.00", "USD"));
-    assert_eq!(audit_count(&app).await, events + 1);
+    assert_eq!(app.audit_event_count().await, events + 1);
 
     // Closed and withdrawn complaints take no new work.
-    let closed = must(
-        &app,
-        &pr,
-        "complaintResolveAtPointOfService",
-        at(
-            &open_complaint(&app).await,
-            json!({ "resolution": "Apologised on the spot." }),
-        ),
-    )
-    .await;
-    let closed = must(&app, &pr, "complaintClose", at(&closed, json!({}))).await;
-    let withdrawn = must(
-        &app,
-        &pr,
-        "complaintWithdraw",
-        at(
-            &open_complaint(&app).await,
-            json!({ "reason": "Changed their mind" }),
-        ),
-    )
-    .await;
-    let events = audit_count(&app).await;
-    for (status, complaint) in [("CLOSED", &closed), ("WITHDRAWN", &withdrawn)] {
-        assert_eq!(complaint["status"], status);
-        let payload = work_mutate(
-            &app,
+    let closed = app
+        .complaint_must(
             &pr,
-            "serviceRecoveryPropose",
-            proposal(&complaint["id"], "APOLOGY", None),
+            "complaintResolveAtPointOfService",
+            at(
+                &app.open_complaint().await,
+                json!({ "resolution": "Apologised on the spot." }),
+            ),
         )
         .await;
+    let closed = app
+        .complaint_must(&pr, "complaintClose", at(&closed, json!({})))
+        .await;
+    let withdrawn = app
+        .complaint_must(
+            &pr,
+            "complaintWithdraw",
+            at(
+                &app.open_complaint().await,
+                json!({ "reason": "Changed their mind" }),
+            ),
+        )
+        .await;
+    let events = app.audit_event_count().await;
+    for (status, complaint) in [("CLOSED", &closed), ("WITHDRAWN", &withdrawn)] {
+        assert_eq!(complaint["status"], status);
+        let payload = app
+            .work_mutate(
+                &pr,
+                "serviceRecoveryPropose",
+                proposal(&complaint["id"], "APOLOGY", None),
+            )
+            .await;
         assert_eq!(
             user_error_codes(&payload),
             ["GUARD_FAILED"],
@@ -998,30 +868,30 @@ async fn validation_refusals_write_nothing() {
             "{status}"
         );
     }
-    assert_eq!(audit_count(&app).await, events);
+    assert_eq!(app.audit_event_count().await, events);
 
     // Decline and cancel need a reason.
-    let a = work_must(
-        &app,
-        &pr,
-        "serviceRecoveryPropose",
-        proposal(&c["id"], "MEAL_VOUCHER", Some("20.00")),
-    )
-    .await;
-    let events = audit_count(&app).await;
+    let a = app
+        .work_must(
+            &pr,
+            "serviceRecoveryPropose",
+            proposal(&c["id"], "MEAL_VOUCHER", Some("20.00")),
+        )
+        .await;
+    let events = app.audit_event_count().await;
     for (mutation, reason) in [
         ("serviceRecoveryDecline", ""),
         ("serviceRecoveryDecline", "   "),
         ("serviceRecoveryCancel", ""),
         ("serviceRecoveryCancel", " \n\t "),
     ] {
-        let payload = work_mutate(
-            &app,
-            &manager(),
-            mutation,
-            at_version(&a, json!({ "reason": reason })),
-        )
-        .await;
+        let payload = app
+            .work_mutate(
+                &manager(),
+                mutation,
+                at_version(&a, json!({ "reason": reason })),
+            )
+            .await;
         assert_eq!(
             user_error_codes(&payload),
             ["VALIDATION"],
@@ -1032,12 +902,12 @@ async fn validation_refusals_write_nothing() {
             json!(["input", "reason"])
         );
     }
-    let now = read_back(&app, &a["id"]).await;
+    let now = app.read_back(&a["id"]).await;
     assert_eq!(
         (now["status"].clone(), now["version"].clone()),
         (json!("PROPOSED"), json!(1))
     );
-    assert_eq!(audit_count(&app).await, events);
+    assert_eq!(app.audit_event_count().await, events);
 }
 
 /// A stale `expectedVersion` is a CONFLICT; a repeated `idempotencyKey`
@@ -1045,35 +915,31 @@ async fn validation_refusals_write_nothing() {
 #[tokio::test]
 async fn stale_version_conflicts_and_idempotent_propose_replays() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
     let (pr, prm) = (specialist(), manager());
-    let c = open_complaint(&app).await;
+    let c = app.open_complaint().await;
 
-    let v1 = work_must(
-        &app,
-        &pr,
-        "serviceRecoveryPropose",
-        proposal(&c["id"], "MEAL_VOUCHER", Some("300.00")),
-    )
-    .await;
-    let v2 = work_must(
-        &app,
-        &prm,
-        "serviceRecoveryApprove",
-        at_version(&v1, json!({})),
-    )
-    .await;
+    let v1 = app
+        .work_must(
+            &pr,
+            "serviceRecoveryPropose",
+            proposal(&c["id"], "MEAL_VOUCHER", Some("300.00")),
+        )
+        .await;
+    let v2 = app
+        .work_must(&prm, "serviceRecoveryApprove", at_version(&v1, json!({})))
+        .await;
     assert_eq!(v2["version"], 2);
-    let events = audit_count(&app).await;
+    let events = app.audit_event_count().await;
     for (action, version) in [
         ("CANCEL", 1),
         ("COMPLETE", 1),
         ("COMPLETE", 3),
         ("APPROVE", 1),
     ] {
-        let (mutation, mut input) = call(action, &v2);
+        let (mutation, mut input) = service_recovery_call(action, &v2);
         input["expectedVersion"] = json!(version);
-        let payload = work_mutate(&app, &prm, mutation, input).await;
+        let payload = app.work_mutate(&prm, mutation, input).await;
         assert_eq!(
             user_error_codes(&payload),
             ["CONFLICT"],
@@ -1085,41 +951,49 @@ async fn stale_version_conflicts_and_idempotent_propose_replays() {
         );
         assert!(message(&payload).contains("version 2"), "{payload:#}");
     }
-    let now = read_back(&app, &v2["id"]).await;
+    let now = app.read_back(&v2["id"]).await;
     assert_eq!(
         (now["status"].clone(), now["version"].clone()),
         (json!("APPROVED"), json!(2))
     );
-    assert_eq!(audit_count(&app).await, events);
+    assert_eq!(app.audit_event_count().await, events);
 
     // Idempotent proposal.
     let mut input = proposal(&c["id"], "PARKING_VOUCHER", Some("15.00"));
     input["idempotencyKey"] = json!("sr-parking-7f3a");
-    let first = work_mutate(&app, &pr, "serviceRecoveryPropose", input.clone()).await;
+    let first = app
+        .work_mutate(&pr, "serviceRecoveryPropose", input.clone())
+        .await;
     assert_eq!(first["userErrors"], json!([]), "{first:#}");
     assert_eq!(first["replayed"], false);
-    let events = audit_count(&app).await;
-    let second = work_mutate(&app, &pr, "serviceRecoveryPropose", input.clone()).await;
+    let events = app.audit_event_count().await;
+    let second = app
+        .work_mutate(&pr, "serviceRecoveryPropose", input.clone())
+        .await;
     assert_eq!(second["userErrors"], json!([]), "{second:#}");
     assert_eq!(second["replayed"], true);
     assert_eq!(
         second["serviceRecoveryAction"],
         first["serviceRecoveryAction"]
     );
-    assert_eq!(audit_count(&app).await, events, "a replay wrote an event");
+    assert_eq!(
+        app.audit_event_count().await,
+        events,
+        "a replay wrote an event"
+    );
     let data = app
         .ok(&auditor(), "query($c: ID!) { serviceRecoveryActions(filter: { complaintId: $c, kinds: [PARKING_VOUCHER] }) { totalCount } }", json!({ "c": c["id"] }))
         .await;
     assert_eq!(data["serviceRecoveryActions"]["totalCount"], 1);
     // The replay returns the action as it is now.
-    let approved = work_must(
-        &app,
-        &pr,
-        "serviceRecoveryApprove",
-        at_version(&first["serviceRecoveryAction"], json!({})),
-    )
-    .await;
-    let third = work_mutate(&app, &pr, "serviceRecoveryPropose", input).await;
+    let approved = app
+        .work_must(
+            &pr,
+            "serviceRecoveryApprove",
+            at_version(&first["serviceRecoveryAction"], json!({})),
+        )
+        .await;
+    let third = app.work_mutate(&pr, "serviceRecoveryPropose", input).await;
     assert_eq!(third["replayed"], true);
     assert_eq!(
         third["serviceRecoveryAction"]["version"],
@@ -1136,55 +1010,46 @@ const TRAIL: &str = "query H($id: ID!) { complaint(id: $id) { history(first: 100
 #[tokio::test]
 async fn audit_history_and_as_of() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
     let (pr, prm) = (specialist(), manager());
-    let c = open_complaint(&app).await;
+    let c = app.open_complaint().await;
 
-    let a = work_must(
-        &app,
-        &pr,
-        "serviceRecoveryPropose",
-        proposal(&c["id"], "MEAL_VOUCHER", Some("300.00")),
-    )
-    .await;
+    let a = app
+        .work_must(
+            &pr,
+            "serviceRecoveryPropose",
+            proposal(&c["id"], "MEAL_VOUCHER", Some("300.00")),
+        )
+        .await;
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    let approved = work_must(
-        &app,
-        &prm,
-        "serviceRecoveryApprove",
-        at_version(&a, json!({})),
-    )
-    .await;
+    let approved = app
+        .work_must(&prm, "serviceRecoveryApprove", at_version(&a, json!({})))
+        .await;
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    let completed = work_must(
-        &app,
-        &pr,
-        "serviceRecoveryComplete",
-        at_version(&approved, json!({ "note": "Given" })),
-    )
-    .await;
-    let b = work_must(
-        &app,
-        &pr,
-        "serviceRecoveryPropose",
-        proposal(&c["id"], "GIFT_CARD", Some("50.00")),
-    )
-    .await;
-    work_must(
-        &app,
+    let completed = app
+        .work_must(
+            &pr,
+            "serviceRecoveryComplete",
+            at_version(&approved, json!({ "note": "Given" })),
+        )
+        .await;
+    let b = app
+        .work_must(
+            &pr,
+            "serviceRecoveryPropose",
+            proposal(&c["id"], "GIFT_CARD", Some("50.00")),
+        )
+        .await;
+    app.work_must(
         &prm,
         "serviceRecoveryDecline",
         at_version(&b, json!({ "reason": "  Covered by the voucher  " })),
     )
     .await;
     // A refusal leaves no trace.
-    let refused = work_mutate(
-        &app,
-        &prm,
-        "serviceRecoveryApprove",
-        at_version(&b, json!({})),
-    )
-    .await;
+    let refused = app
+        .work_mutate(&prm, "serviceRecoveryApprove", at_version(&b, json!({})))
+        .await;
     assert_eq!(user_error_codes(&refused), ["CONFLICT"]);
 
     let h = app.ok(&compliance(), TRAIL, json!({ "id": c["id"] })).await;

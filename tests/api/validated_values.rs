@@ -5,9 +5,7 @@
 
 use serde_json::{Value, json};
 
-use crate::complaint_helpers::*;
 use crate::helpers::*;
-use crate::work_helpers::*;
 
 /// Runs any mutation asking only for its user errors; asserts that the
 /// answer has no top-level error.
@@ -105,7 +103,7 @@ const SINGLE_LINE: &[&str] = &[
 #[tokio::test]
 async fn every_text_input_refuses_control_characters() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
     let admin = admin();
     let pr = manager();
     let now = chrono::Utc::now();
@@ -119,72 +117,72 @@ async fn every_text_input_refuses_control_characters() {
     assert_eq!(errors, json!([]), "{errors:#}");
 
     // Records in the states each action needs.
-    let open = create_complaint(&app, &pr, intake("MAIN")).await;
+    let open = app.create_complaint(&pr, intake("MAIN")).await;
     let mut ma_intake = intake("MAIN");
     ma_intake["program"] = json!("MEDICARE_ADVANTAGE");
-    let ma = create_complaint(&app, &pr, ma_intake).await;
-    let investigating = create_complaint(&app, &pr, intake("MAIN")).await;
-    let investigating = must(
-        &app,
-        &pr,
-        "complaintAssign",
-        at(
-            &investigating,
-            json!({ "ownerSubject": "prm-1", "ownerName": "Pat Rivera" }),
-        ),
-    )
-    .await;
-    let investigating = must(
-        &app,
-        &pr,
-        "complaintStartInvestigation",
-        at(&investigating, json!({})),
-    )
-    .await;
-    let withdrawn = create_complaint(&app, &pr, intake("MAIN")).await;
-    let withdrawn = must(
-        &app,
-        &pr,
-        "complaintWithdraw",
-        at(&withdrawn, json!({ "reason": "Complainant withdrew." })),
-    )
-    .await;
-    let action = work_must(
-        &app,
-        &pr,
-        "serviceRecoveryPropose",
-        proposal(&open["id"], "APOLOGY", None),
-    )
-    .await;
-    let session = work_must(
-        &app,
-        &pr,
-        "interpreterSessionLog",
-        session_input("MAIN", session_entry()),
-    )
-    .await;
+    let ma = app.create_complaint(&pr, ma_intake).await;
+    let investigating = app.create_complaint(&pr, intake("MAIN")).await;
+    let investigating = app
+        .complaint_must(
+            &pr,
+            "complaintAssign",
+            at(
+                &investigating,
+                json!({ "ownerSubject": "prm-1", "ownerName": "Pat Rivera" }),
+            ),
+        )
+        .await;
+    let investigating = app
+        .complaint_must(
+            &pr,
+            "complaintStartInvestigation",
+            at(&investigating, json!({})),
+        )
+        .await;
+    let withdrawn = app.create_complaint(&pr, intake("MAIN")).await;
+    let withdrawn = app
+        .complaint_must(
+            &pr,
+            "complaintWithdraw",
+            at(&withdrawn, json!({ "reason": "Complainant withdrew." })),
+        )
+        .await;
+    let action = app
+        .work_must(
+            &pr,
+            "serviceRecoveryPropose",
+            proposal(&open["id"], "APOLOGY", None),
+        )
+        .await;
+    let session = app
+        .work_must(
+            &pr,
+            "interpreterSessionLog",
+            session_input("MAIN", session_entry()),
+        )
+        .await;
     let needed_by = (now + chrono::Duration::days(2)).to_rfc3339();
-    let request = work_must(
-        &app,
-        &pr,
-        "accessibilityRequestCreate",
-        accessibility_input("MAIN", &needed_by),
-    )
-    .await;
-    let acknowledged = work_must(
-        &app,
-        &pr,
-        "accessibilityRequestCreate",
-        accessibility_input("MAIN", &needed_by),
-    )
-    .await;
-    let acknowledged = work_must(
-        &app,
-        &pr,
-        "accessibilityRequestAcknowledge",
-        at_version(&acknowledged, json!({})),
-    )
-    .await;
+    let request = app
+        .work_must(
+            &pr,
+            "accessibilityRequestCreate",
+            accessibility_input("MAIN", &needed_by),
+        )
+        .await;
+    let acknowledged = app
+        .work_must(
+            &pr,
+            "accessibilityRequestCreate",
+            accessibility_input("MAIN", &needed_by),
+        )
+        .await;
+    let acknowledged = app
+        .work_must(
+            &pr,
+            "accessibilityRequestAcknowledge",
+            at_version(&acknowledged, json!({})),
+        )
+        .await;
 
     // Inputs valid in every field.
     let facility = facility_input("NEW-ONE");
@@ -577,7 +575,7 @@ async fn every_text_input_refuses_control_characters() {
         ),
     ];
 
-    let trail = audit_count(&app).await;
+    let trail = app.audit_event_count().await;
     for c in &cases {
         let field: Vec<&str> = match c.field {
             Some(field) => field.to_vec(),
@@ -622,7 +620,7 @@ async fn every_text_input_refuses_control_characters() {
         }
     }
     assert_eq!(
-        audit_count(&app).await,
+        app.audit_event_count().await,
         trail,
         "a refused change wrote nothing"
     );
@@ -642,10 +640,10 @@ const PROPOSE: &str =
 #[tokio::test]
 async fn money_is_a_decimal_string_below_its_ceiling() {
     let app = TestApp::spawn().await;
-    create_facility(&app, "MAIN").await;
+    app.create_facility("MAIN").await;
     let pr = manager();
-    let complaint = create_complaint(&app, &pr, intake("MAIN")).await;
-    let trail = audit_count(&app).await;
+    let complaint = app.create_complaint(&pr, intake("MAIN")).await;
+    let trail = app.audit_event_count().await;
     let refused = [
         (json!(12.5), "not a number"),
         (json!(0.300_000_000_000_000_04), "not a number"),
@@ -684,7 +682,7 @@ async fn money_is_a_decimal_string_below_its_ceiling() {
         data["serviceRecoveryPropose"]["userErrors"],
         json!([{ "field": ["input", "amount", "amount"], "code": "VALIDATION" }])
     );
-    assert_eq!(audit_count(&app).await, trail, "nothing was stored");
+    assert_eq!(app.audit_event_count().await, trail, "nothing was stored");
 
     // At the ceiling, and with every digit: stored and returned exactly.
     for (amount, stored) in [("99999999.99", "99999999.99"), ("0012345.6", "12345.60")] {

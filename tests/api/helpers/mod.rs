@@ -1,4 +1,13 @@
-//! The harness: a fresh database, the app on port 0, tokens and requests.
+//! The harness: a fresh database, the app on port 0, tokens, and the
+//! requests tests make, as methods of [`TestApp`]: here the raw ones, in
+//! `complaints`, `work` (the linked records), `facilities` (and policies)
+//! and `audit` (trail, access log, checkpoints) the rest. Builders that
+//! make no request (tokens, inputs) are free functions.
+
+mod audit;
+mod complaints;
+mod facilities;
+mod work;
 
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -10,8 +19,14 @@ use redress_api::auth::{KeyConfig, KeySource};
 use redress_api::config::{AuthSettings, CheckpointSettings, Limits, PoolSettings, Settings};
 use redress_api::startup::Application;
 use reqwest::StatusCode;
+use reqwest::header::CONTENT_TYPE;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
+
+pub use self::audit::*;
+pub use self::complaints::*;
+pub use self::facilities::*;
+pub use self::work::*;
 
 pub const ISSUER: &str = "redress-test";
 pub const AUDIENCE: &str = "redress-api-test";
@@ -268,6 +283,105 @@ impl TestApp {
         assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
         body["data"].clone()
     }
+
+    /// Runs a query as `token`: its `data`, or `None` when refused with a
+    /// top-level FORBIDDEN (`data` may then hold nulls for the fields refused).
+    pub async fn query_or_forbidden(
+        &self,
+        token: &str,
+        query: &str,
+        variables: Value,
+        ctx: &str,
+    ) -> Option<Value> {
+        self.data_or_refusal(token, query, variables, ctx)
+            .await
+            .ok()
+    }
+
+    /// Like [`query_or_forbidden`](Self::query_or_forbidden), asserting that
+    /// a refusal returned no data at all.
+    pub async fn read_or_forbidden(
+        &self,
+        token: &str,
+        query: &str,
+        variables: Value,
+        ctx: &str,
+    ) -> Option<Value> {
+        match self.data_or_refusal(token, query, variables, ctx).await {
+            Ok(data) => Some(data),
+            Err(body) => {
+                assert_eq!(
+                    body["data"],
+                    Value::Null,
+                    "{ctx}: refused but data came back: {body:#}"
+                );
+                None
+            }
+        }
+    }
+
+    /// `data`, or the whole body of a top-level FORBIDDEN refusal.
+    async fn data_or_refusal(
+        &self,
+        token: &str,
+        query: &str,
+        variables: Value,
+        ctx: &str,
+    ) -> Result<Value, Value> {
+        let (status, body) = self.graphql(Some(token), query, variables).await;
+        assert_eq!(status, StatusCode::OK, "{ctx}: {body:#}");
+        if body.get("errors").is_some() {
+            assert_eq!(error_code(&body), "FORBIDDEN", "{ctx}: {body:#}");
+            return Err(body);
+        }
+        Ok(body["data"].clone())
+    }
+
+    /// POSTs `body` as it is, with these headers; returns status, media
+    /// type and the body (JSON when it parses, else the text).
+    pub async fn post_raw(
+        &self,
+        accept: Option<&str>,
+        content_type: Option<&str>,
+        body: &str,
+    ) -> (StatusCode, String, Value) {
+        let mut request = self.client.post(self.url("/graphql")).body(body.to_owned());
+        if let Some(accept) = accept {
+            request = request.header("Accept", accept);
+        }
+        if let Some(ct) = content_type {
+            request = request.header(CONTENT_TYPE, ct);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let ct = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .map(|v| v.to_str().unwrap().to_owned())
+            .unwrap_or_default();
+        let text = response.text().await.unwrap();
+        (
+            status,
+            ct,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    /// POSTs `body` as `application/json`, as it is.
+    pub async fn post_body(&self, body: impl Into<reqwest::Body>) -> reqwest::Response {
+        self.client
+            .post(self.url("/graphql"))
+            .header("Content-Type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// `me` as `token`: status and body.
+    pub async fn me_status(&self, token: &str) -> (StatusCode, Value) {
+        self.graphql(Some(token), ME, json!({})).await
+    }
 }
 
 /// Claims of a well-formed token for the test app; tests break them.
@@ -304,6 +418,29 @@ pub fn admin() -> String {
     token("admin-1", &["ADMIN"], &["*"])
 }
 
+pub fn manager() -> String {
+    token("prm-1", &["PATIENT_RELATIONS_MANAGER"], &["MAIN"])
+}
+
+pub fn specialist() -> String {
+    token("pr-1", &["PATIENT_RELATIONS"], &["MAIN"])
+}
+
+pub fn compliance() -> String {
+    token("co-1", &["COMPLIANCE"], &["MAIN"])
+}
+
+/// A compliance officer for every facility: reads back and counts
+/// everything, the whole audit trail included.
+pub fn auditor() -> String {
+    token("co-all", &["COMPLIANCE"], &["*"])
+}
+
+/// A second lead in MAIN (who did not propose or decide anything).
+pub fn second_manager() -> String {
+    token("prm-2", &["PATIENT_RELATIONS_MANAGER"], &["MAIN"])
+}
+
 /// The `extensions.code` of the first top-level error.
 pub fn error_code(body: &Value) -> &str {
     body["errors"][0]["extensions"]["code"]
@@ -311,29 +448,4 @@ pub fn error_code(body: &Value) -> &str {
         .unwrap_or("<none>")
 }
 
-pub const UPSERT: &str = r#"
-mutation Upsert($input: FacilityUpsertInput!) {
-  facilityUpsert(input: $input) {
-    created
-    facility { id code name timeZone version approvalThreshold { amount currency } }
-    userErrors { field message code }
-  }
-}"#;
-
-pub fn facility_input(code: &str) -> Value {
-    json!({
-        "code": code,
-        "name": format!("{code} Hospital"),
-        "timeZone": "America/Chicago",
-        "approvalThreshold": { "amount": "250.00", "currency": "USD" },
-    })
-}
-
-/// Creates a facility as an all-facilities ADMIN and returns it.
-pub async fn create_facility(app: &TestApp, code: &str) -> Value {
-    let data = app
-        .ok(&admin(), UPSERT, json!({ "input": facility_input(code) }))
-        .await;
-    assert_eq!(data["facilityUpsert"]["userErrors"], json!([]), "{data:#}");
-    data["facilityUpsert"]["facility"].clone()
-}
+pub const ME: &str = "{ me { subject name roles facilities allFacilities } }";
