@@ -403,6 +403,47 @@ async fn an_internal_fault_is_an_opaque_error_with_the_request_id() {
     }
 }
 
+/// A fault inside a mutation's service call (through its payload, not a
+/// read) is the same opaque error, not a `userErrors` entry.
+#[tokio::test]
+async fn an_internal_fault_in_a_mutation_is_an_opaque_error() {
+    let db = TestDb::new().await;
+    let conn = db.connect().await;
+    let app = TestApp::start(
+        Application::build_with_db(settings(&db.url), conn.clone())
+            .await
+            .unwrap(),
+    );
+    conn.execute_unprepared("ALTER TABLE facility RENAME TO facility_gone")
+        .await
+        .unwrap();
+    let response = app
+        .client
+        .post(app.url("/graphql"))
+        .bearer_auth(admin())
+        .json(&json!({ "query": UPSERT, "variables": { "input": facility_input("MAIN") } }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let request_id = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(error_code(&body), "INTERNAL_SERVER_ERROR", "{body}");
+    assert_eq!(
+        body["errors"][0]["extensions"]["requestId"],
+        request_id.as_str()
+    );
+    let message = body["errors"][0]["message"].as_str().unwrap();
+    assert!(message.contains(&request_id), "{message}");
+    let lower = message.to_lowercase();
+    for leak in ["sql", "pool", "sqlx", "database", "facility", "table"] {
+        assert!(!lower.contains(leak), "{message}");
+    }
+}
+
 /// Several processes starting at once on one new database: each migrates
 /// or waits, none fails, and the schema is complete.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

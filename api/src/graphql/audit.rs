@@ -125,9 +125,7 @@ pub struct AuditEventConnectionFields {
 #[Object]
 impl AuditEventConnectionFields {
     async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
-        services::audit::count(ctx.db()?, &self.filter)
-            .await
-            .map_err(|e| ctx.internal(e))
+        Ok(services::audit::count(ctx.db()?, &self.filter).await?)
     }
 }
 
@@ -148,9 +146,7 @@ async fn page(
 ) -> Result<AuditEventConnection> {
     let limit = page_size(ctx, first)?;
     let after = after.as_deref().map(decode_sequence).transpose()?;
-    let (rows, has_next) = services::audit::list(ctx.db()?, &filter, after, limit)
-        .await
-        .map_err(|e| ctx.internal(e))?;
+    let (rows, has_next) = services::audit::list(ctx.db()?, &filter, after, limit).await?;
     let mut connection = Connection::with_additional_fields(
         after.is_some(),
         has_next,
@@ -345,10 +341,7 @@ impl AuditQuery {
             return Ok(None);
         };
         let db = ctx.db()?;
-        if !services::complaints::is_visible(db, actor, uuid)
-            .await
-            .map_err(|e| ctx.internal(e))?
-        {
+        if !services::complaints::is_visible(db, actor, uuid).await? {
             return Ok(None);
         }
         let limit = page_size(ctx, first)?;
@@ -359,12 +352,9 @@ impl AuditQuery {
                     .map_err(|_| errors::bad_input("`after` is not a cursor from this connection"))
             })
             .transpose()?;
-        let (rows, has_next) = services::access_log::list(db, RECORD_COMPLAINT, uuid, after, limit)
-            .await
-            .map_err(|e| ctx.internal(e))?;
-        let total = services::access_log::count(db, RECORD_COMPLAINT, uuid)
-            .await
-            .map_err(|e| ctx.internal(e))?;
+        let (rows, has_next) =
+            services::access_log::list(db, RECORD_COMPLAINT, uuid, after, limit).await?;
+        let total = services::access_log::count(db, RECORD_COMPLAINT, uuid).await?;
         let mut connection = Connection::with_additional_fields(
             after.is_some(),
             has_next,
@@ -418,17 +408,14 @@ impl AuditQuery {
             }
             _ => Ok(None),
         };
-        let Some((record_type, uuid)) = visible.map_err(|e| ctx.internal(e))? else {
+        let Some((record_type, uuid)) = visible? else {
             return Ok(None);
         };
         let limit = page_size(ctx, first)?;
         let after = after_cursor(after.as_deref())?;
-        let (rows, has_next) = services::access_log::list(db, record_type, uuid, after, limit)
-            .await
-            .map_err(|e| ctx.internal(e))?;
-        let total = services::access_log::count(db, record_type, uuid)
-            .await
-            .map_err(|e| ctx.internal(e))?;
+        let (rows, has_next) =
+            services::access_log::list(db, record_type, uuid, after, limit).await?;
+        let total = services::access_log::count(db, record_type, uuid).await?;
         let mut connection = Connection::with_additional_fields(
             after.is_some(),
             has_next,
@@ -464,9 +451,7 @@ impl AuditQuery {
     ) -> Result<AuditTrailVerification> {
         ctx.authorize(Operation::VerifyAuditTrail)?;
         let supplied = super::checkpoints::parse_lines(checkpoints.as_deref().unwrap_or_default())?;
-        let v = services::audit::verify(ctx.db()?, from, to)
-            .await
-            .map_err(|e| ctx.internal(e))?;
+        let v = services::audit::verify(ctx.db()?, from, to).await?;
         if let Some(b) = &v.broken {
             tracing::warn!(
                 sequence = b.sequence,

@@ -7,12 +7,11 @@ use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::common::{ConnectionFields, DEFAULT_PAGE_SIZE, UserError, page_size};
+use super::common::{ConnectionFields, DEFAULT_PAGE_SIZE, Payload, UserError, page_size, payload};
 use super::context::ContextExt;
 use super::errors;
 use crate::domain::checkpoint::SignedCheckpoint;
 use crate::domain::permissions::Operation;
-use crate::services::ServiceError;
 use crate::services::checkpoints::{self as service, CheckpointFinding, CheckpointReport, Origin};
 
 /// The head of the audit trail (its last event's sequence and hash) signed
@@ -91,9 +90,7 @@ impl CheckpointQuery {
         let limit = page_size(ctx, first)?;
         let after = after.as_deref().map(decode_cursor).transpose()?;
         let db = ctx.db()?;
-        let (rows, has_next, total) = service::page(db, after, limit)
-            .await
-            .map_err(|e| ctx.internal(e))?;
+        let (rows, has_next, total) = service::page(db, after, limit).await?;
         let mut connection = Connection::with_additional_fields(
             after.is_some(),
             has_next,
@@ -120,6 +117,15 @@ pub struct AuditCheckpointPayload {
     pub user_errors: Vec<UserError>,
 }
 
+impl Payload for AuditCheckpointPayload {
+    fn refused(user_errors: Vec<UserError>) -> Self {
+        AuditCheckpointPayload {
+            checkpoint: None,
+            user_errors,
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct CheckpointMutation;
 
@@ -136,33 +142,26 @@ impl CheckpointMutation {
     ) -> Result<AuditCheckpointPayload> {
         let actor = ctx.authorize(Operation::CreateAuditCheckpoint)?;
         let signer = ctx.checkpoint_signer()?;
-        match service::create(
+        let result = service::create(
             ctx.db()?,
             signer,
             &actor.subject,
             Utc::now(),
             input.expected_sequence,
         )
-        .await
-        {
-            Ok(checkpoint) => {
-                tracing::info!(
-                    checkpoint_id = %checkpoint.id,
-                    sequence = checkpoint.sequence,
-                    key_id = %checkpoint.key_id,
-                    "audit checkpoint signed on request"
-                );
-                Ok(AuditCheckpointPayload {
-                    checkpoint: Some(AuditCheckpoint(checkpoint)),
-                    user_errors: Vec::new(),
-                })
+        .await;
+        payload(result, |checkpoint| {
+            tracing::info!(
+                checkpoint_id = %checkpoint.id,
+                sequence = checkpoint.sequence,
+                key_id = %checkpoint.key_id,
+                "audit checkpoint signed on request"
+            );
+            AuditCheckpointPayload {
+                checkpoint: Some(AuditCheckpoint(checkpoint)),
+                user_errors: Vec::new(),
             }
-            Err(ServiceError::Refused(r)) => Ok(AuditCheckpointPayload {
-                checkpoint: None,
-                user_errors: r.into_iter().map(UserError::from).collect(),
-            }),
-            Err(ServiceError::Db(e)) => Err(ctx.internal(e)),
-        }
+        })
     }
 }
 
@@ -233,9 +232,7 @@ pub fn parse_lines(lines: &[String]) -> Result<Vec<SignedCheckpoint>> {
 /// logging a problem (sequence and code only).
 pub async fn check(ctx: &Context<'_>, supplied: &[SignedCheckpoint]) -> Result<CheckpointReport> {
     let trusted = ctx.checkpoint_signer()?.public_key();
-    let report = service::verify_all(ctx.db()?, &trusted, supplied)
-        .await
-        .map_err(|e| ctx.internal(e))?;
+    let report = service::verify_all(ctx.db()?, &trusted, supplied).await?;
     if let Some(f) = &report.first_problem {
         tracing::warn!(
             sequence = f.sequence,

@@ -36,8 +36,6 @@ pub trait ContextExt {
     fn caller(&self) -> Result<Caller<'_>>;
     /// The caller as a reader of record content: the only way to it.
     fn reader(&self) -> Result<Reader<'_>>;
-    /// Turns a fault into an opaque error carrying the request id.
-    fn internal(&self, error: impl Into<anyhow::Error>) -> async_graphql::Error;
 }
 
 impl ContextExt for Context<'_> {
@@ -64,18 +62,18 @@ impl ContextExt for Context<'_> {
 
     fn db(&self) -> Result<&DatabaseConnection> {
         self.data_opt::<DatabaseConnection>()
-            .ok_or_else(|| self.internal(anyhow::anyhow!("schema built without a database")))
+            .ok_or_else(|| errors::fault("schema built without a database"))
     }
 
     fn limits(&self) -> Result<&Limits> {
         self.data_opt::<Limits>()
-            .ok_or_else(|| self.internal(anyhow::anyhow!("schema built without limits")))
+            .ok_or_else(|| errors::fault("schema built without limits"))
     }
 
     fn checkpoint_signer(&self) -> Result<&CheckpointSigner> {
         self.data_opt::<Arc<CheckpointSigner>>()
             .map(AsRef::as_ref)
-            .ok_or_else(|| self.internal(anyhow::anyhow!("schema built without a checkpoint key")))
+            .ok_or_else(|| errors::fault("schema built without a checkpoint key"))
     }
 
     fn request_id(&self) -> &str {
@@ -84,18 +82,10 @@ impl ContextExt for Context<'_> {
             .unwrap_or("-")
     }
 
-    fn internal(&self, error: impl Into<anyhow::Error>) -> async_graphql::Error {
-        let (error, connection_lost) = errors::internal_with(self.request_id(), error.into());
-        if connection_lost && let Some(health) = self.data_opt::<crate::db::DbHealth>() {
-            health.report_trouble();
-        }
-        error
-    }
-
     fn reader(&self) -> Result<Reader<'_>> {
         let log = self
             .data_opt::<ReadLog>()
-            .ok_or_else(|| self.internal(anyhow::anyhow!("request without a read log")))?;
+            .ok_or_else(|| errors::fault("request without a read log"))?;
         Ok(Reader::new(self.db()?, self.caller()?, log))
     }
 

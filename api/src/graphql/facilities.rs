@@ -7,7 +7,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
-use super::common::{ConnectionFields, DEFAULT_PAGE_SIZE, UserError, page_size};
+use super::common::{ConnectionFields, DEFAULT_PAGE_SIZE, Payload, UserError, page_size, payload};
 use super::context::ContextExt;
 use super::errors;
 use super::money::{MoneyInput, MoneyObject};
@@ -15,7 +15,7 @@ use crate::domain::facility::FacilityDraft;
 use crate::domain::money::Money;
 use crate::domain::permissions::Operation;
 use crate::ids::{NodeKind, encode_id};
-use crate::services::{self, ServiceError};
+use crate::services;
 
 /// A hospital facility: the scope of every record and every token.
 #[derive(Clone, Debug)]
@@ -65,15 +65,12 @@ impl Facility {
         &self.time_zone
     }
     /// Service recovery above this amount needs a manager's approval.
-    async fn approval_threshold(&self, ctx: &Context<'_>) -> Result<MoneyObject> {
+    async fn approval_threshold(&self) -> Result<MoneyObject> {
         self.approval_threshold
             .clone()
             .map(MoneyObject::from)
             .ok_or_else(|| {
-                ctx.internal(anyhow::anyhow!(
-                    "stored threshold of {} is not a decimal",
-                    self.uuid
-                ))
+                anyhow::anyhow!("stored threshold of {} is not a decimal", self.uuid).into()
             })
     }
     /// Send it back as `expectedVersion` to change the facility.
@@ -121,12 +118,8 @@ impl FacilityQuery {
         let limit = page_size(ctx, first)?;
         let after = after.as_deref().map(decode_cursor).transpose()?;
         let (rows, has_next) =
-            services::facilities::list(db, &actor.facilities, after.as_deref(), limit)
-                .await
-                .map_err(|e| ctx.internal(e))?;
-        let total = services::facilities::count(db, &actor.facilities)
-            .await
-            .map_err(|e| ctx.internal(e))?;
+            services::facilities::list(db, &actor.facilities, after.as_deref(), limit).await?;
+        let total = services::facilities::count(db, &actor.facilities).await?;
         let mut connection = Connection::with_additional_fields(
             after.is_some(),
             has_next,
@@ -143,9 +136,7 @@ impl FacilityQuery {
     /// facilities.
     async fn facility(&self, ctx: &Context<'_>, code: String) -> Result<Option<Facility>> {
         let actor = ctx.authorize(Operation::ReadFacilities)?;
-        let row = services::facilities::by_code(ctx.db()?, &actor.facilities, &code)
-            .await
-            .map_err(|e| ctx.internal(e))?;
+        let row = services::facilities::by_code(ctx.db()?, &actor.facilities, &code).await?;
         Ok(row.map(Facility::from))
     }
 }
@@ -172,6 +163,16 @@ pub struct FacilityUpsertPayload {
     pub user_errors: Vec<UserError>,
 }
 
+impl Payload for FacilityUpsertPayload {
+    fn refused(user_errors: Vec<UserError>) -> Self {
+        FacilityUpsertPayload {
+            facility: None,
+            created: false,
+            user_errors,
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct FacilityMutation;
 
@@ -191,27 +192,20 @@ impl FacilityMutation {
             approval_threshold_amount: input.approval_threshold.amount.0,
             approval_threshold_currency: input.approval_threshold.currency,
         };
-        match services::facilities::upsert(ctx.db()?, &caller, &draft, input.expected_version).await
-        {
-            Ok((model, upserted)) => {
-                tracing::info!(
-                    facility_id = %model.id,
-                    version = model.version,
-                    created = upserted == services::facilities::Upserted::Created,
-                    "facility upserted"
-                );
-                Ok(FacilityUpsertPayload {
-                    facility: Some(model.into()),
-                    created: upserted == services::facilities::Upserted::Created,
-                    user_errors: Vec::new(),
-                })
+        let result =
+            services::facilities::upsert(ctx.db()?, &caller, &draft, input.expected_version).await;
+        payload(result, |(model, upserted)| {
+            tracing::info!(
+                facility_id = %model.id,
+                version = model.version,
+                created = upserted == services::facilities::Upserted::Created,
+                "facility upserted"
+            );
+            FacilityUpsertPayload {
+                facility: Some(model.into()),
+                created: upserted == services::facilities::Upserted::Created,
+                user_errors: Vec::new(),
             }
-            Err(ServiceError::Refused(refusals)) => Ok(FacilityUpsertPayload {
-                facility: None,
-                created: false,
-                user_errors: refusals.into_iter().map(UserError::from).collect(),
-            }),
-            Err(ServiceError::Db(e)) => Err(ctx.internal(e)),
-        }
+        })
     }
 }

@@ -36,10 +36,7 @@ async fn work_by_uuid<R>(ctx: &Context<'_>, uuid: Uuid) -> Result<Option<(Uuid, 
 where
     R: WorkRecord + ReadPermission,
 {
-    ctx.reader()?
-        .work::<R>(uuid, "node")
-        .await
-        .map_err(|e| ctx.internal(e))
+    Ok(ctx.reader()?.work::<R>(uuid, "node").await?)
 }
 
 #[derive(Default)]
@@ -57,9 +54,7 @@ impl NodeQuery {
         match kind {
             NodeKind::Facility => {
                 ctx.authorize(Operation::ReadFacilities)?;
-                let row = services::facilities::by_id(ctx.db()?, &actor.facilities, uuid)
-                    .await
-                    .map_err(|e| ctx.internal(e))?;
+                let row = services::facilities::by_id(ctx.db()?, &actor.facilities, uuid).await?;
                 Ok(row.map(|m| Node::Facility(Facility::from(m))))
             }
             NodeKind::Complaint => {

@@ -4,13 +4,14 @@ use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 
-use super::common::{ConnectionFields, DEFAULT_PAGE_SIZE, Span, SpanInput, UserError, page_size};
+use super::common::{
+    ConnectionFields, DEFAULT_PAGE_SIZE, Payload, Span, SpanInput, UserError, page_size, payload,
+};
 use super::context::ContextExt;
 use super::enums::Program;
 use super::errors;
 use crate::domain::clocks::PolicyRules;
 use crate::domain::permissions::Operation;
-use crate::services::ServiceError;
 use crate::services::policies::{self, Policy, PolicyDraft};
 
 /// How long a facility's complaints of one program may take. Changes apply
@@ -80,9 +81,7 @@ impl PolicyQuery {
     ) -> Result<Connection<String, DeadlinePolicy, ConnectionFields, EmptyFields>> {
         let actor = ctx.authorize(Operation::ReadDeadlinePolicies)?;
         let limit = usize::try_from(page_size(ctx, first)?).unwrap_or(usize::MAX);
-        let all = policies::list(ctx.db()?, &actor.facilities, facility_code.as_deref())
-            .await
-            .map_err(|e| ctx.internal(e))?;
+        let all = policies::list(ctx.db()?, &actor.facilities, facility_code.as_deref()).await?;
         // Few per facility: page in memory over the stable order.
         let start = match &after {
             None => 0,
@@ -135,6 +134,15 @@ pub struct DeadlinePolicyUpsertPayload {
     pub user_errors: Vec<UserError>,
 }
 
+impl Payload for DeadlinePolicyUpsertPayload {
+    fn refused(user_errors: Vec<UserError>) -> Self {
+        DeadlinePolicyUpsertPayload {
+            deadline_policy: None,
+            user_errors,
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct PolicyMutation;
 
@@ -161,19 +169,13 @@ impl PolicyMutation {
             },
             expected_version: input.expected_version,
         };
-        match policies::upsert(ctx.db()?, &caller, &draft).await {
-            Ok(policy) => {
-                tracing::info!(policy_id = %policy.model.id, version = policy.model.version, "deadline policy upserted");
-                Ok(DeadlinePolicyUpsertPayload {
-                    deadline_policy: Some(DeadlinePolicy(policy)),
-                    user_errors: Vec::new(),
-                })
+        let result = policies::upsert(ctx.db()?, &caller, &draft).await;
+        payload(result, |policy| {
+            tracing::info!(policy_id = %policy.model.id, version = policy.model.version, "deadline policy upserted");
+            DeadlinePolicyUpsertPayload {
+                deadline_policy: Some(DeadlinePolicy(policy)),
+                user_errors: Vec::new(),
             }
-            Err(ServiceError::Refused(r)) => Ok(DeadlinePolicyUpsertPayload {
-                deadline_policy: None,
-                user_errors: r.into_iter().map(UserError::from).collect(),
-            }),
-            Err(ServiceError::Db(e)) => Err(ctx.internal(e)),
-        }
+        })
     }
 }

@@ -7,7 +7,7 @@ use super::types::AccessibilityRequest;
 use crate::domain::accessibility as da;
 use crate::domain::command::Command;
 use crate::domain::command::accessibility::AccessibilityCommand;
-use crate::graphql::common::{UserError, optional_uuid_of, run, split, uuid_of};
+use crate::graphql::common::{Payload, UserError, optional_uuid_of, payload, run, uuid_of};
 use crate::graphql::context::ContextExt;
 use crate::ids::NodeKind;
 use crate::services::accessibility::{self as svc, CreateInput};
@@ -27,6 +27,25 @@ pub struct AccessibilityRequestPayload {
     pub user_errors: Vec<UserError>,
 }
 
+impl Payload for AccessibilityRequestCreatePayload {
+    fn refused(user_errors: Vec<UserError>) -> Self {
+        AccessibilityRequestCreatePayload {
+            accessibility_request: None,
+            replayed: false,
+            user_errors,
+        }
+    }
+}
+
+impl Payload for AccessibilityRequestPayload {
+    fn refused(user_errors: Vec<UserError>) -> Self {
+        AccessibilityRequestPayload {
+            accessibility_request: None,
+            user_errors,
+        }
+    }
+}
+
 async fn step(
     ctx: &Context<'_>,
     id: &ID,
@@ -41,18 +60,12 @@ async fn step(
     );
     let action = command.audit_action();
     let result = run(ctx, uuid, expected_version, command).await?;
-    Ok(match split(ctx, result)? {
-        Ok(record) => {
-            tracing::info!(record_id = %record.0, version = record.1.version, action = action.as_str(), "accessibility request changed");
-            AccessibilityRequestPayload {
-                accessibility_request: Some(AccessibilityRequest::new(record)),
-                user_errors: Vec::new(),
-            }
+    payload(result, |record| {
+        tracing::info!(record_id = %record.0, version = record.1.version, action = action.as_str(), "accessibility request changed");
+        AccessibilityRequestPayload {
+            accessibility_request: Some(AccessibilityRequest::new(record)),
+            user_errors: Vec::new(),
         }
-        Err(user_errors) => AccessibilityRequestPayload {
-            accessibility_request: None,
-            user_errors,
-        },
     })
 }
 
@@ -68,45 +81,37 @@ impl AccessibilityMutation {
         input: AccessibilityRequestCreateInput,
     ) -> Result<AccessibilityRequestCreatePayload> {
         let caller = ctx.caller()?;
-        let result = match optional_uuid_of(
-            input.complaint_id.as_ref(),
-            NodeKind::Complaint,
-            "complaint",
-            "complaintId",
-        ) {
-            Err(e) => Err(e),
-            Ok(complaint_id) => {
-                let create = CreateInput {
-                    facility_code: input.facility_code,
-                    complaint_id,
-                    draft: da::RequestDraft {
-                        patient_mrn: input.patient.mrn,
-                        patient_name: input.patient.name,
-                        department: input.department,
-                        need_type: input.need_type,
-                        details: input.details,
-                        requested_aid: input.requested_aid,
-                        needed_by: input.needed_by,
-                    },
-                    idempotency_key: input.idempotency_key,
-                };
-                svc::create(ctx.db()?, &caller, &create).await
+        let db = ctx.db()?;
+        let result = async {
+            let create = CreateInput {
+                facility_code: input.facility_code,
+                complaint_id: optional_uuid_of(
+                    input.complaint_id.as_ref(),
+                    NodeKind::Complaint,
+                    "complaint",
+                    "complaintId",
+                )?,
+                draft: da::RequestDraft {
+                    patient_mrn: input.patient.mrn,
+                    patient_name: input.patient.name,
+                    department: input.department,
+                    need_type: input.need_type,
+                    details: input.details,
+                    requested_aid: input.requested_aid,
+                    needed_by: input.needed_by,
+                },
+                idempotency_key: input.idempotency_key,
+            };
+            svc::create(db, &caller, &create).await
+        }
+        .await;
+        payload(result, |(id, state, replayed)| {
+            tracing::info!(record_id = %id, replayed, "accessibility request filed");
+            AccessibilityRequestCreatePayload {
+                accessibility_request: Some(AccessibilityRequest::new((id, state))),
+                replayed,
+                user_errors: Vec::new(),
             }
-        };
-        Ok(match split(ctx, result)? {
-            Ok((id, state, replayed)) => {
-                tracing::info!(record_id = %id, replayed, "accessibility request filed");
-                AccessibilityRequestCreatePayload {
-                    accessibility_request: Some(AccessibilityRequest::new((id, state))),
-                    replayed,
-                    user_errors: Vec::new(),
-                }
-            }
-            Err(user_errors) => AccessibilityRequestCreatePayload {
-                accessibility_request: None,
-                replayed: false,
-                user_errors,
-            },
         })
     }
 

@@ -19,9 +19,7 @@ pub struct AccessibilityRequestConnectionFields {
 impl AccessibilityRequestConnectionFields {
     /// How many requests match, across all pages.
     async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
-        svc::count(ctx.db()?, ctx.actor()?, &self.filter)
-            .await
-            .map_err(|e| ctx.internal(e))
+        Ok(svc::count(ctx.db()?, ctx.actor()?, &self.filter).await?)
     }
 }
 
@@ -68,9 +66,7 @@ impl AccessibilityQuery {
             needed_from: f.needed_from,
             needed_to: f.needed_to,
         };
-        let page = svc::page(&ctx.reader()?, &filter, after, limit)
-            .await
-            .map_err(|e| ctx.internal(e))?;
+        let page = svc::page(&ctx.reader()?, &filter, after, limit).await?;
         Ok(ReadConnection::new(
             page,
             |id| (*id, id.to_string()),

@@ -10,7 +10,9 @@ use crate::services::ServiceError;
 use crate::services::change::Stored;
 
 /// Runs `command` on the record `id` names (or refuses with the id's own
-/// refusal) at `expected_version`; the record as changed, with its id.
+/// refusal) at `expected_version`; the record as changed, with its id. The
+/// outer error is the caller's or the schema's (no token, no database); the
+/// inner one the service's, for [`super::payload`].
 pub async fn run<C>(
     ctx: &Context<'_>,
     id: Result<Uuid, ServiceError>,
@@ -22,12 +24,12 @@ where
     C::State: Stored,
 {
     let caller = ctx.caller()?;
-    Ok(match id {
-        Ok(id) => {
-            crate::services::change::change(ctx.db()?, &caller, id, expected_version, command)
-                .await
-                .map(|state| (id, state))
-        }
-        Err(e) => Err(e),
-    })
+    let db = ctx.db()?;
+    Ok(async {
+        let id = id?;
+        let state =
+            crate::services::change::change(db, &caller, id, expected_version, command).await?;
+        Ok((id, state))
+    }
+    .await)
 }

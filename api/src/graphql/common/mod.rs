@@ -14,7 +14,7 @@ pub mod span;
 pub use command::run;
 pub use ids::{complaint_filter, optional_uuid_of, uuid_of};
 pub use paging::{ConnectionFields, DEFAULT_PAGE_SIZE, after_cursor, connection, page_size};
-pub use payload::{UserError, UserErrorCode, split, user_errors};
+pub use payload::{Payload, UserError, UserErrorCode, payload, refused_payload, user_errors};
 pub use people::{Patient, PatientInput, Reasoned, Stamped, UserRef};
 pub use reads::{ReadConnection, ReadNode};
 pub use span::{Span, SpanInput};

@@ -1,10 +1,9 @@
 //! Payload plumbing: `UserError`, a refusal the caller can act on, returned
-//! in a payload; and the split of a service result into the payload's
+//! in a payload; and the turn of a service's answer into the payload's
 //! record or its `userErrors`.
 
-use async_graphql::{Context, Enum, Result, SimpleObject};
+use async_graphql::{Enum, Result, SimpleObject};
 
-use crate::graphql::context::ContextExt;
 use crate::services::{Refusal, ServiceError};
 
 /// Why a change was refused.
@@ -49,14 +48,31 @@ pub fn user_errors(refusals: Vec<Refusal>) -> Vec<UserError> {
     refusals.into_iter().map(UserError::from).collect()
 }
 
-/// A refused change becomes `userErrors`; a fault, an opaque error.
-pub fn split<T>(
-    ctx: &Context<'_>,
-    r: Result<T, ServiceError>,
-) -> Result<Result<T, Vec<UserError>>> {
-    match r {
-        Ok(v) => Ok(Ok(v)),
-        Err(ServiceError::Refused(refusals)) => Ok(Err(user_errors(refusals))),
-        Err(ServiceError::Db(e)) => Err(ctx.internal(e)),
+/// A mutation's payload: the record it changed, or why the change was
+/// refused.
+pub trait Payload: Sized {
+    /// The payload of a refused change: no record, these `userErrors`.
+    fn refused(user_errors: Vec<UserError>) -> Self;
+}
+
+/// A service's answer as a payload: `ok` makes it from the result, a
+/// refusal becomes `userErrors`, and a fault is returned for `?` (answered
+/// as a top-level error by `errors::Faults`).
+pub fn payload<T, P: Payload>(
+    result: Result<T, ServiceError>,
+    ok: impl FnOnce(T) -> P,
+) -> Result<P> {
+    match result {
+        Ok(v) => Ok(ok(v)),
+        Err(e) => refused_payload(e),
+    }
+}
+
+/// The payload of a change that failed before it had a result (its input
+/// did not convert): the refusals as `userErrors`, or the fault for `?`.
+pub fn refused_payload<P: Payload>(error: ServiceError) -> Result<P> {
+    match error {
+        ServiceError::Refused(refusals) => Ok(P::refused(user_errors(refusals))),
+        fault => Err(fault.into()),
     }
 }

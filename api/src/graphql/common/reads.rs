@@ -64,11 +64,7 @@ impl<N: ReadNode> ReadConnection<N> {
     /// The page's records, read (and logged) now, with their cursors.
     async fn read(&self, ctx: &Context<'_>, node: Lookahead<'_>) -> Result<Vec<(String, N)>> {
         let reader = ctx.reader()?;
-        let records = self
-            .page
-            .read(&reader, self.operation)
-            .await
-            .map_err(|e| ctx.internal(e))?;
+        let records = self.page.read(&reader, self.operation).await?;
         N::read_with_page(ctx, &records, node).await?;
         Ok(records
             .into_iter()

@@ -7,25 +7,20 @@ use uuid::Uuid;
 use super::inputs::*;
 use super::payloads::{
     ComplaintAddNotePayload, ComplaintCreatePayload, ComplaintLogContactPayload, ComplaintPayload,
-    payload,
+    changed,
 };
 use super::types::{Complaint, ComplaintContact};
 use crate::domain::command::Command;
 use crate::domain::command::complaint::ComplaintCommand;
 use crate::domain::complaint as dc;
-use crate::graphql::common::{run, user_errors};
+use crate::graphql::common::{payload, refused_payload, run, uuid_of};
 use crate::graphql::context::ContextExt;
-use crate::ids::{NodeKind, decode_id};
+use crate::ids::NodeKind;
+use crate::services::ServiceError;
 use crate::services::complaints::{self as svc, ContactDraft, Record};
-use crate::services::{Refusal, RefusalCode, ServiceError};
 
 fn complaint_uuid(id: &ID, field: &str) -> Result<Uuid, ServiceError> {
-    match decode_id(id) {
-        Some((NodeKind::Complaint, uuid)) => Ok(uuid),
-        _ => Err(Refusal::new(RefusalCode::NotFound, "complaint not found")
-            .on(&["input", field])
-            .into()),
-    }
+    uuid_of(id, NodeKind::Complaint, "complaint", field)
 }
 
 /// Runs one command through the one change path.
@@ -39,7 +34,7 @@ async fn apply(
     let result = run(ctx, complaint_uuid(id, "id"), expected_version, command)
         .await?
         .map(|(id, state)| Record { id, state });
-    payload(ctx, action.as_str(), result)
+    changed(action.as_str(), result)
 }
 
 #[derive(Default)]
@@ -55,33 +50,20 @@ impl ComplaintMutation {
         input: ComplaintCreateInput,
     ) -> Result<ComplaintCreatePayload> {
         let caller = ctx.caller()?;
-        let draft = match input.into_draft(&caller.actor.name) {
-            Ok(draft) => draft,
-            Err(ServiceError::Refused(r)) => {
-                return Ok(ComplaintCreatePayload {
-                    complaint: None,
-                    replayed: false,
-                    user_errors: user_errors(r),
-                });
-            }
-            Err(ServiceError::Db(e)) => return Err(ctx.internal(e)),
-        };
-        match svc::create(ctx.db()?, &caller, &draft).await {
-            Ok((record, replayed)) => {
-                tracing::info!(complaint_id = %record.id, replayed, "complaint created");
-                Ok(ComplaintCreatePayload {
-                    complaint: Some(Complaint::new(record)),
-                    replayed,
-                    user_errors: Vec::new(),
-                })
-            }
-            Err(ServiceError::Refused(r)) => Ok(ComplaintCreatePayload {
-                complaint: None,
-                replayed: false,
-                user_errors: user_errors(r),
-            }),
-            Err(ServiceError::Db(e)) => Err(ctx.internal(e)),
+        let db = ctx.db()?;
+        let result = async {
+            let draft = input.into_draft(&caller.actor.name)?;
+            svc::create(db, &caller, &draft).await
         }
+        .await;
+        payload(result, |(record, replayed)| {
+            tracing::info!(complaint_id = %record.id, replayed, "complaint created");
+            ComplaintCreatePayload {
+                complaint: Some(Complaint::new(record)),
+                replayed,
+                user_errors: Vec::new(),
+            }
+        })
     }
 
     /// Changes details and HCAT issues of an open complaint; reclassifies
@@ -93,13 +75,7 @@ impl ComplaintMutation {
     ) -> Result<ComplaintPayload> {
         let patch = match input.to_patch() {
             Ok(patch) => patch,
-            Err(ServiceError::Refused(r)) => {
-                return Ok(ComplaintPayload {
-                    complaint: None,
-                    user_errors: user_errors(r),
-                });
-            }
-            Err(ServiceError::Db(e)) => return Err(ctx.internal(e)),
+            Err(e) => return refused_payload(e),
         };
         apply(
             ctx,
@@ -208,12 +184,7 @@ impl ComplaintMutation {
     ) -> Result<ComplaintPayload> {
         let resolve = match input.to_domain() {
             Ok(resolve) => resolve,
-            Err(bad) => {
-                return Ok(ComplaintPayload {
-                    complaint: None,
-                    user_errors: user_errors(bad),
-                });
-            }
+            Err(e) => return refused_payload(e),
         };
         apply(
             ctx,
@@ -300,30 +271,17 @@ impl ComplaintMutation {
         input: ComplaintAddNoteInput,
     ) -> Result<ComplaintAddNotePayload> {
         let caller = ctx.caller()?;
-        let result = match complaint_uuid(&input.complaint_id, "complaintId") {
-            Ok(uuid) => {
-                svc::add_note(
-                    ctx.db()?,
-                    &caller,
-                    uuid,
-                    &input.body,
-                    input.idempotency_key.as_deref(),
-                )
-                .await
-            }
-            Err(e) => Err(e),
-        };
-        match result {
-            Ok(note) => Ok(ComplaintAddNotePayload {
-                note: Some(note.into()),
-                user_errors: Vec::new(),
-            }),
-            Err(ServiceError::Refused(r)) => Ok(ComplaintAddNotePayload {
-                note: None,
-                user_errors: user_errors(r),
-            }),
-            Err(ServiceError::Db(e)) => Err(ctx.internal(e)),
+        let db = ctx.db()?;
+        let result = async {
+            let uuid = complaint_uuid(&input.complaint_id, "complaintId")?;
+            let key = input.idempotency_key.as_deref();
+            svc::add_note(db, &caller, uuid, &input.body, key).await
         }
+        .await;
+        payload(result, |note| ComplaintAddNotePayload {
+            note: Some(note.into()),
+            user_errors: Vec::new(),
+        })
     }
 
     /// Records a contact with the complainant. Contacts are never edited
@@ -334,31 +292,23 @@ impl ComplaintMutation {
         input: ComplaintLogContactInput,
     ) -> Result<ComplaintLogContactPayload> {
         let caller = ctx.caller()?;
-        let result = match complaint_uuid(&input.complaint_id, "complaintId") {
-            Ok(uuid) => {
-                let draft = ContactDraft {
-                    complaint_id: uuid,
-                    direction: input.direction,
-                    method: input.method,
-                    contacted_at: input.contacted_at,
-                    with_whom: input.with_whom,
-                    summary: input.summary,
-                    idempotency_key: input.idempotency_key,
-                };
-                svc::log_contact(ctx.db()?, &caller, &draft).await
-            }
-            Err(e) => Err(e),
-        };
-        match result {
-            Ok(contact) => Ok(ComplaintLogContactPayload {
-                contact: ComplaintContact::from_model(contact),
-                user_errors: Vec::new(),
-            }),
-            Err(ServiceError::Refused(r)) => Ok(ComplaintLogContactPayload {
-                contact: None,
-                user_errors: user_errors(r),
-            }),
-            Err(ServiceError::Db(e)) => Err(ctx.internal(e)),
+        let db = ctx.db()?;
+        let result = async {
+            let draft = ContactDraft {
+                complaint_id: complaint_uuid(&input.complaint_id, "complaintId")?,
+                direction: input.direction,
+                method: input.method,
+                contacted_at: input.contacted_at,
+                with_whom: input.with_whom,
+                summary: input.summary,
+                idempotency_key: input.idempotency_key,
+            };
+            svc::log_contact(db, &caller, &draft).await
         }
+        .await;
+        payload(result, |contact| ComplaintLogContactPayload {
+            contact: ComplaintContact::from_model(contact),
+            user_errors: Vec::new(),
+        })
     }
 }

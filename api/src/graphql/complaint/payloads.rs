@@ -1,10 +1,9 @@
 //! What the complaint mutations return: the record, or `userErrors`.
 
-use async_graphql::{Context, Result, SimpleObject};
+use async_graphql::{Result, SimpleObject};
 
 use super::types::{Complaint, ComplaintContact, ComplaintNote};
-use crate::graphql::common::{UserError, user_errors};
-use crate::graphql::context::ContextExt;
+use crate::graphql::common::{Payload, UserError, payload};
 use crate::services::ServiceError;
 use crate::services::complaints::Record;
 
@@ -37,28 +36,58 @@ pub struct ComplaintLogContactPayload {
     pub user_errors: Vec<UserError>,
 }
 
-pub(super) fn payload(
-    ctx: &Context<'_>,
+impl Payload for ComplaintCreatePayload {
+    fn refused(user_errors: Vec<UserError>) -> Self {
+        ComplaintCreatePayload {
+            complaint: None,
+            replayed: false,
+            user_errors,
+        }
+    }
+}
+
+impl Payload for ComplaintPayload {
+    fn refused(user_errors: Vec<UserError>) -> Self {
+        ComplaintPayload {
+            complaint: None,
+            user_errors,
+        }
+    }
+}
+
+impl Payload for ComplaintAddNotePayload {
+    fn refused(user_errors: Vec<UserError>) -> Self {
+        ComplaintAddNotePayload {
+            note: None,
+            user_errors,
+        }
+    }
+}
+
+impl Payload for ComplaintLogContactPayload {
+    fn refused(user_errors: Vec<UserError>) -> Self {
+        ComplaintLogContactPayload {
+            contact: None,
+            user_errors,
+        }
+    }
+}
+
+/// The payload of a change to a complaint, logged by its audit action.
+pub(super) fn changed(
     action: &str,
     result: Result<Record, ServiceError>,
 ) -> Result<ComplaintPayload> {
-    match result {
-        Ok(record) => {
-            tracing::info!(
-                complaint_id = %record.id,
-                version = record.state.version,
-                action,
-                "complaint changed"
-            );
-            Ok(ComplaintPayload {
-                complaint: Some(Complaint::new(record)),
-                user_errors: Vec::new(),
-            })
+    payload(result, |record| {
+        tracing::info!(
+            complaint_id = %record.id,
+            version = record.state.version,
+            action,
+            "complaint changed"
+        );
+        ComplaintPayload {
+            complaint: Some(Complaint::new(record)),
+            user_errors: Vec::new(),
         }
-        Err(ServiceError::Refused(refusals)) => Ok(ComplaintPayload {
-            complaint: None,
-            user_errors: user_errors(refusals),
-        }),
-        Err(ServiceError::Db(e)) => Err(ctx.internal(e)),
-    }
+    })
 }

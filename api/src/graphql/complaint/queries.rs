@@ -67,9 +67,7 @@ impl ComplaintConnectionFields {
     /// only when needed).
     async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
         let actor = ctx.actor()?;
-        svc::count(ctx.db()?, actor, &self.filter, self.now)
-            .await
-            .map_err(|e| ctx.internal(e))
+        Ok(svc::count(ctx.db()?, actor, &self.filter, self.now).await?)
     }
 }
 
@@ -120,8 +118,7 @@ impl ComplaintQuery {
         let record = ctx
             .reader()?
             .complaint_by_reference(&reference, "complaintByReference")
-            .await
-            .map_err(|e| ctx.internal(e))?;
+            .await?;
         Ok(record.map(Complaint::new))
     }
 
@@ -159,8 +156,7 @@ impl ComplaintQuery {
         let page = ctx
             .reader()?
             .complaints(&filter, order, cursor.as_ref(), limit, now)
-            .await
-            .map_err(|e| ctx.internal(e))?;
+            .await?;
         Ok(ReadConnection::new(
             page,
             |key: &ComplaintKey| (key.id, encode_cursor(order.field, key)),
@@ -185,8 +181,7 @@ impl ComplaintQuery {
         let state = ctx
             .reader()?
             .complaint_as_of(uuid, at, "complaintAsOf")
-            .await
-            .map_err(|e| ctx.internal(e))?;
+            .await?;
         let Some(state) = state else { return Ok(None) };
         Ok(Some(Complaint {
             uuid,
@@ -202,10 +197,6 @@ pub async fn complaint_by_uuid(
     uuid: Uuid,
     operation: &str,
 ) -> Result<Option<Complaint>> {
-    let record = ctx
-        .reader()?
-        .complaint(uuid, operation)
-        .await
-        .map_err(|e| ctx.internal(e))?;
+    let record = ctx.reader()?.complaint(uuid, operation).await?;
     Ok(record.map(Complaint::new))
 }

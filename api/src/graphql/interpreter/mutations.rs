@@ -5,7 +5,7 @@ use async_graphql::{Context, Object, Result, SimpleObject};
 use super::inputs::{InterpreterSessionAmendInput, InterpreterSessionLogInput};
 use super::types::InterpreterSession;
 use crate::domain::command::interpreter::InterpreterCommand;
-use crate::graphql::common::{UserError, optional_uuid_of, run, split, uuid_of};
+use crate::graphql::common::{Payload, UserError, optional_uuid_of, payload, run, uuid_of};
 use crate::graphql::context::ContextExt;
 use crate::ids::NodeKind;
 use crate::services::interpreter::{self as svc, LogInput};
@@ -25,6 +25,25 @@ pub struct InterpreterSessionAmendPayload {
     pub user_errors: Vec<UserError>,
 }
 
+impl Payload for InterpreterSessionLogPayload {
+    fn refused(user_errors: Vec<UserError>) -> Self {
+        InterpreterSessionLogPayload {
+            interpreter_session: None,
+            replayed: false,
+            user_errors,
+        }
+    }
+}
+
+impl Payload for InterpreterSessionAmendPayload {
+    fn refused(user_errors: Vec<UserError>) -> Self {
+        InterpreterSessionAmendPayload {
+            interpreter_session: None,
+            user_errors,
+        }
+    }
+}
+
 #[derive(Default)]
 pub struct InterpreterMutation;
 
@@ -37,37 +56,29 @@ impl InterpreterMutation {
         input: InterpreterSessionLogInput,
     ) -> Result<InterpreterSessionLogPayload> {
         let caller = ctx.caller()?;
-        let result = match optional_uuid_of(
-            input.complaint_id.as_ref(),
-            NodeKind::Complaint,
-            "complaint",
-            "complaintId",
-        ) {
-            Err(e) => Err(e),
-            Ok(complaint_id) => {
-                let log = LogInput {
-                    facility_code: input.facility_code.clone(),
-                    complaint_id,
-                    entry: input.entry.to_domain(),
-                    idempotency_key: input.idempotency_key.clone(),
-                };
-                svc::log(ctx.db()?, &caller, &log).await
+        let db = ctx.db()?;
+        let result = async {
+            let log = LogInput {
+                facility_code: input.facility_code.clone(),
+                complaint_id: optional_uuid_of(
+                    input.complaint_id.as_ref(),
+                    NodeKind::Complaint,
+                    "complaint",
+                    "complaintId",
+                )?,
+                entry: input.entry.to_domain(),
+                idempotency_key: input.idempotency_key.clone(),
+            };
+            svc::log(db, &caller, &log).await
+        }
+        .await;
+        payload(result, |(id, state, replayed)| {
+            tracing::info!(record_id = %id, replayed, "interpreter session logged");
+            InterpreterSessionLogPayload {
+                interpreter_session: Some(InterpreterSession::new((id, state))),
+                replayed,
+                user_errors: Vec::new(),
             }
-        };
-        Ok(match split(ctx, result)? {
-            Ok((id, state, replayed)) => {
-                tracing::info!(record_id = %id, replayed, "interpreter session logged");
-                InterpreterSessionLogPayload {
-                    interpreter_session: Some(InterpreterSession::new((id, state))),
-                    replayed,
-                    user_errors: Vec::new(),
-                }
-            }
-            Err(user_errors) => InterpreterSessionLogPayload {
-                interpreter_session: None,
-                replayed: false,
-                user_errors,
-            },
         })
     }
 
@@ -89,18 +100,12 @@ impl InterpreterMutation {
             reason: input.reason,
         };
         let result = run(ctx, id, input.expected_version, command).await?;
-        Ok(match split(ctx, result)? {
-            Ok(record) => {
-                tracing::info!(record_id = %record.0, version = record.1.version, "interpreter session amended");
-                InterpreterSessionAmendPayload {
-                    interpreter_session: Some(InterpreterSession::new(record)),
-                    user_errors: Vec::new(),
-                }
+        payload(result, |record| {
+            tracing::info!(record_id = %record.0, version = record.1.version, "interpreter session amended");
+            InterpreterSessionAmendPayload {
+                interpreter_session: Some(InterpreterSession::new(record)),
+                user_errors: Vec::new(),
             }
-            Err(user_errors) => InterpreterSessionAmendPayload {
-                interpreter_session: None,
-                user_errors,
-            },
         })
     }
 }

@@ -20,9 +20,7 @@ pub struct InterpreterSessionConnectionFields {
 impl InterpreterSessionConnectionFields {
     /// How many sessions match, across all pages.
     async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
-        svc::count(ctx.db()?, ctx.actor()?, &self.filter)
-            .await
-            .map_err(|e| ctx.internal(e))
+        Ok(svc::count(ctx.db()?, ctx.actor()?, &self.filter).await?)
     }
 }
 
@@ -74,9 +72,7 @@ impl InterpreterQuery {
             requested_from: f.requested_from,
             requested_to: f.requested_to,
         };
-        let page = svc::page(&ctx.reader()?, &filter, after, limit)
-            .await
-            .map_err(|e| ctx.internal(e))?;
+        let page = svc::page(&ctx.reader()?, &filter, after, limit).await?;
         Ok(ReadConnection::new(
             page,
             |id| (*id, id.to_string()),

@@ -8,7 +8,7 @@ use super::types::ServiceRecoveryAction;
 use crate::domain::command::service_recovery::ServiceRecoveryCommand as S;
 use crate::domain::command::{AuditAction, Command};
 use crate::domain::service_recovery::{self as sr, ServiceRecoveryState};
-use crate::graphql::common::{UserError, run, split, uuid_of};
+use crate::graphql::common::{Payload, UserError, payload, run, uuid_of};
 use crate::graphql::context::ContextExt;
 use crate::ids::NodeKind;
 use crate::services::ServiceError;
@@ -29,23 +29,36 @@ pub struct ServiceRecoveryPayload {
     pub user_errors: Vec<UserError>,
 }
 
-fn payload(
-    ctx: &Context<'_>,
+impl Payload for ServiceRecoveryProposePayload {
+    fn refused(user_errors: Vec<UserError>) -> Self {
+        ServiceRecoveryProposePayload {
+            service_recovery_action: None,
+            replayed: false,
+            user_errors,
+        }
+    }
+}
+
+impl Payload for ServiceRecoveryPayload {
+    fn refused(user_errors: Vec<UserError>) -> Self {
+        ServiceRecoveryPayload {
+            service_recovery_action: None,
+            user_errors,
+        }
+    }
+}
+
+/// The payload of a change, logged by its audit action.
+fn changed(
     action: AuditAction,
     r: Result<(Uuid, ServiceRecoveryState), ServiceError>,
 ) -> Result<ServiceRecoveryPayload> {
-    Ok(match split(ctx, r)? {
-        Ok(record) => {
-            tracing::info!(record_id = %record.0, version = record.1.version, action = action.as_str(), "service recovery changed");
-            ServiceRecoveryPayload {
-                service_recovery_action: Some(ServiceRecoveryAction::new(record)),
-                user_errors: Vec::new(),
-            }
+    payload(r, |record| {
+        tracing::info!(record_id = %record.0, version = record.1.version, action = action.as_str(), "service recovery changed");
+        ServiceRecoveryPayload {
+            service_recovery_action: Some(ServiceRecoveryAction::new(record)),
+            user_errors: Vec::new(),
         }
-        Err(user_errors) => ServiceRecoveryPayload {
-            service_recovery_action: None,
-            user_errors,
-        },
     })
 }
 
@@ -70,40 +83,32 @@ impl ServiceRecoveryMutation {
         input: ServiceRecoveryProposeInput,
     ) -> Result<ServiceRecoveryProposePayload> {
         let caller = ctx.caller()?;
-        let result = match uuid_of(
-            &input.complaint_id,
-            NodeKind::Complaint,
-            "complaint",
-            "complaintId",
-        ) {
-            Err(e) => Err(e),
-            Ok(complaint_id) => {
-                let propose = ProposeInput {
-                    complaint_id,
-                    draft: sr::ProposalDraft {
-                        kind: input.kind,
-                        description: input.description,
-                        amount: input.amount.map(|m| (m.amount.0, m.currency)),
-                    },
-                    idempotency_key: input.idempotency_key,
-                };
-                svc::propose(ctx.db()?, &caller, &propose).await
+        let db = ctx.db()?;
+        let result = async {
+            let propose = ProposeInput {
+                complaint_id: uuid_of(
+                    &input.complaint_id,
+                    NodeKind::Complaint,
+                    "complaint",
+                    "complaintId",
+                )?,
+                draft: sr::ProposalDraft {
+                    kind: input.kind,
+                    description: input.description,
+                    amount: input.amount.map(|m| (m.amount.0, m.currency)),
+                },
+                idempotency_key: input.idempotency_key,
+            };
+            svc::propose(db, &caller, &propose).await
+        }
+        .await;
+        payload(result, |(id, state, replayed)| {
+            tracing::info!(record_id = %id, replayed, "service recovery proposed");
+            ServiceRecoveryProposePayload {
+                service_recovery_action: Some(ServiceRecoveryAction::new((id, state))),
+                replayed,
+                user_errors: Vec::new(),
             }
-        };
-        Ok(match split(ctx, result)? {
-            Ok((id, state, replayed)) => {
-                tracing::info!(record_id = %id, replayed, "service recovery proposed");
-                ServiceRecoveryProposePayload {
-                    service_recovery_action: Some(ServiceRecoveryAction::new((id, state))),
-                    replayed,
-                    user_errors: Vec::new(),
-                }
-            }
-            Err(user_errors) => ServiceRecoveryProposePayload {
-                service_recovery_action: None,
-                replayed: false,
-                user_errors,
-            },
         })
     }
 
@@ -117,7 +122,7 @@ impl ServiceRecoveryMutation {
         let command = S::Approve;
         let action = command.audit_action();
         let r = run(ctx, action_uuid(&input.id), input.expected_version, command).await?;
-        payload(ctx, action, r)
+        changed(action, r)
     }
 
     /// PROPOSED → DECLINED, with a reason (the same rule as approval).
@@ -131,7 +136,7 @@ impl ServiceRecoveryMutation {
         };
         let action = command.audit_action();
         let r = run(ctx, action_uuid(&input.id), input.expected_version, command).await?;
-        payload(ctx, action, r)
+        changed(action, r)
     }
 
     /// APPROVED → COMPLETED; PROPOSED → COMPLETED when no approval is needed
@@ -144,7 +149,7 @@ impl ServiceRecoveryMutation {
         let command = S::Complete { note: input.note };
         let action = command.audit_action();
         let r = run(ctx, action_uuid(&input.id), input.expected_version, command).await?;
-        payload(ctx, action, r)
+        changed(action, r)
     }
 
     /// PROPOSED/APPROVED → CANCELLED, with a reason.
@@ -158,6 +163,6 @@ impl ServiceRecoveryMutation {
         };
         let action = command.audit_action();
         let r = run(ctx, action_uuid(&input.id), input.expected_version, command).await?;
-        payload(ctx, action, r)
+        changed(action, r)
     }
 }

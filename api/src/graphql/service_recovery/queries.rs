@@ -19,9 +19,7 @@ pub struct ServiceRecoveryConnectionFields {
 impl ServiceRecoveryConnectionFields {
     /// How many actions match, across all pages.
     async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
-        svc::count(ctx.db()?, ctx.actor()?, &self.filter)
-            .await
-            .map_err(|e| ctx.internal(e))
+        Ok(svc::count(ctx.db()?, ctx.actor()?, &self.filter).await?)
     }
 }
 
@@ -64,9 +62,7 @@ impl ServiceRecoveryQuery {
             statuses: f.statuses.unwrap_or_default().into_iter().collect(),
             kinds: f.kinds.unwrap_or_default().into_iter().collect(),
         };
-        let page = svc::page(&ctx.reader()?, &filter, after, limit)
-            .await
-            .map_err(|e| ctx.internal(e))?;
+        let page = svc::page(&ctx.reader()?, &filter, after, limit).await?;
         Ok(ReadConnection::new(
             page,
             |id| (*id, id.to_string()),

@@ -332,7 +332,7 @@ impl WrittenResponseInput {
 impl ComplaintResolveInput {
     /// The findings, summary and written response; refused on every
     /// malformed issue id.
-    pub fn to_domain(&self) -> Result<ResolveInput, Vec<Refusal>> {
+    pub fn to_domain(&self) -> Result<ResolveInput, ServiceError> {
         let mut findings = Vec::new();
         let mut bad = Vec::new();
         for (i, f) in self.findings.iter().enumerate() {
@@ -352,7 +352,7 @@ impl ComplaintResolveInput {
             }
         }
         if !bad.is_empty() {
-            return Err(bad);
+            return Err(ServiceError::Refused(bad));
         }
         Ok(ResolveInput {
             findings,

@@ -11,6 +11,7 @@ use uuid::Uuid;
 
 use super::Complaint;
 use crate::graphql::context::ContextExt;
+use crate::graphql::errors;
 use crate::graphql::loaders::Loaders;
 use crate::services::audit::records_as_of;
 use crate::services::reads::{ReadPermission, Unread};
@@ -30,14 +31,8 @@ impl Complaint {
         L: Loader<Uuid, Value = Unread<Vec<(Uuid, R)>>, Error = Arc<sea_orm::DbErr>>,
     {
         match self.as_of {
-            Some(at) => records_as_of::<R>(ctx.db()?, self.uuid, at)
-                .await
-                .map_err(|e| ctx.internal(e)),
-            None => Ok(loader
-                .load_one(self.uuid)
-                .await
-                .map_err(|e| ctx.internal(e))?
-                .unwrap_or_default()),
+            Some(at) => Ok(records_as_of::<R>(ctx.db()?, self.uuid, at).await?),
+            None => Ok(loader.load_one(self.uuid).await?.unwrap_or_default()),
         }
     }
 
@@ -54,10 +49,7 @@ impl Complaint {
         L: Loader<Uuid, Value = Unread<Vec<(Uuid, R)>>, Error = Arc<sea_orm::DbErr>>,
     {
         let rows = self.unread(ctx, loader).await?;
-        ctx.reader()?
-            .linked(rows, operation)
-            .await
-            .map_err(|e| ctx.internal(e))
+        Ok(ctx.reader()?.linked(rows, operation).await?)
     }
 
     /// Whether a linked service-recovery action or accessibility request
@@ -130,18 +122,14 @@ where
     R: WorkRecord + ReadPermission,
     L: Loader<Uuid, Value = Unread<Vec<(Uuid, R)>>, Error = Arc<sea_orm::DbErr>>,
 {
-    let rows = loader
-        .load_many(ids.iter().copied())
-        .await
-        .map_err(|e| ctx.internal(e))?;
+    let rows = loader.load_many(ids.iter().copied()).await?;
     ctx.reader()?
         .linked(Unread::merge(rows.into_values()), operation)
-        .await
-        .map_err(|e| ctx.internal(e))?;
+        .await?;
     Ok(())
 }
 
 pub(super) fn loaders<'a>(ctx: &'a Context<'_>) -> Result<&'a Loaders> {
     ctx.data_opt::<Loaders>()
-        .ok_or_else(|| ctx.internal(anyhow::anyhow!("schema built without loaders")))
+        .ok_or_else(|| errors::fault("schema built without loaders"))
 }

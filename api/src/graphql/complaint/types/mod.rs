@@ -67,8 +67,7 @@ impl Complaint {
         let row = loaders(ctx)?
             .facilities
             .load_one(self.state.facility_id)
-            .await
-            .map_err(|e| ctx.internal(e))?;
+            .await?;
         Ok(row.map(Facility::from))
     }
     async fn facility_code(&self) -> &str {
@@ -266,8 +265,7 @@ impl Complaint {
         let facility = loaders(ctx)?
             .facilities
             .load_one(self.state.facility_id)
-            .await
-            .map_err(|e| ctx.internal(e))?;
+            .await?;
         let tz: chrono_tz::Tz = facility
             .and_then(|f| f.time_zone.parse().ok())
             .unwrap_or(chrono_tz::UTC);
@@ -315,14 +313,12 @@ impl Complaint {
         let rows = loaders(ctx)?
             .notes
             .load_one(self.uuid)
-            .await
-            .map_err(|e| ctx.internal(e))?
+            .await?
             .unwrap_or_default();
         let rows = ctx
             .reader()?
             .of_complaint(self.uuid, &self.state, rows, "Complaint.notes")
-            .await
-            .map_err(|e| ctx.internal(e))?;
+            .await?;
         Ok(rows
             .into_iter()
             .filter(|n| self.as_of.is_none_or(|at| n.created_at <= at))
@@ -334,14 +330,12 @@ impl Complaint {
         let rows = loaders(ctx)?
             .contacts
             .load_one(self.uuid)
-            .await
-            .map_err(|e| ctx.internal(e))?
+            .await?
             .unwrap_or_default();
         let rows = ctx
             .reader()?
             .of_complaint(self.uuid, &self.state, rows, "Complaint.contacts")
-            .await
-            .map_err(|e| ctx.internal(e))?;
+            .await?;
         Ok(rows
             .into_iter()
             .filter(|c| self.as_of.is_none_or(|at| c.created_at <= at))
