@@ -1,6 +1,6 @@
 //! Running an operation: the limits checked on the parsed document, the
-//! database's health, the operation in a task of its own, and the HTTP
-//! status its result earns.
+//! database's health, and the operation in a task of its own; its result
+//! goes to `response::answer` for its HTTP status.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,16 +11,13 @@ use actix_web::http::header;
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute};
 use async_graphql::parser::types::OperationType;
 use async_graphql::{Response, Variables};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use tracing::Instrument;
 use tracing_actix_web::RequestId;
 
 use super::GraphqlEndpoint;
 use super::request::Params;
-use super::response::{
-    RETRY_AFTER_SECONDS, ResponseType, database_unavailable, pre_execution_code, request_error,
-    respond,
-};
+use super::response::{ResponseType, answer, database_unavailable, request_error, respond};
 use crate::domain::actor::Actor;
 use crate::graphql::context::RequestContext;
 use crate::graphql::document;
@@ -153,74 +150,5 @@ pub(super) async fn execute(
         }
     };
     let executed = started.0.load(Ordering::SeqCst);
-    let unauthenticated = response.errors.iter().any(|e| {
-        e.extensions
-            .as_ref()
-            .and_then(|x| x.get("code"))
-            .is_some_and(|c| *c == async_graphql::Value::from("UNAUTHENTICATED"))
-    });
-
-    let database_unavailable_error = response.errors.iter().any(|e| {
-        e.extensions
-            .as_ref()
-            .and_then(|x| x.get("code"))
-            .is_some_and(|c| *c == async_graphql::Value::from("DATABASE_UNAVAILABLE"))
-    });
-
-    let mut body = serde_json::to_value(&response).unwrap_or_else(|_| json!({}));
-    if executed && database_unavailable_error {
-        // Retryable: the client must not take any part of this answer as
-        // confirmed, so the whole response is a 503.
-        let mut http = respond(rt, StatusCode::SERVICE_UNAVAILABLE, &body);
-        http.headers_mut().insert(
-            header::RETRY_AFTER,
-            header::HeaderValue::from_static(RETRY_AFTER_SECONDS),
-        );
-        return http;
-    }
-    if executed {
-        let status = if anonymous && unauthenticated {
-            StatusCode::UNAUTHORIZED
-        } else {
-            StatusCode::OK
-        };
-        let mut http = respond(rt, status, &body);
-        if status == StatusCode::UNAUTHORIZED {
-            http.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                header::HeaderValue::from_static("Bearer"),
-            );
-        }
-        return http;
-    }
-
-    // The request failed before execution: no `data`, a code on each error.
-    let mut limit_exceeded = false;
-    if let Some(map) = body.as_object_mut() {
-        map.remove("data");
-        if let Some(Value::Array(errors)) = map.get_mut("errors") {
-            for error in errors.iter_mut() {
-                let message = error
-                    .get("message")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default();
-                let (code, is_limit) = pre_execution_code(message, parsed);
-                limit_exceeded |= is_limit;
-                if let Some(error) = error.as_object_mut() {
-                    let extensions = error
-                        .entry("extensions")
-                        .or_insert_with(|| Value::Object(Map::new()));
-                    if let Some(ext) = extensions.as_object_mut() {
-                        ext.entry("code").or_insert_with(|| Value::from(code));
-                    }
-                }
-            }
-        }
-    }
-    let status = if limit_exceeded || rt == ResponseType::GraphqlResponseJson {
-        StatusCode::BAD_REQUEST
-    } else {
-        StatusCode::OK
-    };
-    respond(rt, status, &body)
+    answer(rt, response, executed, parsed, anonymous)
 }

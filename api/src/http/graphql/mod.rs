@@ -16,8 +16,8 @@
 //! over GET, hence this module.
 //!
 //! Each job has its file: `request` reads and checks what arrives,
-//! `response` chooses the media type and writes request-level errors, and
-//! `execute` runs the operation and maps its result to an HTTP status.
+//! `execute` runs the operation, and `response` chooses the media type,
+//! writes request-level errors and gives a result its HTTP status.
 
 mod execute;
 mod request;

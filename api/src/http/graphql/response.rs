@@ -1,10 +1,10 @@
-//! What goes back before or instead of an execution: the negotiated
-//! media type, request-level errors and their statuses.
+//! What goes back: the negotiated media type, request-level errors, and
+//! the HTTP status of an operation's result.
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 
 /// The response media types we speak.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
@@ -106,7 +106,7 @@ pub(super) fn unauthorized(rt: ResponseType, message: &str) -> HttpResponse {
 }
 
 /// What `Retry-After` says while the database is unavailable.
-pub(super) const RETRY_AFTER_SECONDS: &str = "1";
+const RETRY_AFTER_SECONDS: &str = "1";
 
 /// 503 before execution: the database is known to be down.
 pub(super) fn database_unavailable(rt: ResponseType, request_id: &str) -> HttpResponse {
@@ -129,7 +129,7 @@ pub(super) fn database_unavailable(rt: ResponseType, request_id: &str) -> HttpRe
 
 /// Codes for errors raised before execution, chosen from async-graphql's
 /// messages (covered by tests, so an upgrade that changes them fails loudly).
-pub(super) fn pre_execution_code(message: &str, parsed: bool) -> (&'static str, bool) {
+fn pre_execution_code(message: &str, parsed: bool) -> (&'static str, bool) {
     if !parsed {
         ("GRAPHQL_PARSE_FAILED", false)
     } else if message.starts_with("Query is nested too deep")
@@ -143,6 +143,90 @@ pub(super) fn pre_execution_code(message: &str, parsed: bool) -> (&'static str, 
     } else {
         ("GRAPHQL_VALIDATION_FAILED", false)
     }
+}
+
+/// The HTTP answer to an operation's result: 200 with the body; 401 for
+/// an anonymous request refused as UNAUTHENTICATED; a whole 503 when the
+/// database could not serve it; and, for a request that failed before
+/// execution (`executed` false), the errors alone with a code on each and
+/// 400 where the limits or the media type call for it.
+pub(super) fn answer(
+    rt: ResponseType,
+    response: async_graphql::Response,
+    executed: bool,
+    parsed: bool,
+    anonymous: bool,
+) -> HttpResponse {
+    let unauthenticated = response.errors.iter().any(|e| {
+        e.extensions
+            .as_ref()
+            .and_then(|x| x.get("code"))
+            .is_some_and(|c| *c == async_graphql::Value::from("UNAUTHENTICATED"))
+    });
+
+    let database_unavailable_error = response.errors.iter().any(|e| {
+        e.extensions
+            .as_ref()
+            .and_then(|x| x.get("code"))
+            .is_some_and(|c| *c == async_graphql::Value::from("DATABASE_UNAVAILABLE"))
+    });
+
+    let mut body = serde_json::to_value(&response).unwrap_or_else(|_| json!({}));
+    if executed && database_unavailable_error {
+        // Retryable: the client must not take any part of this answer as
+        // confirmed, so the whole response is a 503.
+        let mut http = respond(rt, StatusCode::SERVICE_UNAVAILABLE, &body);
+        http.headers_mut().insert(
+            header::RETRY_AFTER,
+            header::HeaderValue::from_static(RETRY_AFTER_SECONDS),
+        );
+        return http;
+    }
+    if executed {
+        let status = if anonymous && unauthenticated {
+            StatusCode::UNAUTHORIZED
+        } else {
+            StatusCode::OK
+        };
+        let mut http = respond(rt, status, &body);
+        if status == StatusCode::UNAUTHORIZED {
+            http.headers_mut().insert(
+                header::WWW_AUTHENTICATE,
+                header::HeaderValue::from_static("Bearer"),
+            );
+        }
+        return http;
+    }
+
+    // The request failed before execution: no `data`, a code on each error.
+    let mut limit_exceeded = false;
+    if let Some(map) = body.as_object_mut() {
+        map.remove("data");
+        if let Some(Value::Array(errors)) = map.get_mut("errors") {
+            for error in errors.iter_mut() {
+                let message = error
+                    .get("message")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                let (code, is_limit) = pre_execution_code(message, parsed);
+                limit_exceeded |= is_limit;
+                if let Some(error) = error.as_object_mut() {
+                    let extensions = error
+                        .entry("extensions")
+                        .or_insert_with(|| Value::Object(Map::new()));
+                    if let Some(ext) = extensions.as_object_mut() {
+                        ext.entry("code").or_insert_with(|| Value::from(code));
+                    }
+                }
+            }
+        }
+    }
+    let status = if limit_exceeded || rt == ResponseType::GraphqlResponseJson {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    respond(rt, status, &body)
 }
 
 #[cfg(test)]
