@@ -92,8 +92,13 @@ pub fn chain_hash(previous_hash: &str, e: &EventContent<'_>) -> String {
     hex::encode(hasher.finalize())
 }
 
-/// What is wrong with a link.
+/// What is wrong with a link: where the chain breaks.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
+#[cfg_attr(
+    feature = "graphql",
+    derive(async_graphql::Enum),
+    graphql(name = "AuditLinkProblem")
+)]
 pub enum LinkProblem {
     /// The event's content no longer matches its hash: it was edited.
     ContentAltered,

@@ -25,8 +25,13 @@ const EXPORT_FIELDS: usize = 7;
 /// Length of a key id: hex characters of SHA-256 over the public key.
 pub const KEY_ID_LEN: usize = 16;
 
-/// What is wrong with a checkpoint.
+/// What is wrong with a checkpoint: why the trail fails it.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[cfg_attr(
+    feature = "graphql",
+    derive(async_graphql::Enum),
+    graphql(name = "AuditCheckpointProblemCode")
+)]
 pub enum CheckpointProblem {
     /// The chain's event at the checkpoint's sequence has another hash: the
     /// trail was rewritten after the checkpoint was signed.

@@ -2,7 +2,7 @@
 //! `accessLog` and `auditTrailVerification`.
 
 use async_graphql::connection::{Connection, Edge, EmptyFields};
-use async_graphql::{Context, Enum, ID, InputObject, Json, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Json, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -203,17 +203,7 @@ fn record_uuid(id: &ID) -> Option<Uuid> {
         .or_else(|| Uuid::try_parse(id).ok())
 }
 
-/// Where the chain breaks.
-#[derive(Enum, Copy, Clone, PartialEq, Eq)]
-#[graphql(remote = "crate::domain::audit::LinkProblem")]
-pub enum AuditLinkProblem {
-    /// The event's content no longer matches its hash: it was edited.
-    ContentAltered,
-    /// It does not point at the previous event's hash.
-    PreviousHashMismatch,
-    /// Events before it are missing: deleted.
-    MissingEvents,
-}
+pub use crate::domain::audit::LinkProblem as AuditLinkProblem;
 
 #[derive(SimpleObject)]
 pub struct AuditBrokenLink {
@@ -470,7 +460,7 @@ impl AuditQuery {
             first_broken_link: v.broken.map(|b| AuditBrokenLink {
                 sequence: b.sequence,
                 event_id: ID(b.event_id.to_string()),
-                problem: b.problem.into(),
+                problem: b.problem,
             }),
             checkpoints_checked: report.checked,
             latest_verified_checkpoint_sequence: report.latest_verified_sequence,

@@ -3,7 +3,7 @@
 //! is part of `auditTrailVerification`.
 
 use async_graphql::connection::{Connection, Edge, EmptyFields};
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
@@ -165,21 +165,7 @@ impl CheckpointMutation {
     }
 }
 
-/// Why the trail fails a checkpoint.
-#[derive(Enum, Copy, Clone, PartialEq, Eq)]
-#[graphql(remote = "crate::domain::checkpoint::CheckpointProblem")]
-pub enum AuditCheckpointProblemCode {
-    /// The event at the checkpoint's sequence has another hash: the trail
-    /// was rewritten after the checkpoint was signed.
-    HashMismatch,
-    /// There is no event at the checkpoint's sequence: the trail was
-    /// truncated below a signed head.
-    EventsMissing,
-    /// The signature does not verify: the checkpoint was altered or forged.
-    BadSignature,
-    /// Signed by a key this server does not trust.
-    UntrustedKey,
-}
+pub use crate::domain::checkpoint::CheckpointProblem as AuditCheckpointProblemCode;
 
 /// The first (lowest-sequence) checkpoint the trail fails.
 #[derive(SimpleObject)]
@@ -204,7 +190,7 @@ impl From<CheckpointFinding> for AuditCheckpointProblem {
         };
         AuditCheckpointProblem {
             sequence: f.sequence,
-            problem: f.problem.into(),
+            problem: f.problem,
             key_id: f.key_id,
             checkpoint_id,
             line,
