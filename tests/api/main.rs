@@ -22,6 +22,7 @@ mod facilities;
 mod helpers;
 mod http;
 mod interpreter_log;
+mod layout;
 mod limits;
 mod linked_work;
 mod queries;
