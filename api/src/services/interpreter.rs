@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::create::{self, Create};
 use super::scope::scope_condition;
 use super::stored::{self, Stored};
-use super::{Caller, ServiceError, facilities, links};
+use super::{Caller, ServiceError, facility_lookup, links};
 use crate::domain::actor::Actor;
 use crate::domain::command::Placement;
 use crate::domain::command::interpreter::LogInterpreterSession;
@@ -85,7 +85,8 @@ impl Create for LogInterpreterSession {
         db: &impl ConnectionTrait,
         actor: &Actor,
     ) -> Result<Placement, ServiceError> {
-        let facility = facilities::for_input(db, &actor.facilities, &self.facility_code).await?;
+        let facility =
+            facility_lookup::for_input(db, &actor.facilities, &self.facility_code).await?;
         if let Some(complaint_id) = self.complaint_id {
             links::linked_complaint(db, actor, complaint_id, Some(&facility.code)).await?;
         }

@@ -9,6 +9,7 @@ pub mod checkpoints;
 pub mod complaints;
 pub mod create;
 pub mod facilities;
+pub mod facility_lookup;
 pub mod idempotency;
 pub mod interpreter;
 pub mod links;

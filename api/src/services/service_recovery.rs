@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::create::{self, Create};
 use super::scope::scope_condition;
 use super::stored::{self, Stored};
-use super::{Caller, ServiceError, facilities, links};
+use super::{Caller, ServiceError, facility_lookup, links};
 use crate::domain::actor::{Actor, FacilityScope};
 use crate::domain::command::service_recovery::{ProposalSetting, ProposeServiceRecovery};
 use crate::domain::money::Money;
@@ -86,7 +86,7 @@ impl Create for ProposeServiceRecovery {
     ) -> Result<ProposalSetting, ServiceError> {
         let complaint = links::linked_complaint(db, actor, self.complaint_id, None).await?;
         links::check_complaint_accepts_work(&complaint, ServiceRecoveryState::NOUN)?;
-        let facility = facilities::by_id(db, &FacilityScope::All, complaint.facility_id)
+        let facility = facility_lookup::by_id(db, &FacilityScope::All, complaint.facility_id)
             .await?
             .ok_or_else(|| DbErr::RecordNotFound(format!("facility {}", complaint.facility_id)))?;
         let threshold = Money::from_stored(

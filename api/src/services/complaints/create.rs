@@ -21,7 +21,9 @@ use crate::domain::command::{ComplaintSetting, OpenComplaint};
 use crate::domain::complaint::ComplaintState;
 use crate::domain::complaint::intake::{self, IntakeDraft};
 use crate::services::create::{self, Create};
-use crate::services::{Caller, Refusal, RefusalCode, ServiceError, facilities, links, policies};
+use crate::services::{
+    Caller, Refusal, RefusalCode, ServiceError, facility_lookup, links, policies,
+};
 
 /// The next reference number of a year. Runs inside a write transaction,
 /// which serialises writers on both databases, so numbers never repeat.
@@ -72,7 +74,8 @@ impl Create for OpenComplaint {
         db: &impl ConnectionTrait,
         actor: &Actor,
     ) -> Result<ComplaintSetting, ServiceError> {
-        let facility = facilities::for_input(db, &actor.facilities, &self.facility_code).await?;
+        let facility =
+            facility_lookup::for_input(db, &actor.facilities, &self.facility_code).await?;
         let program = self.intake.program;
         let Some(policy) = policies::for_program(db, facility.id, &facility.code, program).await?
         else {

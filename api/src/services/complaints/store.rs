@@ -17,7 +17,7 @@ use crate::domain::command::{Context, Needs, PolicyContext};
 use crate::domain::complaint::ComplaintState;
 use crate::services::audit::RECORD_COMPLAINT;
 use crate::services::stored::Stored;
-use crate::services::{facilities, links, policies};
+use crate::services::{facility_lookup, links, policies};
 
 pub(super) async fn write_issues(
     txn: &impl ConnectionTrait,
@@ -97,7 +97,7 @@ impl Stored for ComplaintState {
         cx: &mut Context<'_>,
     ) -> Result<(), DbErr> {
         if needs.policy {
-            let facility = facilities::by_id(db, &FacilityScope::All, state.facility_id)
+            let facility = facility_lookup::by_id(db, &FacilityScope::All, state.facility_id)
                 .await?
                 .ok_or_else(|| DbErr::RecordNotFound(format!("facility {}", state.facility_id)))?;
             let policy_id = state.clocks.policy_id;
