@@ -13,6 +13,8 @@ pub mod service_recovery;
 #[cfg(test)]
 mod complaint_tests;
 #[cfg(test)]
+mod create_tests;
+#[cfg(test)]
 mod work_tests;
 
 use chrono::{DateTime, Utc};
