@@ -16,9 +16,9 @@ use crate::domain::actor::Actor;
 use crate::domain::command::{Context, Needs};
 
 /// How a record is stored, found and written: the one storage trait of
-/// every record the create and change paths serve (complaints, the linked
-/// records, facilities, deadline policies), and of the read path's lookups
-/// by id.
+/// every record the create and change paths serve (complaints and the
+/// linked records; facilities and deadline policies still have their own
+/// upserts), and of the read path's lookups by id.
 pub trait Stored: Clone + Serialize + DeserializeOwned + Send + Sync + 'static {
     /// The audit trail's record type, e.g. `Complaint`.
     const RECORD_TYPE: &'static str;
