@@ -21,6 +21,7 @@ mod facilities;
 mod helpers;
 mod http;
 mod interpreter_log;
+mod layout;
 mod limits;
 mod linked_work;
 mod queries;

@@ -382,17 +382,17 @@ impl AuditQuery {
         let db = ctx.db()?;
         let visible = match decode_id(&record_id) {
             Some((NodeKind::ServiceRecoveryAction, uuid)) => {
-                services::work::is_visible::<ServiceRecoveryState>(db, actor, uuid)
+                services::stored::is_visible::<ServiceRecoveryState>(db, actor, uuid)
                     .await
                     .map(|v| v.then_some((RECORD_SERVICE_RECOVERY, uuid)))
             }
             Some((NodeKind::InterpreterSession, uuid)) => {
-                services::work::is_visible::<InterpreterSessionState>(db, actor, uuid)
+                services::stored::is_visible::<InterpreterSessionState>(db, actor, uuid)
                     .await
                     .map(|v| v.then_some((RECORD_INTERPRETER_SESSION, uuid)))
             }
             Some((NodeKind::AccessibilityRequest, uuid)) => {
-                services::work::is_visible::<AccessibilityRequestState>(db, actor, uuid)
+                services::stored::is_visible::<AccessibilityRequestState>(db, actor, uuid)
                     .await
                     .map(|v| v.then_some((RECORD_ACCESSIBILITY_REQUEST, uuid)))
             }

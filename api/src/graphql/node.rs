@@ -17,7 +17,7 @@ use crate::domain::service_recovery::ServiceRecoveryState;
 use crate::ids::{NodeKind, decode_id};
 use crate::services;
 use crate::services::reads::ReadPermission;
-use crate::services::work::WorkRecord;
+use crate::services::stored::Stored;
 
 /// Every major record. `id` is opaque: clients must not parse it.
 #[derive(Interface)]
@@ -34,7 +34,7 @@ pub enum Node {
 /// the caller may see; the read is recorded.
 async fn work_by_uuid<R>(ctx: &Context<'_>, uuid: Uuid) -> Result<Option<(Uuid, R)>>
 where
-    R: WorkRecord + ReadPermission,
+    R: Stored + ReadPermission,
 {
     Ok(ctx.reader()?.work::<R>(uuid, "node").await?)
 }

@@ -24,7 +24,7 @@ pub async fn record(
     if ids.is_empty() {
         return Ok(());
     }
-    let now = super::work::now();
+    let now = super::scope::now();
     let roles = caller.roles();
     let rows = ids.iter().map(|id| access_log_entry::ActiveModel {
         id: Set(Uuid::now_v7()),

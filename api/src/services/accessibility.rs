@@ -1,6 +1,7 @@
-//! Accessibility requests: filing, and the link to a complaint opened from
-//! a failed one. Their steps are `AccessibilityCommand`s through
-//! `services::change`.
+//! Accessibility requests: how they are stored and listed. Filing is
+//! `FileAccessibilityRequest` through `services::create`; their steps are
+//! `AccessibilityCommand`s through `services::change` (the link to a
+//! complaint opened from a failed one is in `services::links`).
 
 use chrono::{DateTime, Utc};
 use entity::accessibility_request::{self, Entity as Request};
@@ -10,24 +11,23 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::work::{self, WorkRecord};
-use super::{Caller, Refusal, RefusalCode, ServiceError, finish, idempotency, refused};
-use crate::db;
-use crate::domain::accessibility::{
-    self as da, AccessibilityRequestState, Filing, NeedType, RequestDraft, Status,
-};
+use super::create::{self, Create};
+use super::scope::{now, scope_condition};
+use super::stored::{self, Stored};
+use super::{Caller, ServiceError, facility_lookup, links};
+use crate::domain::accessibility::{AccessibilityRequestState, NeedType, RequestDraft, Status};
 use crate::domain::actor::Actor;
-use crate::domain::command::AuditAction;
-use crate::domain::permissions::{Operation, permits};
+use crate::domain::command::Placement;
+use crate::domain::command::accessibility::FileAccessibilityRequest;
 
-impl WorkRecord for AccessibilityRequestState {
+impl Stored for AccessibilityRequestState {
     const RECORD_TYPE: &'static str = super::audit::RECORD_ACCESSIBILITY_REQUEST;
     const NOUN: &'static str = "accessibility request";
 
     fn facility_code(&self) -> &str {
         &self.facility_code
     }
-    fn complaint_id(&self) -> Option<Uuid> {
+    fn complaint_of(&self, _id: Uuid) -> Option<Uuid> {
         self.complaint_id
     }
     fn created_by(&self) -> &str {
@@ -41,7 +41,7 @@ impl WorkRecord for AccessibilityRequestState {
         self.updated_at = now;
     }
 
-    work::stored_in!(Request, accessibility_request, row);
+    stored::stored_in!(Request, accessibility_request, row);
 }
 
 /// The row's columns, projected from the state.
@@ -56,7 +56,7 @@ pub fn row(id: Uuid, s: &AccessibilityRequestState) -> Result<accessibility_requ
         status: s.status.as_str().to_owned(),
         needed_by: s.needed_by,
         created_by_subject: s.requested.by.subject.clone(),
-        record: work::encode(id, s)?,
+        record: stored::encode(id, s)?,
         version: s.version,
         created_at: s.created_at,
         updated_at: s.updated_at,
@@ -74,6 +74,31 @@ pub struct CreateInput {
     pub idempotency_key: Option<String>,
 }
 
+impl Create for FileAccessibilityRequest {
+    const OPERATION: &'static str = OP_CREATE;
+
+    /// The facility in scope and, when given, a complaint of it that is
+    /// still open to work.
+    async fn setting(
+        &self,
+        db: &impl ConnectionTrait,
+        actor: &Actor,
+    ) -> Result<Placement, ServiceError> {
+        let facility =
+            facility_lookup::for_input(db, &actor.facilities, &self.facility_code).await?;
+        if let Some(complaint_id) = self.complaint_id {
+            let complaint =
+                links::linked_complaint(db, actor, complaint_id, Some(&facility.code)).await?;
+            links::check_complaint_accepts_work(&complaint, AccessibilityRequestState::NOUN)?;
+        }
+        Ok(Placement {
+            facility_id: facility.id,
+            facility_code: facility.code,
+            complaint_id: self.complaint_id,
+        })
+    }
+}
+
 /// Files a request, optionally on a complaint. A repeated key returns the
 /// first request (`true` in the third place).
 pub async fn create(
@@ -81,138 +106,13 @@ pub async fn create(
     caller: &Caller<'_>,
     input: &CreateInput,
 ) -> Result<(Uuid, AccessibilityRequestState, bool), ServiceError> {
-    let actor = caller.actor;
-    if !permits(actor, Operation::CreateAccessibilityRequest) {
-        return Err(work::forbidden(Operation::CreateAccessibilityRequest));
-    }
-    let key = idempotency::clean(input.idempotency_key.as_deref())?;
-    let txn = db::begin_write(db).await?;
-    let outcome = async {
-        if let Some((id, state)) =
-            work::replay::<AccessibilityRequestState>(&txn, caller, OP_CREATE, key.as_deref())
-                .await?
-        {
-            return Ok((id, state, true));
-        }
-        let facility =
-            super::facilities::for_input(&txn, &actor.facilities, &input.facility_code).await?;
-        if let Some(complaint_id) = input.complaint_id {
-            let complaint =
-                work::linked_complaint(&txn, actor, complaint_id, Some(&facility.code)).await?;
-            work::check_complaint_accepts_work(&complaint, AccessibilityRequestState::NOUN)?;
-        }
-        let now = work::now();
-        let state = da::file(
-            &input.draft,
-            Filing {
-                facility_id: facility.id,
-                facility_code: &facility.code,
-                complaint_id: input.complaint_id,
-                by: work::user_of(actor),
-                now,
-            },
-        )
-        .map_err(refused)?;
-        let id = work::new_id();
-        work::insert_new(
-            &txn,
-            caller,
-            id,
-            &state,
-            AuditAction::AccessibilityRequestCreate.as_str(),
-            key.as_deref().map(|k| (OP_CREATE, k)),
-            now,
-        )
-        .await?;
-        Ok((id, state, false))
-    }
-    .await;
-    finish(txn, outcome).await
-}
-
-/// Inside `complaintCreate`: checks that the request exists for the caller,
-/// belongs to the complaint's facility, has failed, and is not linked yet.
-pub async fn failed_request_for_complaint(
-    db: &impl ConnectionTrait,
-    actor: &Actor,
-    id: Uuid,
-    facility_code: &str,
-    now: DateTime<Utc>,
-) -> Result<AccessibilityRequestState, ServiceError> {
-    let field = &["input", "accessibilityRequestId"];
-    let Some(request) = work::by_id::<AccessibilityRequestState>(db, actor, id).await? else {
-        return Err(
-            Refusal::new(RefusalCode::NotFound, "accessibility request not found")
-                .on(field)
-                .into(),
-        );
+    let command = FileAccessibilityRequest {
+        facility_code: input.facility_code.clone(),
+        complaint_id: input.complaint_id,
+        draft: input.draft.clone(),
     };
-    if request.facility_code != facility_code {
-        return Err(Refusal::new(
-            RefusalCode::Validation,
-            format!(
-                "the accessibility request belongs to facility {}, not {facility_code}",
-                request.facility_code
-            ),
-        )
-        .on(field)
-        .into());
-    }
-    if request.complaint_id.is_some() {
-        return Err(Refusal::new(
-            RefusalCode::GuardFailed,
-            "the accessibility request is already linked to a complaint",
-        )
-        .on(field)
-        .into());
-    }
-    if !request.has_failed(now) {
-        return Err(Refusal::new(
-            RefusalCode::GuardFailed,
-            format!(
-                "the accessibility request has not failed: it is {} and {}; a complaint is opened from a request that was denied, met with an alternative, fulfilled late, or is still open past its needed-by time",
-                request.status.as_str(),
-                if request.status.is_open() { "not yet due" } else { "was met" }
-            ),
-        )
-        .on(field)
-        .into());
-    }
-    Ok(request)
-}
-
-/// Links a request to the complaint opened from it, audited as a change
-/// of the request, in the caller's transaction.
-pub async fn link_complaint(
-    db: &impl ConnectionTrait,
-    caller: &Caller<'_>,
-    id: Uuid,
-    before: &AccessibilityRequestState,
-    complaint_id: Uuid,
-    now: DateTime<Utc>,
-) -> Result<(), ServiceError> {
-    let mut after = before.clone();
-    after.complaint_id = Some(complaint_id);
-    after.touch(before.version + 1, now);
-    if !work::relink(
-        db,
-        caller,
-        id,
-        before,
-        &after,
-        AuditAction::AccessibilityRequestLinkComplaint.as_str(),
-        now,
-    )
-    .await?
-    {
-        return Err(Refusal::new(
-            RefusalCode::Conflict,
-            "the accessibility request changed while the complaint was being opened",
-        )
-        .on(&["input", "accessibilityRequestId"])
-        .into());
-    }
-    Ok(())
+    let c = create::create(db, caller, command, input.idempotency_key.as_deref()).await?;
+    Ok((c.id, c.state, c.replayed))
 }
 
 /// The filters of `accessibilityRequests`.
@@ -238,9 +138,9 @@ fn open_statuses() -> Vec<&'static str> {
 }
 
 fn condition(actor: &Actor, f: &Filter) -> Condition {
-    let now = work::now();
+    let now = now();
     use accessibility_request::Column as C;
-    let mut c = work::scope_condition(actor, C::FacilityCode, C::CreatedBySubject);
+    let mut c = scope_condition(actor, C::FacilityCode, C::CreatedBySubject);
     if let Some(id) = f.complaint_id {
         c = c.add(C::ComplaintId.eq(id));
     }
@@ -273,17 +173,4 @@ fn condition(actor: &Actor, f: &Filter) -> Condition {
     c
 }
 
-work::listed_in!(Request, accessibility_request, AccessibilityRequestState);
-
-/// The unfinished requests of a complaint, for the closure guard.
-pub async fn unfinished(
-    db: &impl ConnectionTrait,
-    complaint_id: Uuid,
-) -> Result<Vec<accessibility_request::Model>, DbErr> {
-    Request::find()
-        .filter(accessibility_request::Column::ComplaintId.eq(complaint_id))
-        .filter(accessibility_request::Column::Status.is_in(open_statuses()))
-        .order_by_asc(accessibility_request::Column::Id)
-        .all(db)
-        .await
-}
+super::reads::listed_in!(Request, accessibility_request, AccessibilityRequestState);

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::Caller;
 use super::reads::Unread;
-use super::work::WorkRecord;
+use super::stored::Stored;
 use crate::domain::audit::{self as chain, EventContent, LinkProblem, StoredLink};
 use crate::domain::complaint::ComplaintState;
 
@@ -416,7 +416,7 @@ pub(super) async fn complaint_as_of(
 /// The records of one kind that were linked to a complaint at `at`, each
 /// rebuilt by replaying its own events up to then, in creation order;
 /// sealed: `reads::Reader::linked` reads what its reader may see.
-pub async fn records_as_of<R: WorkRecord>(
+pub async fn records_as_of<R: Stored>(
     db: &impl ConnectionTrait,
     complaint_id: Uuid,
     at: DateTime<Utc>,
@@ -462,7 +462,7 @@ pub async fn records_as_of<R: WorkRecord>(
     for (id, document) in documents {
         let record: R = serde_json::from_value(Value::Object(document))
             .map_err(|_| RebuildError::NotTheRecord(id, R::NOUN))?;
-        if record.complaint_id() == Some(complaint_id) {
+        if record.complaint_of(id) == Some(complaint_id) {
             out.push((id, record));
         }
     }

@@ -1,5 +1,6 @@
-//! The interpreter log: logging a session. Amendments are
-//! `InterpreterCommand`s through `services::change`.
+//! The interpreter log: how entries are stored and listed. Logging a
+//! session is `LogInterpreterSession` through `services::create`;
+//! amendments are `InterpreterCommand`s through `services::change`.
 
 use chrono::{DateTime, Utc};
 use entity::interpreter_session::{self, Entity as Session};
@@ -9,24 +10,23 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::work::{self, WorkRecord};
-use super::{Caller, ServiceError, finish, idempotency, refused};
-use crate::db;
+use super::create::{self, Create};
+use super::scope::scope_condition;
+use super::stored::{self, Stored};
+use super::{Caller, ServiceError, facility_lookup, links};
 use crate::domain::actor::Actor;
-use crate::domain::command::AuditAction;
-use crate::domain::interpreter::{
-    self as di, EntryDraft, InterpreterSessionState, Logging, Modality, Outcome,
-};
-use crate::domain::permissions::{Operation, permits};
+use crate::domain::command::Placement;
+use crate::domain::command::interpreter::LogInterpreterSession;
+use crate::domain::interpreter::{EntryDraft, InterpreterSessionState, Modality, Outcome};
 
-impl WorkRecord for InterpreterSessionState {
+impl Stored for InterpreterSessionState {
     const RECORD_TYPE: &'static str = super::audit::RECORD_INTERPRETER_SESSION;
     const NOUN: &'static str = "interpreter session";
 
     fn facility_code(&self) -> &str {
         &self.facility_code
     }
-    fn complaint_id(&self) -> Option<Uuid> {
+    fn complaint_of(&self, _id: Uuid) -> Option<Uuid> {
         self.complaint_id
     }
     fn created_by(&self) -> &str {
@@ -40,7 +40,7 @@ impl WorkRecord for InterpreterSessionState {
         self.updated_at = now;
     }
 
-    work::stored_in!(Session, interpreter_session, row);
+    stored::stored_in!(Session, interpreter_session, row);
 }
 
 /// The row's columns, projected from the state.
@@ -58,7 +58,7 @@ pub fn row(id: Uuid, s: &InterpreterSessionState) -> Result<interpreter_session:
         connected_at: s.entry.connected_at,
         ended_at: s.entry.ended_at,
         created_by_subject: s.logged.by.subject.clone(),
-        record: work::encode(id, s)?,
+        record: stored::encode(id, s)?,
         version: s.version,
         created_at: s.created_at,
         updated_at: s.updated_at,
@@ -76,6 +76,28 @@ pub struct LogInput {
     pub idempotency_key: Option<String>,
 }
 
+impl Create for LogInterpreterSession {
+    const OPERATION: &'static str = OP_LOG;
+
+    /// The facility in scope and, when given, a complaint of it.
+    async fn setting(
+        &self,
+        db: &impl ConnectionTrait,
+        actor: &Actor,
+    ) -> Result<Placement, ServiceError> {
+        let facility =
+            facility_lookup::for_input(db, &actor.facilities, &self.facility_code).await?;
+        if let Some(complaint_id) = self.complaint_id {
+            links::linked_complaint(db, actor, complaint_id, Some(&facility.code)).await?;
+        }
+        Ok(Placement {
+            facility_id: facility.id,
+            facility_code: facility.code,
+            complaint_id: self.complaint_id,
+        })
+    }
+}
+
 /// Logs a session. A repeated key returns the first entry (`true` in the
 /// third place).
 pub async fn log(
@@ -83,50 +105,13 @@ pub async fn log(
     caller: &Caller<'_>,
     input: &LogInput,
 ) -> Result<(Uuid, InterpreterSessionState, bool), ServiceError> {
-    let actor = caller.actor;
-    if !permits(actor, Operation::LogInterpreterSession) {
-        return Err(work::forbidden(Operation::LogInterpreterSession));
-    }
-    let key = idempotency::clean(input.idempotency_key.as_deref())?;
-    let txn = db::begin_write(db).await?;
-    let outcome = async {
-        if let Some((id, state)) =
-            work::replay::<InterpreterSessionState>(&txn, caller, OP_LOG, key.as_deref()).await?
-        {
-            return Ok((id, state, true));
-        }
-        let facility =
-            super::facilities::for_input(&txn, &actor.facilities, &input.facility_code).await?;
-        if let Some(complaint_id) = input.complaint_id {
-            work::linked_complaint(&txn, actor, complaint_id, Some(&facility.code)).await?;
-        }
-        let now = work::now();
-        let state = di::log(
-            &input.entry,
-            Logging {
-                facility_id: facility.id,
-                facility_code: &facility.code,
-                complaint_id: input.complaint_id,
-                by: work::user_of(actor),
-                now,
-            },
-        )
-        .map_err(refused)?;
-        let id = work::new_id();
-        work::insert_new(
-            &txn,
-            caller,
-            id,
-            &state,
-            AuditAction::InterpreterSessionLog.as_str(),
-            key.as_deref().map(|k| (OP_LOG, k)),
-            now,
-        )
-        .await?;
-        Ok((id, state, false))
-    }
-    .await;
-    finish(txn, outcome).await
+    let command = LogInterpreterSession {
+        facility_code: input.facility_code.clone(),
+        complaint_id: input.complaint_id,
+        entry: input.entry.clone(),
+    };
+    let c = create::create(db, caller, command, input.idempotency_key.as_deref()).await?;
+    Ok((c.id, c.state, c.replayed))
 }
 
 /// The filters of `interpreterSessions`.
@@ -145,7 +130,7 @@ pub struct Filter {
 
 fn condition(actor: &Actor, f: &Filter) -> Condition {
     use interpreter_session::Column as C;
-    let mut c = work::scope_condition(actor, C::FacilityCode, C::CreatedBySubject);
+    let mut c = scope_condition(actor, C::FacilityCode, C::CreatedBySubject);
     if let Some(id) = f.complaint_id {
         c = c.add(C::ComplaintId.eq(id));
     }
@@ -173,4 +158,4 @@ fn condition(actor: &Actor, f: &Filter) -> Condition {
     c
 }
 
-work::listed_in!(Session, interpreter_session, InterpreterSessionState);
+super::reads::listed_in!(Session, interpreter_session, InterpreterSessionState);

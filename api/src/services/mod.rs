@@ -7,13 +7,17 @@ pub mod audit;
 pub mod change;
 pub mod checkpoints;
 pub mod complaints;
+pub mod create;
 pub mod facilities;
+pub mod facility_lookup;
 pub mod idempotency;
 pub mod interpreter;
+pub mod links;
 pub mod policies;
 pub mod reads;
+pub mod scope;
 pub mod service_recovery;
-pub mod work;
+pub mod stored;
 
 use crate::domain::actor::Actor;
 use crate::domain::{FieldError, Violation, ViolationKind};

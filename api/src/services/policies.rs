@@ -229,7 +229,9 @@ pub async fn list(
     scope: &FacilityScope,
     facility_code: Option<&str>,
 ) -> Result<Vec<Policy>, DbErr> {
-    let facilities = super::facilities::list(db, scope, None, 10_000).await?.0;
+    let facilities = super::facility_lookup::list(db, scope, None, 10_000)
+        .await?
+        .0;
     let facilities: Vec<facility::Model> = facilities
         .into_iter()
         .filter(|f| facility_code.is_none_or(|c| f.code == c.trim().to_ascii_uppercase()))
@@ -282,7 +284,7 @@ pub async fn upsert(
     let txn = db::begin_write(db).await?;
     let outcome = async {
         let facility =
-            super::facilities::for_input(&txn, &caller.actor.facilities, &code).await?;
+            super::facility_lookup::for_input(&txn, &caller.actor.facilities, &code).await?;
         let now = Utc::now().trunc_subsecs(6);
         let existing = for_program(&txn, facility.id, &facility.code, draft.program).await?;
         match (existing, draft.expected_version) {

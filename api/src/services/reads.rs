@@ -18,13 +18,11 @@ use sea_orm::{DatabaseConnection, DbErr};
 use tokio::sync::Mutex;
 use uuid::Uuid;
 
-use super::audit::{self, RECORD_COMPLAINT, RebuildError};
-use super::complaints::{self, ComplaintFilter, Cursor, Order, Record};
-use super::work::{self, WorkRecord};
+use super::scope::visible;
+use super::stored::{Stored, visible_by_id};
 use super::{Caller, access_log};
 use crate::domain::accessibility::AccessibilityRequestState;
 use crate::domain::actor::Actor;
-use crate::domain::complaint::ComplaintState;
 use crate::domain::interpreter::InterpreterSessionState;
 use crate::domain::permissions::{Operation, permits};
 use crate::domain::service_recovery::ServiceRecoveryState;
@@ -53,6 +51,11 @@ pub struct Unread<T>(T);
 impl<T> Unread<T> {
     pub(super) fn new(content: T) -> Self {
         Unread(content)
+    }
+
+    /// The content, for the services' own readers (which log it).
+    pub(super) fn into_inner(self) -> T {
+        self.0
     }
 }
 
@@ -117,20 +120,6 @@ pub trait Readable: Clone + Send + Sync {
     fn created_by(&self) -> &str;
 }
 
-impl Readable for Record {
-    const RECORD_TYPE: &'static str = RECORD_COMPLAINT;
-    const READ: Operation = Operation::ReadComplaints;
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn facility_code(&self) -> &str {
-        &self.state.facility_code
-    }
-    fn created_by(&self) -> &str {
-        &self.state.created_by.subject
-    }
-}
-
 /// The permission that reads each kind of linked record.
 pub trait ReadPermission {
     const READ: Operation;
@@ -148,7 +137,7 @@ impl ReadPermission for AccessibilityRequestState {
     const READ: Operation = Operation::ReadAccessibilityRequests;
 }
 
-impl<R: WorkRecord + ReadPermission> Readable for (Uuid, R) {
+impl<R: Stored + ReadPermission> Readable for (Uuid, R) {
     const RECORD_TYPE: &'static str = R::RECORD_TYPE;
     const READ: Operation = R::READ;
     fn id(&self) -> Uuid {
@@ -202,12 +191,12 @@ impl<'a> Reader<'a> {
 
     fn may_read<T: Readable>(&self, item: &T) -> bool {
         let actor = self.actor();
-        permits(actor, T::READ) && work::visible(actor, item.facility_code(), item.created_by())
+        permits(actor, T::READ) && visible(actor, item.facility_code(), item.created_by())
     }
 
     /// Records reads of these records, but not twice in one request. A
     /// read that cannot be recorded fails: nothing is shown unlogged.
-    async fn record(
+    pub(super) async fn record(
         &self,
         record_type: &'static str,
         ids: impl IntoIterator<Item = Uuid>,
@@ -228,14 +217,18 @@ impl<'a> Reader<'a> {
     }
 
     /// What of `items` the reader may read, recorded as read.
-    async fn open<T: Readable>(&self, items: Vec<T>, operation: &str) -> Result<Vec<T>, DbErr> {
+    pub(super) async fn open<T: Readable>(
+        &self,
+        items: Vec<T>,
+        operation: &str,
+    ) -> Result<Vec<T>, DbErr> {
         let items: Vec<T> = items.into_iter().filter(|i| self.may_read(i)).collect();
         self.record(T::RECORD_TYPE, items.iter().map(Readable::id), operation)
             .await?;
         Ok(items)
     }
 
-    async fn open_one<T: Readable>(
+    pub(super) async fn open_one<T: Readable>(
         &self,
         item: Option<T>,
         operation: &str,
@@ -246,103 +239,20 @@ impl<'a> Reader<'a> {
             .pop())
     }
 
-    /// A complaint by id; `None` when it does not exist for the reader.
-    pub async fn complaint(&self, id: Uuid, operation: &str) -> Result<Option<Record>, DbErr> {
-        let record = complaints::by_id(self.db, self.actor(), id).await?;
-        self.open_one(record, operation).await
-    }
-
-    /// A complaint by reference (case-insensitive).
-    pub async fn complaint_by_reference(
-        &self,
-        reference: &str,
-        operation: &str,
-    ) -> Result<Option<Record>, DbErr> {
-        let record = complaints::by_reference(self.db, self.actor(), reference).await?;
-        self.open_one(record, operation).await
-    }
-
-    /// One page of the complaints the reader may see; nothing is read
-    /// until [`Page::read`].
-    pub async fn complaints(
-        &self,
-        filter: &ComplaintFilter,
-        order: Order,
-        after: Option<&Cursor>,
-        limit: u64,
-        now: DateTime<Utc>,
-    ) -> Result<Page<Record, ComplaintKey>, DbErr> {
-        let (records, has_next) =
-            complaints::list(self.db, self.actor(), filter, order, after, limit, now).await?;
-        let key = |r: &Record| ComplaintKey {
-            id: r.id,
-            received_at: r.state.received_at,
-            reference: r.state.reference.clone(),
-        };
-        Ok(Page::new(records, key, has_next))
-    }
-
-    /// The complaint as it stood at `at`, rebuilt from its audit events,
-    /// if the complaint exists for the reader now and existed then.
-    pub async fn complaint_as_of(
-        &self,
-        id: Uuid,
-        at: DateTime<Utc>,
-        operation: &str,
-    ) -> Result<Option<ComplaintState>, RebuildError> {
-        if !permits(self.actor(), Operation::ReadComplaints)
-            || !complaints::is_visible(self.db, self.actor(), id).await?
-        {
-            return Ok(None);
-        }
-        let Some(state) = audit::complaint_as_of(self.db, id, at).await? else {
-            return Ok(None);
-        };
-        self.record(RECORD_COMPLAINT, [id], operation).await?;
-        Ok(Some(state))
-    }
-
-    /// A complaint's notes or contacts, read as part of the complaint
-    /// (recorded as a read of it, unless this request already did).
-    pub async fn of_complaint<T>(
-        &self,
-        complaint_id: Uuid,
-        complaint: &ComplaintState,
-        rows: Unread<Vec<T>>,
-        operation: &str,
-    ) -> Result<Vec<T>, DbErr>
-    where
-        T: ComplaintPart,
-    {
-        let actor = self.actor();
-        let allowed = permits(actor, Operation::ReadComplaints)
-            && work::visible(
-                actor,
-                &complaint.facility_code,
-                &complaint.created_by.subject,
-            );
-        if !allowed || rows.0.is_empty() {
-            return Ok(Vec::new());
-        }
-        self.record(RECORD_COMPLAINT, [complaint_id], operation)
-            .await?;
-        Ok(rows.0)
-    }
-
     /// A service-recovery action, interpreter session or accessibility
     /// request by id; `None` when it does not exist for the reader.
-    pub async fn work<R: WorkRecord + ReadPermission>(
+    pub async fn work<R: Stored + ReadPermission>(
         &self,
         id: Uuid,
         operation: &str,
     ) -> Result<Option<(Uuid, R)>, DbErr> {
-        let state = work::by_id::<R>(self.db, self.actor(), id).await?;
+        let state = visible_by_id::<R>(self.db, self.actor(), id).await?;
         self.open_one(state.map(|s| (id, s)), operation).await
     }
 
     /// Linked records (of a complaint, from a loader or rebuilt as of a
     /// moment): those the reader may read, recorded.
-    pub async fn linked<R: WorkRecord + ReadPermission>(
+    pub async fn linked<R: Stored + ReadPermission>(
         &self,
         rows: Unread<Vec<(Uuid, R)>>,
         operation: &str,
@@ -356,3 +266,81 @@ pub trait ComplaintPart {}
 
 impl ComplaintPart for complaint_note::Model {}
 impl ComplaintPart for complaint_contact::Model {}
+
+/// The reads every such table offers, given a `condition(actor, filter)`
+/// function in scope: `list` (a page in creation order, UUIDv7 ids as
+/// cursors), `count`, and `for_complaints` (for loaders).
+macro_rules! listed_in {
+    ($entity:ident, $table:ident, $state:ty) => {
+        /// One page in creation order, after the record `after`; nothing
+        /// is read until `Page::read`.
+        pub async fn page(
+            reader: &$crate::services::reads::Reader<'_>,
+            filter: &Filter,
+            after: Option<Uuid>,
+            limit: u64,
+        ) -> Result<$crate::services::reads::Page<(Uuid, $state), Uuid>, DbErr> {
+            let mut query = $entity::find()
+                .filter(condition(reader.actor(), filter))
+                .order_by_asc($table::Column::Id);
+            if let Some(after) = after {
+                query = query.filter($table::Column::Id.gt(after));
+            }
+            let mut rows = query.limit(limit + 1).all(reader.db()).await?;
+            let has_next = rows.len() as u64 > limit;
+            rows.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+            let page = rows
+                .iter()
+                .map(|m| Ok((m.id, $crate::services::stored::decode(m.id, &m.record)?)))
+                .collect::<Result<Vec<_>, DbErr>>()?;
+            Ok($crate::services::reads::Page::new(
+                page,
+                |(id, _)| *id,
+                has_next,
+            ))
+        }
+
+        pub async fn count(
+            db: &impl ConnectionTrait,
+            actor: &Actor,
+            filter: &Filter,
+        ) -> Result<u64, DbErr> {
+            $entity::find()
+                .filter(condition(actor, filter))
+                .count(db)
+                .await
+        }
+
+        /// Every record linked to these complaints, in creation order, by
+        /// complaint (for a DataLoader), sealed: `reads::Reader::linked`
+        /// reads what its reader may see.
+        pub async fn for_complaints(
+            db: &impl ConnectionTrait,
+            complaint_ids: &[Uuid],
+        ) -> Result<
+            std::collections::HashMap<Uuid, $crate::services::reads::Unread<Vec<(Uuid, $state)>>>,
+            DbErr,
+        > {
+            let mut out: std::collections::HashMap<Uuid, Vec<(Uuid, $state)>> =
+                std::collections::HashMap::new();
+            for m in $entity::find()
+                .filter($table::Column::ComplaintId.is_in(complaint_ids.iter().copied()))
+                .order_by_asc($table::Column::Id)
+                .all(db)
+                .await?
+            {
+                let state: $state = $crate::services::stored::decode(m.id, &m.record)?;
+                if let Some(complaint) =
+                    $crate::services::stored::Stored::complaint_of(&state, m.id)
+                {
+                    out.entry(complaint).or_default().push((m.id, state));
+                }
+            }
+            Ok(out
+                .into_iter()
+                .map(|(k, v)| (k, $crate::services::reads::Unread::new(v)))
+                .collect())
+        }
+    };
+}
+pub(crate) use listed_in;

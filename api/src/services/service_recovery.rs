@@ -1,6 +1,7 @@
-//! Service-recovery actions: proposal on a complaint; approval, decline,
-//! completion and cancellation are `ServiceRecoveryCommand`s through
-//! `services::change`.
+//! Service-recovery actions: how they are stored and listed. A proposal
+//! is `ProposeServiceRecovery` through `services::create`; approval,
+//! decline, completion and cancellation are `ServiceRecoveryCommand`s
+//! through `services::change`.
 
 use entity::service_recovery_action::{self, Entity as Action};
 use sea_orm::{
@@ -9,25 +10,23 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use super::work::{self, WorkRecord};
-use super::{Caller, ServiceError, finish, idempotency, refused};
-use crate::db;
+use super::create::{self, Create};
+use super::scope::scope_condition;
+use super::stored::{self, Stored};
+use super::{Caller, ServiceError, facility_lookup, links};
 use crate::domain::actor::{Actor, FacilityScope};
-use crate::domain::command::AuditAction;
+use crate::domain::command::service_recovery::{ProposalSetting, ProposeServiceRecovery};
 use crate::domain::money::Money;
-use crate::domain::permissions::{Operation, permits};
-use crate::domain::service_recovery::{
-    self as sr, Kind, ProposalDraft, Proposing, ServiceRecoveryState, Status,
-};
+use crate::domain::service_recovery::{Kind, ProposalDraft, ServiceRecoveryState, Status};
 
-impl WorkRecord for ServiceRecoveryState {
+impl Stored for ServiceRecoveryState {
     const RECORD_TYPE: &'static str = super::audit::RECORD_SERVICE_RECOVERY;
     const NOUN: &'static str = "service-recovery action";
 
     fn facility_code(&self) -> &str {
         &self.facility_code
     }
-    fn complaint_id(&self) -> Option<Uuid> {
+    fn complaint_of(&self, _id: Uuid) -> Option<Uuid> {
         Some(self.complaint_id)
     }
     fn created_by(&self) -> &str {
@@ -41,7 +40,7 @@ impl WorkRecord for ServiceRecoveryState {
         self.updated_at = now;
     }
 
-    work::stored_in!(Action, service_recovery_action, row);
+    stored::stored_in!(Action, service_recovery_action, row);
 }
 
 /// The row's columns, projected from the state.
@@ -58,7 +57,7 @@ pub fn row(id: Uuid, s: &ServiceRecoveryState) -> Result<service_recovery_action
         currency: s.amount.as_ref().map(|m| m.currency.clone()),
         proposed_by_subject: s.proposed.by.subject.clone(),
         created_by_subject: s.proposed.by.subject.clone(),
-        record: work::encode(id, s)?,
+        record: stored::encode(id, s)?,
         version: s.version,
         created_at: s.created_at,
         updated_at: s.updated_at,
@@ -75,29 +74,19 @@ pub struct ProposeInput {
     pub idempotency_key: Option<String>,
 }
 
-/// Proposes an action on a complaint the caller works, under the
-/// facility's approval threshold as it stands now. A repeated key returns
-/// the first action (`true` in the third place).
-pub async fn propose(
-    db: &DatabaseConnection,
-    caller: &Caller<'_>,
-    input: &ProposeInput,
-) -> Result<(Uuid, ServiceRecoveryState, bool), ServiceError> {
-    let actor = caller.actor;
-    if !permits(actor, Operation::ProposeServiceRecovery) {
-        return Err(work::forbidden(Operation::ProposeServiceRecovery));
-    }
-    let key = idempotency::clean(input.idempotency_key.as_deref())?;
-    let txn = db::begin_write(db).await?;
-    let outcome = async {
-        if let Some((id, state)) =
-            work::replay::<ServiceRecoveryState>(&txn, caller, OP_PROPOSE, key.as_deref()).await?
-        {
-            return Ok((id, state, true));
-        }
-        let complaint = work::linked_complaint(&txn, actor, input.complaint_id, None).await?;
-        work::check_complaint_accepts_work(&complaint, ServiceRecoveryState::NOUN)?;
-        let facility = super::facilities::by_id(&txn, &FacilityScope::All, complaint.facility_id)
+impl Create for ProposeServiceRecovery {
+    const OPERATION: &'static str = OP_PROPOSE;
+
+    /// The complaint (in scope, still open to work) and its facility's
+    /// approval threshold as it stands now.
+    async fn setting(
+        &self,
+        db: &impl ConnectionTrait,
+        actor: &Actor,
+    ) -> Result<ProposalSetting, ServiceError> {
+        let complaint = links::linked_complaint(db, actor, self.complaint_id, None).await?;
+        links::check_complaint_accepts_work(&complaint, ServiceRecoveryState::NOUN)?;
+        let facility = facility_lookup::by_id(db, &FacilityScope::All, complaint.facility_id)
             .await?
             .ok_or_else(|| DbErr::RecordNotFound(format!("facility {}", complaint.facility_id)))?;
         let threshold = Money::from_stored(
@@ -110,35 +99,29 @@ pub async fn propose(
                 facility.code
             ))
         })?;
-        let now = work::now();
-        let state = sr::propose(
-            &input.draft,
-            Proposing {
-                facility_id: facility.id,
-                facility_code: &facility.code,
-                complaint_id: complaint.id,
-                department: &complaint.department,
-                threshold,
-                by: work::user_of(actor),
-                now,
-            },
-        )
-        .map_err(refused)?;
-        let id = work::new_id();
-        work::insert_new(
-            &txn,
-            caller,
-            id,
-            &state,
-            AuditAction::ServiceRecoveryPropose.as_str(),
-            key.as_deref().map(|k| (OP_PROPOSE, k)),
-            now,
-        )
-        .await?;
-        Ok((id, state, false))
+        Ok(ProposalSetting {
+            facility_id: facility.id,
+            facility_code: facility.code,
+            complaint_id: complaint.id,
+            department: complaint.department,
+            threshold,
+        })
     }
-    .await;
-    finish(txn, outcome).await
+}
+
+/// Proposes an action on a complaint the caller works. A repeated key
+/// returns the first action (`true` in the third place).
+pub async fn propose(
+    db: &DatabaseConnection,
+    caller: &Caller<'_>,
+    input: &ProposeInput,
+) -> Result<(Uuid, ServiceRecoveryState, bool), ServiceError> {
+    let command = ProposeServiceRecovery {
+        complaint_id: input.complaint_id,
+        draft: input.draft.clone(),
+    };
+    let c = create::create(db, caller, command, input.idempotency_key.as_deref()).await?;
+    Ok((c.id, c.state, c.replayed))
 }
 
 /// The filters of `serviceRecoveryActions`.
@@ -152,7 +135,7 @@ pub struct Filter {
 
 fn condition(actor: &Actor, f: &Filter) -> Condition {
     use service_recovery_action::Column as C;
-    let mut c = work::scope_condition(actor, C::FacilityCode, C::CreatedBySubject);
+    let mut c = scope_condition(actor, C::FacilityCode, C::CreatedBySubject);
     if let Some(id) = f.complaint_id {
         c = c.add(C::ComplaintId.eq(id));
     }
@@ -168,22 +151,4 @@ fn condition(actor: &Actor, f: &Filter) -> Condition {
     c
 }
 
-work::listed_in!(Action, service_recovery_action, ServiceRecoveryState);
-
-/// The unfinished actions of a complaint, for the closure guard.
-pub async fn unfinished(
-    db: &impl ConnectionTrait,
-    complaint_id: Uuid,
-) -> Result<Vec<service_recovery_action::Model>, DbErr> {
-    let open: Vec<&str> = Status::ALL
-        .iter()
-        .filter(|s| !s.is_finished())
-        .map(|s| s.as_str())
-        .collect();
-    Action::find()
-        .filter(service_recovery_action::Column::ComplaintId.eq(complaint_id))
-        .filter(service_recovery_action::Column::Status.is_in(open))
-        .order_by_asc(service_recovery_action::Column::Id)
-        .all(db)
-        .await
-}
+super::reads::listed_in!(Action, service_recovery_action, ServiceRecoveryState);

@@ -2,9 +2,11 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{AuditAction, Command, Context};
+use super::{AuditAction, Command, Context, CreateCommand, Placement};
 use crate::Violation;
-use crate::accessibility::{self as da, AccessibilityRequestState, Action, Actx, DenialGround};
+use crate::accessibility::{
+    self as da, AccessibilityRequestState, Action, Actx, DenialGround, Filing, RequestDraft,
+};
 use crate::actor::Actor;
 use crate::permissions::{Operation, permits};
 
@@ -119,5 +121,43 @@ impl Command for AccessibilityCommand {
             AccessibilityCommand::Deny { ground, reason } => da::deny(s, &a, ground, &reason),
             AccessibilityCommand::Cancel { reason } => da::cancel(s, &a, &reason),
         }
+    }
+}
+
+/// `accessibilityRequestCreate`: a new request, optionally on a complaint.
+#[derive(Clone, Debug)]
+pub struct FileAccessibilityRequest {
+    pub facility_code: String,
+    pub complaint_id: Option<uuid::Uuid>,
+    pub draft: RequestDraft,
+}
+
+impl CreateCommand for FileAccessibilityRequest {
+    type State = AccessibilityRequestState;
+    type Setting = Placement;
+
+    fn operation(&self) -> Operation {
+        Operation::CreateAccessibilityRequest
+    }
+
+    fn audit_action(&self) -> AuditAction {
+        AuditAction::AccessibilityRequestCreate
+    }
+
+    fn handle(
+        self,
+        p: &Placement,
+        cx: &Context<'_>,
+    ) -> Result<AccessibilityRequestState, Vec<Violation>> {
+        da::file(
+            &self.draft,
+            Filing {
+                facility_id: p.facility_id,
+                facility_code: &p.facility_code,
+                complaint_id: p.complaint_id,
+                by: cx.by.clone(),
+                now: cx.now,
+            },
+        )
     }
 }

@@ -2,12 +2,14 @@
 //! needs, and what the lifecycle lets an actor do next.
 
 use chrono::{DateTime, Utc};
+use chrono_tz::Tz;
+use uuid::Uuid;
 
-use super::{AuditAction, Command, Context, Needs, RecordRule, missing};
+use super::{AuditAction, Command, Context, CreateCommand, Needs, RecordRule, missing};
 use crate::Violation;
 use crate::actor::Actor;
-use crate::clocks::{ClockKind, Span};
-use crate::complaint::intake::{self, DetailsPatch};
+use crate::clocks::{ClockKind, PolicyRules, Span};
+use crate::complaint::intake::{self, DetailsPatch, IntakeDraft, Opening};
 use crate::complaint::lifecycle::{self, Action, Actx};
 use crate::complaint::resolution::ResolveInput;
 use crate::complaint::{Classification, ComplaintState, ContactMethod, UserRef, classification};
@@ -192,5 +194,63 @@ impl Command for ComplaintCommand {
                 lifecycle::extend_deadline(state, &a, &policy.rules, policy.tz, clock, by, &reason)
             }
         }
+    }
+}
+
+/// `complaintCreate`: a new complaint from intake, optionally opened from
+/// a failed accessibility request (then a grievance, linked both ways).
+#[derive(Clone, Debug)]
+pub struct OpenComplaint {
+    pub facility_code: String,
+    pub intake: IntakeDraft,
+    pub from_failed_request: Option<Uuid>,
+}
+
+/// What opening a complaint sees: its facility, the facility's time zone
+/// and the deadline policy of the intake's program.
+#[derive(Clone, Debug)]
+pub struct ComplaintSetting {
+    pub facility_id: Uuid,
+    pub facility_code: String,
+    pub tz: Tz,
+    pub policy_id: Uuid,
+    pub rules: PolicyRules,
+}
+
+impl CreateCommand for OpenComplaint {
+    type State = ComplaintState;
+    type Setting = ComplaintSetting;
+
+    fn operation(&self) -> Operation {
+        Operation::CreateComplaint
+    }
+
+    fn audit_action(&self) -> AuditAction {
+        AuditAction::ComplaintCreate
+    }
+
+    /// Validated, classified, clocks set; the reference is numbered by the
+    /// services once the complaint is known to be valid.
+    fn handle(
+        self,
+        s: &ComplaintSetting,
+        cx: &Context<'_>,
+    ) -> Result<ComplaintState, Vec<Violation>> {
+        let mut state = intake::open(
+            &self.intake,
+            Opening {
+                facility_id: s.facility_id,
+                facility_code: &s.facility_code,
+                tz: s.tz,
+                policy_id: s.policy_id,
+                rules: &s.rules,
+                by: cx.by.clone(),
+                now: cx.now,
+            },
+        )?;
+        if let Some(request_id) = self.from_failed_request {
+            classification::opened_from_failed_accommodation(&mut state, request_id);
+        }
+        Ok(state)
     }
 }

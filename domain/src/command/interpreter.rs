@@ -1,8 +1,8 @@
 //! The interpreter log entry's commands.
 
-use super::{AuditAction, Command, Context};
+use super::{AuditAction, Command, Context, CreateCommand, Placement};
 use crate::Violation;
-use crate::interpreter::{self as di, EntryDraft, InterpreterSessionState};
+use crate::interpreter::{self as di, EntryDraft, InterpreterSessionState, Logging};
 use crate::permissions::Operation;
 
 /// A change to an existing interpreter log entry.
@@ -43,5 +43,43 @@ impl Command for InterpreterCommand {
                 di::amend(s, &entry, &reason, &cx.by, cx.now)
             }
         }
+    }
+}
+
+/// `interpreterSessionLog`: a new entry, optionally on a complaint.
+#[derive(Clone, Debug)]
+pub struct LogInterpreterSession {
+    pub facility_code: String,
+    pub complaint_id: Option<uuid::Uuid>,
+    pub entry: EntryDraft,
+}
+
+impl CreateCommand for LogInterpreterSession {
+    type State = InterpreterSessionState;
+    type Setting = Placement;
+
+    fn operation(&self) -> Operation {
+        Operation::LogInterpreterSession
+    }
+
+    fn audit_action(&self) -> AuditAction {
+        AuditAction::InterpreterSessionLog
+    }
+
+    fn handle(
+        self,
+        p: &Placement,
+        cx: &Context<'_>,
+    ) -> Result<InterpreterSessionState, Vec<Violation>> {
+        di::log(
+            &self.entry,
+            Logging {
+                facility_id: p.facility_id,
+                facility_code: &p.facility_code,
+                complaint_id: p.complaint_id,
+                by: cx.by.clone(),
+                now: cx.now,
+            },
+        )
     }
 }

@@ -13,12 +13,15 @@ pub mod service_recovery;
 #[cfg(test)]
 mod complaint_tests;
 #[cfg(test)]
+mod create_tests;
+#[cfg(test)]
 mod work_tests;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
 pub use audit_action::AuditAction;
+pub use complaint::{ComplaintSetting, OpenComplaint};
 
 use crate::Violation;
 use crate::actor::Actor;
@@ -77,6 +80,15 @@ impl<'a> Context<'a> {
     }
 }
 
+/// Where a new record is placed: its facility and, optionally, the
+/// complaint it belongs to (both found in the caller's scope).
+#[derive(Clone, Debug)]
+pub struct Placement {
+    pub facility_id: uuid::Uuid,
+    pub facility_code: String,
+    pub complaint_id: Option<uuid::Uuid>,
+}
+
 /// A permission a command needs because of the record it meets (changing
 /// an existing owner): refused as `FORBIDDEN` on `field`, after the record
 /// is found (outside the caller's scope it does not exist).
@@ -122,6 +134,30 @@ pub trait Command: Sized {
 
     /// Checks the rules and changes the record, or says why not.
     fn handle(self, state: &mut Self::State, cx: &Context<'_>) -> Result<(), Vec<Violation>>;
+}
+
+/// A business action that makes a new record. The services look up its
+/// `Setting` in the caller's scope (facility, policy, complaint), then the
+/// domain builds the record from it (`handle`); the one create path does
+/// the rest.
+pub trait CreateCommand: Sized {
+    /// The record it makes.
+    type State;
+    /// What the services find for it before `handle`.
+    type Setting;
+
+    /// The permission the action needs; checked before anything is read.
+    fn operation(&self) -> Operation;
+
+    /// The action's name in the audit trail.
+    fn audit_action(&self) -> AuditAction;
+
+    /// Checks the rules and builds the record, or says why not.
+    fn handle(
+        self,
+        setting: &Self::Setting,
+        cx: &Context<'_>,
+    ) -> Result<Self::State, Vec<Violation>>;
 }
 
 /// A violation for a context the services did not load (a command whose

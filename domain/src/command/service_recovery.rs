@@ -1,10 +1,15 @@
 //! The service-recovery action's commands and what an actor may do next.
 
-use super::{AuditAction, Command, Context};
+use uuid::Uuid;
+
+use super::{AuditAction, Command, Context, CreateCommand};
 use crate::Violation;
 use crate::actor::Actor;
+use crate::money::Money;
 use crate::permissions::{Operation, permits};
-use crate::service_recovery::{self as sr, Action, Decider, ServiceRecoveryState, Status};
+use crate::service_recovery::{
+    self as sr, Action, Decider, ProposalDraft, Proposing, ServiceRecoveryState, Status,
+};
 
 /// A change to an existing service-recovery action.
 #[derive(Clone, Debug)]
@@ -89,5 +94,56 @@ impl Command for ServiceRecoveryCommand {
             }
             ServiceRecoveryCommand::Cancel { reason } => sr::cancel(s, &cx.by, cx.now, &reason),
         }
+    }
+}
+
+/// `serviceRecoveryPropose`: a new action on a complaint, under the
+/// facility's approval threshold as it stands now.
+#[derive(Clone, Debug)]
+pub struct ProposeServiceRecovery {
+    pub complaint_id: Uuid,
+    pub draft: ProposalDraft,
+}
+
+/// What a proposal sees: the complaint's facility and department, and the
+/// facility's approval threshold.
+#[derive(Clone, Debug)]
+pub struct ProposalSetting {
+    pub facility_id: Uuid,
+    pub facility_code: String,
+    pub complaint_id: Uuid,
+    pub department: String,
+    pub threshold: Money,
+}
+
+impl CreateCommand for ProposeServiceRecovery {
+    type State = ServiceRecoveryState;
+    type Setting = ProposalSetting;
+
+    fn operation(&self) -> Operation {
+        Operation::ProposeServiceRecovery
+    }
+
+    fn audit_action(&self) -> AuditAction {
+        AuditAction::ServiceRecoveryPropose
+    }
+
+    fn handle(
+        self,
+        s: &ProposalSetting,
+        cx: &Context<'_>,
+    ) -> Result<ServiceRecoveryState, Vec<Violation>> {
+        sr::propose(
+            &self.draft,
+            Proposing {
+                facility_id: s.facility_id,
+                facility_code: &s.facility_code,
+                complaint_id: s.complaint_id,
+                department: &s.department,
+                threshold: s.threshold.clone(),
+                by: cx.by.clone(),
+                now: cx.now,
+            },
+        )
     }
 }

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use crate::domain::command::Command;
 use crate::graphql::context::ContextExt;
 use crate::services::ServiceError;
-use crate::services::change::Stored;
+use crate::services::stored::Stored;
 
 /// Runs `command` on the record `id` names (or refuses with the id's own
 /// refusal) at `expected_version`; the record as changed, with its id. The

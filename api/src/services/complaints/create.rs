@@ -1,27 +1,29 @@
-//! `complaintCreate`: validated, classified, numbered, clocks set, and
-//! audited in one transaction.
+//! `complaintCreate`: `OpenComplaint` through the one create path. The
+//! complaint's own steps are hooks of it: the facility and the program's
+//! deadline policy as its setting; the reference number (taken once the
+//! complaint is valid, so refusals burn none) and the check of the failed
+//! accessibility request it is opened from, before the insert; the link
+//! of that request, after it.
 
-use chrono::{SubsecRound, Utc};
-use entity::complaint::Entity as Complaint;
+use chrono::{DateTime, Utc};
 use entity::reference_counter::{self, Entity as ReferenceCounter};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    IntoActiveModel, QueryFilter, Set,
+    QueryFilter, Set,
 };
 use uuid::Uuid;
 
-use super::store::{time_zone, write_issues};
-use super::{Record, by_of, forbidden, record_of, row, visible};
-use crate::db;
-use crate::domain::command::AuditAction;
-use crate::domain::complaint::classification;
-use crate::domain::complaint::intake::{self, IntakeDraft, Opening};
-use crate::domain::permissions::{Operation, permits};
-use crate::services::audit::{self, NewEvent, RECORD_COMPLAINT};
-use crate::services::change::document;
-use crate::services::policies;
-use crate::services::{Caller, Refusal, RefusalCode, ServiceError, finish, idempotency, refused};
+use super::Record;
+use super::store::time_zone;
+use crate::domain::actor::Actor;
+use crate::domain::command::{ComplaintSetting, OpenComplaint};
+use crate::domain::complaint::ComplaintState;
+use crate::domain::complaint::intake::{self, IntakeDraft};
+use crate::services::create::{self, Create};
+use crate::services::{
+    Caller, Refusal, RefusalCode, ServiceError, facility_lookup, links, policies,
+};
 
 /// The next reference number of a year. Runs inside a write transaction,
 /// which serialises writers on both databases, so numbers never repeat.
@@ -62,54 +64,20 @@ pub struct CreateDraft {
 
 pub const OP_CREATE: &str = "complaintCreate";
 
-/// Logs a new complaint: validated, classified, numbered, clocks set, and
-/// audited in one transaction. A repeated `idempotency_key` returns the
-/// first complaint (`true` in the second place).
-pub async fn create(
-    db: &DatabaseConnection,
-    caller: &Caller<'_>,
-    draft: &CreateDraft,
-) -> Result<(Record, bool), ServiceError> {
-    let actor = caller.actor;
-    if !permits(actor, Operation::CreateComplaint) {
-        return Err(forbidden(Operation::CreateComplaint));
-    }
-    let key = idempotency::clean(draft.idempotency_key.as_deref())?;
-    let txn = db::begin_write(db).await?;
-    let outcome = async {
-        if let Some(key) = &key
-            && let Some(id) = idempotency::find(&txn, &actor.subject, OP_CREATE, key).await?
-        {
-            // A replay is a read: the same visibility rules, and logged.
-            let m = Complaint::find_by_id(id)
-                .one(&txn)
-                .await?
-                .filter(|m| visible(actor, m))
-                .ok_or_else(|| {
-                    ServiceError::from(
-                        Refusal::new(
-                            RefusalCode::NotFound,
-                            "this idempotency key created a complaint you cannot see",
-                        )
-                        .on(&["input", "idempotencyKey"]),
-                    )
-                })?;
-            crate::services::access_log::record(
-                &txn,
-                caller,
-                RECORD_COMPLAINT,
-                &[m.id],
-                "complaintCreate (replay)",
-            )
-            .await?;
-            return Ok((record_of(&m)?, true));
-        }
+impl Create for OpenComplaint {
+    const OPERATION: &'static str = OP_CREATE;
+
+    /// The facility in scope, its time zone, and its policy for the
+    /// intake's program (none yet: refused, an administrator must add it).
+    async fn setting(
+        &self,
+        db: &impl ConnectionTrait,
+        actor: &Actor,
+    ) -> Result<ComplaintSetting, ServiceError> {
         let facility =
-            crate::services::facilities::for_input(&txn, &actor.facilities, &draft.facility_code)
-                .await?;
-        let program = draft.intake.program;
-        let Some(policy) =
-            policies::for_program(&txn, facility.id, &facility.code, program).await?
+            facility_lookup::for_input(db, &actor.facilities, &self.facility_code).await?;
+        let program = self.intake.program;
+        let Some(policy) = policies::for_program(db, facility.id, &facility.code, program).await?
         else {
             return Err(Refusal::new(
                 RefusalCode::GuardFailed,
@@ -122,78 +90,65 @@ pub async fn create(
             .on(&["input", "program"])
             .into());
         };
-        let tz = time_zone(&facility.time_zone)?;
-        let now = Utc::now().trunc_subsecs(6);
-        // Validate before taking a number, so refusals burn none.
-        let mut state = intake::open(
-            &draft.intake,
-            Opening {
-                facility_id: facility.id,
-                facility_code: &facility.code,
-                tz,
-                policy_id: policy.model.id,
-                rules: &policy.rules,
-                by: by_of(actor),
-                now,
-            },
-        )
-        .map_err(refused)?;
-        let failed_request = match draft.accessibility_request_id {
-            None => None,
-            Some(request_id) => {
-                let request = crate::services::accessibility::failed_request_for_complaint(
-                    &txn,
-                    actor,
-                    request_id,
-                    &facility.code,
-                    now,
-                )
-                .await?;
-                classification::opened_from_failed_accommodation(&mut state, request_id);
-                Some((request_id, request))
-            }
-        };
-        let year = intake::reference_year(state.received_at, tz);
-        let number = next_number(&txn, year).await?;
-        state.reference = intake::reference(state.classification, year, number);
-        let id = Uuid::now_v7();
-        row(id, &state)?
-            .into_active_model()
-            .reset_all()
-            .insert(&txn)
-            .await?;
-        write_issues(&txn, id, &state).await?;
-        audit::append(
-            &txn,
-            caller,
-            NewEvent::change(
-                AuditAction::ComplaintCreate.as_str(),
-                RECORD_COMPLAINT,
-                id,
-                None,
-                &document(&state)?,
-            )
-            .complaint(id)
-            .facility(&facility.code),
-            now,
-        )
-        .await?;
-        if let Some((request_id, request)) = &failed_request {
-            crate::services::accessibility::link_complaint(
-                &txn,
-                caller,
-                *request_id,
-                request,
-                id,
-                now,
-            )
-            .await?;
-        }
-        if let Some(key) = &key {
-            idempotency::remember(&txn, &actor.subject, OP_CREATE, key, id, now).await?;
-        }
-        Ok((Record { id, state }, false))
+        Ok(ComplaintSetting {
+            facility_id: facility.id,
+            tz: time_zone(&facility.time_zone)?,
+            facility_code: facility.code,
+            policy_id: policy.model.id,
+            rules: policy.rules,
+        })
     }
-    .await;
-    finish(txn, outcome).await
+
+    async fn before_insert(
+        db: &impl ConnectionTrait,
+        actor: &Actor,
+        setting: &ComplaintSetting,
+        state: &mut ComplaintState,
+        now: DateTime<Utc>,
+    ) -> Result<(), ServiceError> {
+        if let Some(request_id) = state.accessibility_request_id {
+            links::failed_request_for_complaint(db, actor, request_id, &setting.facility_code, now)
+                .await?;
+        }
+        let year = intake::reference_year(state.received_at, setting.tz);
+        let number = next_number(db, year).await?;
+        state.reference = intake::reference(state.classification, year, number);
+        Ok(())
+    }
+
+    async fn after_insert(
+        db: &impl ConnectionTrait,
+        caller: &Caller<'_>,
+        id: Uuid,
+        state: &ComplaintState,
+        now: DateTime<Utc>,
+    ) -> Result<(), ServiceError> {
+        if let Some(request_id) = state.accessibility_request_id {
+            links::link_complaint(db, caller, request_id, id, now).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Logs a new complaint: validated, classified, numbered, clocks set, and
+/// audited in one transaction. A repeated `idempotency_key` returns the
+/// first complaint (`true` in the second place).
+pub async fn create(
+    db: &DatabaseConnection,
+    caller: &Caller<'_>,
+    draft: &CreateDraft,
+) -> Result<(Record, bool), ServiceError> {
+    let command = OpenComplaint {
+        facility_code: draft.facility_code.clone(),
+        intake: draft.intake.clone(),
+        from_failed_request: draft.accessibility_request_id,
+    };
+    let c = create::create(db, caller, command, draft.idempotency_key.as_deref()).await?;
+    Ok((
+        Record {
+            id: c.id,
+            state: c.state,
+        },
+        c.replayed,
+    ))
 }

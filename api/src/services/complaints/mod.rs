@@ -1,10 +1,12 @@
-//! Complaints: intake (`create`), how they are stored and projected
-//! (`store`: every change goes through `services::change`), the reads the
-//! API offers (`reads`), and the notes and contacts added to them
-//! (`notes`).
+//! Complaints: intake (`create`: `OpenComplaint` through
+//! `services::create`), how they are stored and projected (`store`: every
+//! change goes through `services::change`), the reads the API offers
+//! (`reads`, and `reader`: the read path's complaint lookups), and the
+//! notes and contacts added to them (`notes`).
 
 mod create;
 mod notes;
+mod reader;
 mod reads;
 mod store;
 
@@ -20,9 +22,8 @@ use sea_orm::DbErr;
 use uuid::Uuid;
 
 use crate::domain::actor::Actor;
-use crate::domain::complaint::{ComplaintState, UserRef};
-use crate::domain::permissions::{Operation, sees_only_own};
-use crate::services::{Refusal, RefusalCode, ServiceError};
+use crate::domain::complaint::ComplaintState;
+use crate::services::{scope, stored};
 
 /// A complaint as stored: its id and its state.
 #[derive(Clone, Debug)]
@@ -31,44 +32,18 @@ pub struct Record {
     pub state: ComplaintState,
 }
 
-/// serde's message can quote the stored value (PHI): keep only where it
-/// failed.
-fn corrupt(id: Uuid, e: serde_json::Error) -> DbErr {
-    DbErr::Custom(format!(
-        "complaint {id} holds a record this server cannot read ({:?} error at line {}, column {})",
-        e.classify(),
-        e.line(),
-        e.column()
-    ))
-}
-
 pub fn record_of(m: &complaint::Model) -> Result<Record, DbErr> {
     Ok(Record {
         id: m.id,
-        state: serde_json::from_str(&m.record).map_err(|e| corrupt(m.id, e))?,
+        state: serde_json::from_str(&m.record)
+            .map_err(|e| stored::corrupt("complaint", m.id, &e))?,
     })
-}
-
-pub(super) fn by_of(actor: &Actor) -> UserRef {
-    UserRef {
-        subject: actor.subject.clone(),
-        name: actor.name.clone(),
-    }
 }
 
 /// Whether the actor may see this complaint at all: in their facilities,
 /// and for STAFF, logged by them. Anything else does not exist to them.
 pub fn visible(actor: &Actor, m: &complaint::Model) -> bool {
-    actor.facilities.contains(&m.facility_code)
-        && (!sees_only_own(actor) || m.created_by_subject == actor.subject)
-}
-
-pub(super) fn forbidden(op: Operation) -> ServiceError {
-    Refusal::new(
-        RefusalCode::Forbidden,
-        format!("your roles do not allow this ({op:?})"),
-    )
-    .into()
+    scope::visible(actor, &m.facility_code, &m.created_by_subject)
 }
 
 /// The row's columns, projected from the state (`redress verify` checks
@@ -93,7 +68,7 @@ pub fn row(id: Uuid, s: &ComplaintState) -> Result<complaint::Model, DbErr> {
         acknowledgement_met_at: s.clocks.acknowledgement_met_at,
         resolution_due_at: s.clocks.resolution_due_at,
         resolution_met_at: s.clocks.resolution_met_at,
-        record: serde_json::to_string(s).map_err(|e| corrupt(id, e))?,
+        record: serde_json::to_string(s).map_err(|e| stored::corrupt("complaint", id, &e))?,
         version: s.version,
         created_at: s.created_at,
         updated_at: s.updated_at,

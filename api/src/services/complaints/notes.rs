@@ -11,7 +11,7 @@ use sea_orm::{
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{forbidden, visible};
+use super::visible;
 use crate::db;
 use crate::domain::actor::Actor;
 use crate::domain::command::AuditAction;
@@ -19,6 +19,7 @@ use crate::domain::complaint::{ContactDirection, ContactMethod};
 use crate::domain::permissions::{Operation, permits};
 use crate::domain::text::{LongText, Name, TextKind};
 use crate::services::audit::{self, NewEvent, RECORD_CONTACT, RECORD_NOTE};
+use crate::services::scope::forbidden;
 use crate::services::{Caller, Refusal, RefusalCode, ServiceError, finish, idempotency};
 
 /// Loads a complaint the caller may add to, inside the transaction.

@@ -15,11 +15,9 @@ use super::row;
 use crate::domain::actor::FacilityScope;
 use crate::domain::command::{Context, Needs, PolicyContext};
 use crate::domain::complaint::ComplaintState;
-use crate::domain::complaint::lifecycle::UnfinishedWork;
-use crate::ids::{NodeKind, encode_id};
 use crate::services::audit::RECORD_COMPLAINT;
-use crate::services::change::Stored;
-use crate::services::policies;
+use crate::services::stored::Stored;
+use crate::services::{facility_lookup, links, policies};
 
 pub(super) async fn write_issues(
     txn: &impl ConnectionTrait,
@@ -85,7 +83,7 @@ impl Stored for ComplaintState {
         self.updated_at = now;
     }
 
-    crate::services::work::stored_in!(Complaint, complaint, row);
+    crate::services::stored::stored_in!(Complaint, complaint, row);
 
     /// The deadline policy and the facility's time zone when the command
     /// needs them; the linked work not finished yet (for `complaintClose`),
@@ -99,12 +97,9 @@ impl Stored for ComplaintState {
         cx: &mut Context<'_>,
     ) -> Result<(), DbErr> {
         if needs.policy {
-            let facility =
-                crate::services::facilities::by_id(db, &FacilityScope::All, state.facility_id)
-                    .await?
-                    .ok_or_else(|| {
-                        DbErr::RecordNotFound(format!("facility {}", state.facility_id))
-                    })?;
+            let facility = facility_lookup::by_id(db, &FacilityScope::All, state.facility_id)
+                .await?
+                .ok_or_else(|| DbErr::RecordNotFound(format!("facility {}", state.facility_id)))?;
             let policy_id = state.clocks.policy_id;
             let policy = policies::by_id(db, policy_id)
                 .await?
@@ -117,7 +112,7 @@ impl Stored for ComplaintState {
             });
         }
         if needs.unfinished_work {
-            cx.unfinished = unfinished_work(db, id).await?;
+            cx.unfinished = links::unfinished_work(db, id).await?;
         }
         Ok(())
     }
@@ -146,35 +141,4 @@ impl Stored for ComplaintState {
     fn raced(&self, expected: i32) -> String {
         self.stale(expected)
     }
-}
-
-/// Service-recovery actions and accessibility requests of a complaint that
-/// are not finished, named for the closure guard. Read inside the closing
-/// transaction: writers are serialised, so nothing slips in between.
-async fn unfinished_work(
-    txn: &impl ConnectionTrait,
-    id: Uuid,
-) -> Result<Vec<UnfinishedWork>, DbErr> {
-    let mut work = Vec::new();
-    for m in crate::services::service_recovery::unfinished(txn, id).await? {
-        let label = match (&m.amount, &m.currency) {
-            (Some(amount), Some(currency)) => format!("{} {currency} {amount}", m.kind),
-            _ => m.kind.clone(),
-        };
-        work.push(UnfinishedWork {
-            kind: "service-recovery action",
-            label,
-            id: encode_id(NodeKind::ServiceRecoveryAction, m.id).to_string(),
-            status: m.status,
-        });
-    }
-    for m in crate::services::accessibility::unfinished(txn, id).await? {
-        work.push(UnfinishedWork {
-            kind: "accessibility request",
-            label: m.need_type,
-            id: encode_id(NodeKind::AccessibilityRequest, m.id).to_string(),
-            status: m.status,
-        });
-    }
-    Ok(work)
 }

@@ -15,7 +15,7 @@ use crate::graphql::errors;
 use crate::graphql::loaders::Loaders;
 use crate::services::audit::records_as_of;
 use crate::services::reads::{ReadPermission, Unread};
-use crate::services::work::WorkRecord;
+use crate::services::stored::Stored;
 
 impl Complaint {
     /// Its linked records of one kind, sealed: now through the loader (one
@@ -27,7 +27,7 @@ impl Complaint {
         loader: &DataLoader<L>,
     ) -> Result<Unread<Vec<(Uuid, R)>>>
     where
-        R: WorkRecord,
+        R: Stored,
         L: Loader<Uuid, Value = Unread<Vec<(Uuid, R)>>, Error = Arc<sea_orm::DbErr>>,
     {
         match self.as_of {
@@ -45,7 +45,7 @@ impl Complaint {
         operation: &str,
     ) -> Result<Vec<(Uuid, R)>>
     where
-        R: WorkRecord + ReadPermission,
+        R: Stored + ReadPermission,
         L: Loader<Uuid, Value = Unread<Vec<(Uuid, R)>>, Error = Arc<sea_orm::DbErr>>,
     {
         let rows = self.unread(ctx, loader).await?;
@@ -119,7 +119,7 @@ async fn read_batch<R, L>(
     operation: &str,
 ) -> Result<()>
 where
-    R: WorkRecord + ReadPermission,
+    R: Stored + ReadPermission,
     L: Loader<Uuid, Value = Unread<Vec<(Uuid, R)>>, Error = Arc<sea_orm::DbErr>>,
 {
     let rows = loader.load_many(ids.iter().copied()).await?;
