@@ -13,13 +13,7 @@ use crate::domain::permissions::{self, Operation};
 use crate::services::Caller;
 use crate::services::reads::{ReadLog, Reader};
 
-/// Per-request data, inserted by the HTTP layer.
-#[derive(Clone, Debug)]
-pub struct RequestContext {
-    /// `None` when the request carried no token.
-    pub actor: Option<Actor>,
-    pub request_id: String,
-}
+pub use super::request_context::RequestContext;
 
 pub trait ContextExt {
     fn request_context(&self) -> Result<&RequestContext>;

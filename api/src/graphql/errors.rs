@@ -18,7 +18,7 @@ use std::sync::Arc;
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute};
 use async_graphql::{Error, ErrorExtensions, Response};
 
-use super::context::RequestContext;
+use super::request_context::RequestContext;
 use crate::db::DbHealth;
 use crate::services::ServiceError;
 use crate::services::audit::RebuildError;

@@ -17,6 +17,7 @@ pub mod me;
 pub mod money;
 pub mod node;
 pub mod policies;
+pub mod request_context;
 pub mod service_recovery;
 
 use std::sync::Arc;
