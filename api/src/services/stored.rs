@@ -32,6 +32,12 @@ pub trait Stored: Clone + Serialize + DeserializeOwned + Send + Sync + 'static {
     /// Who created it (STAFF see only their own).
     fn created_by(&self) -> &str;
 
+    /// Whether the actor may see it: in their facilities, and for those
+    /// who see only their own, created by them.
+    fn visible_to(&self, actor: &Actor) -> bool {
+        visible(actor, self.facility_code(), self.created_by())
+    }
+
     fn load(
         db: &impl ConnectionTrait,
         id: Uuid,
@@ -183,9 +189,7 @@ pub async fn visible_by_id<R: Stored>(
     actor: &Actor,
     id: Uuid,
 ) -> Result<Option<R>, DbErr> {
-    Ok(R::load(db, id)
-        .await?
-        .filter(|r| visible(actor, r.facility_code(), r.created_by())))
+    Ok(R::load(db, id).await?.filter(|r| r.visible_to(actor)))
 }
 
 /// Whether the record exists for the actor (for reads that only need the

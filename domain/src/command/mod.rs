@@ -7,10 +7,13 @@
 pub mod accessibility;
 mod audit_action;
 pub mod complaint;
+pub mod facility;
 pub mod interpreter;
 pub mod notes;
 pub mod service_recovery;
 
+#[cfg(test)]
+mod admin_tests;
 #[cfg(test)]
 mod complaint_tests;
 #[cfg(test)]
