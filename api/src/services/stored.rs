@@ -17,9 +17,8 @@ use crate::domain::command::{Context, Needs};
 
 /// How a record is stored, found and written: the one storage trait of
 /// every record the create path makes (complaints, the linked records,
-/// notes and contacts; facilities and deadline policies still have their
-/// own upserts), and of the read path's lookups by id. Records that
-/// change are also [`Versioned`].
+/// notes and contacts, facilities and deadline policies), and of the read
+/// path's lookups by id. Records that change are also [`Versioned`].
 pub trait Stored: Clone + Serialize + DeserializeOwned + Send + Sync + 'static {
     /// The audit trail's record type, e.g. `Complaint`.
     const RECORD_TYPE: &'static str;

@@ -10,6 +10,7 @@ pub mod complaint;
 pub mod facility;
 pub mod interpreter;
 pub mod notes;
+pub mod policy;
 pub mod service_recovery;
 
 #[cfg(test)]
