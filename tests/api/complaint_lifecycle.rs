@@ -552,3 +552,46 @@ async fn verbal_complaint_resolved_at_point_of_service() {
         "Extra blanket; thermostat fixed."
     );
 }
+
+/// A repeated idempotency key returns the first note or contact; the
+/// replay shows complaint content, so it is a read, logged in the
+/// complaint's access log like every other replay, and refused once the
+/// complaint is out of the user's sight.
+#[tokio::test]
+async fn note_and_contact_replays_are_logged_reads() {
+    let app = TestApp::spawn().await;
+    app.create_facility("MAIN").await;
+    let c = app.create_complaint(&manager(), intake("MAIN")).await;
+    let note_call = "mutation($input: ComplaintAddNoteInput!) { complaintAddNote(input: $input) { note { id body } userErrors { code field } } }";
+    let contact_call = "mutation($input: ComplaintLogContactInput!) { complaintLogContact(input: $input) { contact { id summary } userErrors { code field } } }";
+    let note = json!({ "complaintId": c["id"], "body": "Called back.", "idempotencyKey": "n-1" });
+    let contact = json!({ "complaintId": c["id"], "direction": "INBOUND", "method": "EMAIL",
+                          "contactedAt": chrono::Utc::now().to_rfc3339(),
+                          "summary": "Asked for an update.", "idempotencyKey": "c-1" });
+    let calls = [
+        (note_call, "complaintAddNote", "note", note),
+        (contact_call, "complaintLogContact", "contact", contact),
+    ];
+    let log =
+        "query($id: ID!) { accessLog(complaintId: $id) { nodes { operation actor { subject } } } }";
+    for (call, op, field, input) in calls {
+        let first = app.ok(&manager(), call, json!({ "input": input })).await;
+        let second = app.ok(&manager(), call, json!({ "input": input })).await;
+        assert_eq!(first[op]["userErrors"], json!([]), "{first:#}");
+        assert_eq!(first[op][field], second[op][field], "{second:#}");
+        let entries = app.ok(&compliance(), log, json!({ "id": c["id"] })).await;
+        let replays: Vec<&Value> = entries["accessLog"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["operation"] == format!("{op} (replay)"))
+            .collect();
+        assert_eq!(replays.len(), 1, "{op}: {entries:#}");
+        assert_eq!(replays[0]["actor"]["subject"], "prm-1");
+        // The same user, moved to another facility: the replay is refused.
+        let moved = token("prm-1", &["PATIENT_RELATIONS_MANAGER"], &["WEST"]);
+        let data = app.ok(&moved, call, json!({ "input": input })).await;
+        assert_eq!(data[op][field], Value::Null);
+        assert_eq!(user_error_codes(&data[op]), ["NOT_FOUND"]);
+    }
+}

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::create::{self, Create};
 use super::scope::{now, scope_condition};
-use super::stored::{self, Stored};
+use super::stored::{self, Stored, Versioned};
 use super::{Caller, ServiceError, facility_lookup, links};
 use crate::domain::accessibility::{AccessibilityRequestState, NeedType, RequestDraft, Status};
 use crate::domain::actor::Actor;
@@ -33,6 +33,11 @@ impl Stored for AccessibilityRequestState {
     fn created_by(&self) -> &str {
         &self.requested.by.subject
     }
+
+    stored::stored_in!(Request, row);
+}
+
+impl Versioned for AccessibilityRequestState {
     fn version(&self) -> i32 {
         self.version
     }
@@ -41,7 +46,7 @@ impl Stored for AccessibilityRequestState {
         self.updated_at = now;
     }
 
-    stored::stored_in!(Request, accessibility_request, row);
+    stored::versioned_in!(Request, accessibility_request, row);
 }
 
 /// The row's columns, projected from the state.

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::audit::{self, NewEvent};
 use super::scope::{forbidden, now};
-use super::stored::{Stored, document, visible_by_id};
+use super::stored::{Stored, Versioned, visible_by_id};
 use super::{Caller, Refusal, RefusalCode, ServiceError, finish, refused};
 use crate::db;
 use crate::domain::command::{Command, Context};
@@ -39,7 +39,7 @@ pub async fn change<C>(
 ) -> Result<C::State, ServiceError>
 where
     C: Command + Send,
-    C::State: Stored,
+    C::State: Versioned,
 {
     let actor = caller.actor;
     let op = command.operation();
@@ -83,8 +83,8 @@ where
                 action.as_str(),
                 C::State::RECORD_TYPE,
                 id,
-                Some(&document(&before)?),
-                &document(&state)?,
+                Some(&before.audit_document()?),
+                &state.audit_document()?,
             )
             .complaint_opt(state.complaint_of(id))
             .facility(state.facility_code())

@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use super::audit::{self, NewEvent};
 use super::scope::{forbidden, new_id, now};
-use super::stored::{Stored, document, visible_by_id};
+use super::stored::{Stored, visible_by_id};
 use super::{Caller, Refusal, RefusalCode, ServiceError, access_log, finish, idempotency, refused};
 use crate::db;
 use crate::domain::actor::Actor;
@@ -89,11 +89,12 @@ async fn replay<R: Stored>(
         .on(&["input", "idempotencyKey"])
         .into());
     };
+    let (record_type, logged_id) = state.read_logged_under(id);
     access_log::record(
         db,
         caller,
-        R::RECORD_TYPE,
-        &[id],
+        record_type,
+        &[logged_id],
         &format!("{operation} (replay)"),
     )
     .await?;
@@ -114,6 +115,7 @@ pub async fn create<C: Create>(
         return Err(forbidden(op));
     }
     let key = idempotency::clean(idempotency_key)?;
+    command.check().map_err(refused)?;
     let txn = db::begin_write(db).await?;
     let outcome = async {
         if let Some((id, state)) =
@@ -141,7 +143,7 @@ pub async fn create<C: Create>(
                 C::State::RECORD_TYPE,
                 id,
                 None,
-                &document(&state)?,
+                &state.audit_document()?,
             )
             .complaint_opt(state.complaint_of(id))
             .facility(state.facility_code()),

@@ -1,22 +1,27 @@
-//! Facilities: the ADMIN upsert (a new facility gets the default deadline
-//! policy); the lookups in the caller's scope are `facility_lookup`'s,
+//! Facilities: `facilityUpsert` is `CreateFacility` through
+//! `services::create` (a new facility gets the default deadline policy) or
+//! `UpdateFacility` through `services::change`, picked by whether the code
+//! exists; the lookups in the caller's scope are `facility_lookup`'s,
 //! re-exported here.
 
-use chrono::{SubsecRound, Utc};
+use chrono::{DateTime, Utc};
 use entity::facility::{self, Entity as Facility};
-use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    Set, SqlErr,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    IntoActiveModel, QueryFilter,
 };
+use serde_json::Value;
 use uuid::Uuid;
 
-use super::audit::{self, NewEvent, RECORD_FACILITY};
+use super::audit::RECORD_FACILITY;
+use super::create::{self, Create};
 pub use super::facility_lookup::{by_code, by_id, by_ids, count, for_input, list};
-use super::{Caller, Refusal, RefusalCode, ServiceError, finish};
-use crate::db;
-use crate::domain::command::AuditAction;
-use crate::domain::facility::{FacilityDraft, ValidFacility, validate};
+use super::stored::{Stored, Versioned};
+use super::{Caller, Refusal, RefusalCode, ServiceError, change, refused};
+use crate::domain::actor::Actor;
+use crate::domain::command::CreateCommand;
+use crate::domain::command::facility::{CreateFacility, FacilityState, UpdateFacility};
+use crate::domain::facility::FacilityDraft;
 use crate::domain::permissions::{Operation, permits};
 
 /// Whether the upsert created the facility or changed it.
@@ -24,6 +29,161 @@ use crate::domain::permissions::{Operation, permits};
 pub enum Upserted {
     Created,
     Updated,
+}
+
+pub fn state_of(m: &facility::Model) -> FacilityState {
+    FacilityState {
+        code: m.code.clone(),
+        name: m.name.clone(),
+        time_zone: m.time_zone.clone(),
+        approval_threshold_amount: m.approval_threshold_amount.clone(),
+        approval_threshold_currency: m.approval_threshold_currency.clone(),
+        version: m.version,
+        created_at: m.created_at,
+        updated_at: m.updated_at,
+    }
+}
+
+pub fn row(id: Uuid, s: &FacilityState) -> facility::Model {
+    facility::Model {
+        id,
+        code: s.code.clone(),
+        name: s.name.clone(),
+        time_zone: s.time_zone.clone(),
+        approval_threshold_amount: s.approval_threshold_amount.clone(),
+        approval_threshold_currency: s.approval_threshold_currency.clone(),
+        version: s.version,
+        created_at: s.created_at,
+        updated_at: s.updated_at,
+    }
+}
+
+/// The audit document of a facility (`redress verify` replays it).
+pub fn document(m: &facility::Model) -> Value {
+    state_of(m).document()
+}
+
+impl Stored for FacilityState {
+    const RECORD_TYPE: &'static str = RECORD_FACILITY;
+    const NOUN: &'static str = "facility";
+
+    fn facility_code(&self) -> &str {
+        &self.code
+    }
+    fn complaint_of(&self, _id: Uuid) -> Option<Uuid> {
+        None
+    }
+    /// No creator is kept: a facility is nobody's own (see `visible_to`).
+    fn created_by(&self) -> &str {
+        ""
+    }
+    /// Every facility of the actor's token, whoever they are.
+    fn visible_to(&self, actor: &Actor) -> bool {
+        actor.facilities.contains(&self.code)
+    }
+
+    async fn load(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Self>, DbErr> {
+        Ok(Facility::find_by_id(id)
+            .one(db)
+            .await?
+            .map(|m| state_of(&m)))
+    }
+
+    async fn insert(db: &impl ConnectionTrait, id: Uuid, state: &Self) -> Result<(), DbErr> {
+        row(id, state)
+            .into_active_model()
+            .reset_all()
+            .insert(db)
+            .await?;
+        Ok(())
+    }
+
+    fn audit_document(&self) -> Result<Value, DbErr> {
+        Ok(self.document())
+    }
+}
+
+impl Versioned for FacilityState {
+    fn version(&self) -> i32 {
+        self.version
+    }
+    fn touch(&mut self, version: i32, now: DateTime<Utc>) {
+        self.version = version;
+        self.updated_at = now;
+    }
+
+    async fn update(
+        db: &impl ConnectionTrait,
+        id: Uuid,
+        expected_version: i32,
+        state: &Self,
+    ) -> Result<bool, DbErr> {
+        let mut active = row(id, state).into_active_model().reset_all();
+        active.id = sea_orm::ActiveValue::Unchanged(id);
+        let result = Facility::update_many()
+            .set(active)
+            .filter(facility::Column::Id.eq(id))
+            .filter(facility::Column::Version.eq(expected_version))
+            .exec(db)
+            .await?;
+        Ok(result.rows_affected == 1)
+    }
+
+    fn stale(&self, expected: i32) -> String {
+        format!(
+            "facility {} is at version {}, not {expected}; reload it and try again",
+            self.code, self.version
+        )
+    }
+
+    fn raced(&self, expected: i32) -> String {
+        self.stale(expected)
+    }
+}
+
+pub const OP_CREATE: &str = "facilityUpsert";
+
+impl Create for CreateFacility {
+    const OPERATION: &'static str = OP_CREATE;
+
+    /// The code must be free (read inside the write transaction, which
+    /// serialises writers: no one creates it in between).
+    async fn setting(&self, db: &impl ConnectionTrait, _actor: &Actor) -> Result<(), ServiceError> {
+        match by_code_unscoped(db, &self.code()).await? {
+            None => Ok(()),
+            Some(current) => Err(Refusal::new(
+                RefusalCode::Conflict,
+                format!(
+                    "facility {} already exists at version {}; send expectedVersion to change it",
+                    current.code, current.version
+                ),
+            )
+            .on(&["input", "expectedVersion"])
+            .into()),
+        }
+    }
+
+    /// The default deadline policy, audited after the facility.
+    async fn after_insert(
+        db: &impl ConnectionTrait,
+        caller: &Caller<'_>,
+        id: Uuid,
+        state: &FacilityState,
+        now: DateTime<Utc>,
+    ) -> Result<(), ServiceError> {
+        super::policies::seed_defaults(db, caller, id, &state.code, now).await?;
+        Ok(())
+    }
+}
+
+async fn by_code_unscoped(
+    db: &impl ConnectionTrait,
+    code: &str,
+) -> Result<Option<facility::Model>, DbErr> {
+    Facility::find()
+        .filter(facility::Column::Code.eq(code))
+        .one(db)
+        .await
 }
 
 /// Creates a facility (no `expected_version`) or changes one (with the
@@ -43,174 +203,36 @@ pub async fn upsert(
         )
         .into());
     }
-    let valid = validate(draft)
-        .map_err(|errors| ServiceError::Refused(errors.into_iter().map(Refusal::from).collect()))?;
-    if !actor.facilities.contains(&valid.code) {
+    let create = CreateFacility {
+        draft: draft.clone(),
+    };
+    create.check().map_err(refused)?;
+    let code = create.code();
+    if !actor.facilities.contains(&code) {
         return Err(Refusal::new(
             RefusalCode::Forbidden,
-            format!(
-                "facility {} is outside the facilities of your token",
-                valid.code
-            ),
+            format!("facility {code} is outside the facilities of your token"),
         )
         .on(&["input", "code"])
         .into());
     }
-
-    let txn = db::begin_write(db).await?;
-    let existing = Facility::find()
-        .filter(facility::Column::Code.eq(valid.code.as_str()))
-        .one(&txn)
-        .await?;
-    let now = Utc::now().trunc_subsecs(6);
-    let outcome = match (existing, expected_version) {
-        (None, None) => create(&txn, caller, &valid, now)
-            .await
-            .map(|m| (m, Upserted::Created)),
-        (None, Some(_)) => Err(Refusal::new(
-            RefusalCode::NotFound,
-            format!(
-                "facility {} does not exist; omit expectedVersion to create it",
-                valid.code
-            ),
-        )
-        .on(&["input", "expectedVersion"])
-        .into()),
-        (Some(current), None) => Err(Refusal::new(
-            RefusalCode::Conflict,
-            format!(
-                "facility {} already exists at version {}; send expectedVersion to change it",
-                current.code, current.version
-            ),
-        )
-        .on(&["input", "expectedVersion"])
-        .into()),
-        (Some(current), Some(version)) => update(&txn, caller, &current, &valid, version, now)
-            .await
-            .map(|m| (m, Upserted::Updated)),
+    let Some(version) = expected_version else {
+        let c = create::create(db, caller, create, None).await?;
+        return Ok((row(c.id, &c.state), Upserted::Created));
     };
-    finish(txn, outcome).await
-}
-
-/// The audit document of a facility (`redress verify` replays it).
-pub fn document(m: &facility::Model) -> serde_json::Value {
-    serde_json::json!({
-        "code": m.code,
-        "name": m.name,
-        "timeZone": m.time_zone,
-        "approvalThreshold": [m.approval_threshold_amount, m.approval_threshold_currency],
-        "version": m.version,
-    })
-}
-
-async fn create(
-    txn: &impl ConnectionTrait,
-    caller: &Caller<'_>,
-    valid: &ValidFacility,
-    now: chrono::DateTime<Utc>,
-) -> Result<facility::Model, ServiceError> {
-    let model = facility::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        code: Set(valid.code.clone()),
-        name: Set(valid.name.clone()),
-        time_zone: Set(valid.time_zone.name().to_owned()),
-        approval_threshold_amount: Set(valid.approval_threshold.amount.to_string()),
-        approval_threshold_currency: Set(valid.approval_threshold.currency.clone()),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-    };
-    match model.insert(txn).await {
-        Ok(m) => {
-            audit::append(
-                txn,
-                caller,
-                NewEvent::change(
-                    AuditAction::FacilityCreate.as_str(),
-                    RECORD_FACILITY,
-                    m.id,
-                    None,
-                    &document(&m),
-                )
-                .facility(&m.code),
-                now,
-            )
-            .await?;
-            super::policies::seed_defaults(txn, caller, m.id, &m.code, now).await?;
-            Ok(m)
-        }
-        // Someone created the same code between our read and our insert.
-        Err(e) if matches!(e.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-            Err(Refusal::new(
-                RefusalCode::Conflict,
-                format!("facility {} was just created by someone else", valid.code),
-            )
-            .on(&["input", "code"])
-            .into())
-        }
-        Err(e) => Err(e.into()),
-    }
-}
-
-async fn update(
-    txn: &impl ConnectionTrait,
-    caller: &Caller<'_>,
-    current: &facility::Model,
-    valid: &ValidFacility,
-    expected_version: i32,
-    now: chrono::DateTime<Utc>,
-) -> Result<facility::Model, ServiceError> {
-    let result = Facility::update_many()
-        .col_expr(facility::Column::Name, Expr::value(valid.name.clone()))
-        .col_expr(
-            facility::Column::TimeZone,
-            Expr::value(valid.time_zone.name().to_owned()),
-        )
-        .col_expr(
-            facility::Column::ApprovalThresholdAmount,
-            Expr::value(valid.approval_threshold.amount.to_string()),
-        )
-        .col_expr(
-            facility::Column::ApprovalThresholdCurrency,
-            Expr::value(valid.approval_threshold.currency.clone()),
-        )
-        .col_expr(
-            facility::Column::Version,
-            Expr::col(facility::Column::Version).add(1),
-        )
-        .col_expr(facility::Column::UpdatedAt, Expr::value(now))
-        .filter(facility::Column::Id.eq(current.id))
-        .filter(facility::Column::Version.eq(expected_version))
-        .exec(txn)
-        .await?;
-    if result.rows_affected != 1 {
+    // Codes never change and facilities are never deleted: the id found
+    // here is the one the change path reads again.
+    let Some(current) = by_code_unscoped(db, &code).await? else {
         return Err(Refusal::new(
-            RefusalCode::Conflict,
-            format!(
-                "facility {} is at version {}, not {expected_version}; reload it and try again",
-                current.code, current.version
-            ),
+            RefusalCode::NotFound,
+            format!("facility {code} does not exist; omit expectedVersion to create it"),
         )
         .on(&["input", "expectedVersion"])
         .into());
-    }
-    let updated = Facility::find_by_id(current.id)
-        .one(txn)
-        .await?
-        .ok_or_else(|| sea_orm::DbErr::RecordNotFound("facility vanished during update".into()))?;
-    audit::append(
-        txn,
-        caller,
-        NewEvent::change(
-            AuditAction::FacilityUpdate.as_str(),
-            RECORD_FACILITY,
-            updated.id,
-            Some(&document(current)),
-            &document(&updated),
-        )
-        .facility(&updated.code),
-        now,
-    )
-    .await?;
-    Ok(updated)
+    };
+    let update = UpdateFacility {
+        draft: draft.clone(),
+    };
+    let state = change::change(db, caller, current.id, version, update).await?;
+    Ok((row(current.id, &state), Upserted::Updated))
 }

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::create::{self, Create};
 use super::scope::scope_condition;
-use super::stored::{self, Stored};
+use super::stored::{self, Stored, Versioned};
 use super::{Caller, ServiceError, facility_lookup, links};
 use crate::domain::actor::Actor;
 use crate::domain::command::Placement;
@@ -32,6 +32,11 @@ impl Stored for InterpreterSessionState {
     fn created_by(&self) -> &str {
         &self.logged.by.subject
     }
+
+    stored::stored_in!(Session, row);
+}
+
+impl Versioned for InterpreterSessionState {
     fn version(&self) -> i32 {
         self.version
     }
@@ -40,7 +45,7 @@ impl Stored for InterpreterSessionState {
         self.updated_at = now;
     }
 
-    stored::stored_in!(Session, interpreter_session, row);
+    stored::versioned_in!(Session, interpreter_session, row);
 }
 
 /// The row's columns, projected from the state.

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::audit::{self, NewEvent};
 use super::scope::visible;
-use super::stored::{Stored, document, visible_by_id};
+use super::stored::{Stored, Versioned, document, visible_by_id};
 use super::{Caller, Refusal, RefusalCode, ServiceError};
 use crate::domain::accessibility::{AccessibilityRequestState, Status as AccessibilityStatus};
 use crate::domain::actor::Actor;

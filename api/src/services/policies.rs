@@ -1,24 +1,31 @@
 //! Deadline policies: one per facility and program; the defaults of
-//! `domain.md` are seeded with every facility.
+//! `domain.md` are seeded with every facility. `deadlinePolicyUpsert` is
+//! `CreatePolicy` through `services::create` or `UpdatePolicy` through
+//! `services::change`, picked by whether the program has a policy.
 
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, Utc};
 use entity::deadline_policy::{self, Entity as DeadlinePolicy};
 use entity::facility;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     IntoActiveModel, QueryFilter, QueryOrder,
 };
-use serde_json::json;
+use serde_json::Value;
 use uuid::Uuid;
 
 use super::audit::{self, NewEvent, RECORD_POLICY};
-use super::{Caller, Refusal, RefusalCode, ServiceError, finish};
-use crate::db;
-use crate::domain::actor::FacilityScope;
-use crate::domain::clocks::{self, PolicyRules, Program, Span, TimeUnit};
-use crate::domain::command::AuditAction;
+use super::create::{self, Create};
+use super::scope::new_id;
+use super::stored::{Stored, Versioned};
+use super::{Caller, Refusal, RefusalCode, ServiceError, change, facility_lookup, refused};
+use crate::domain::actor::{Actor, FacilityScope};
+use crate::domain::clocks::{PolicyRules, Program, Span, TimeUnit};
+pub use crate::domain::command::policy::default_name;
+use crate::domain::command::policy::{
+    CreatePolicy, PolicyFacility, PolicyInput, PolicyState, UpdatePolicy,
+};
+use crate::domain::command::{Context, CreateCommand};
 use crate::domain::permissions::{Operation, permits};
-use crate::domain::text::{Name, TextKind};
 
 /// A policy with its rules parsed.
 #[derive(Clone, Debug)]
@@ -81,32 +88,12 @@ fn i32_of(n: u32) -> i32 {
     i32::try_from(n).unwrap_or(i32::MAX)
 }
 
-/// The default policy's name.
-pub fn default_name(program: Program) -> &'static str {
-    match program {
-        Program::CmsHospital => "CMS hospital grievance policy (42 CFR 482.13)",
-        Program::MedicareAdvantage => "Medicare Advantage grievances (42 CFR 422.564)",
-        Program::MedicaidManagedCare => "Medicaid managed care grievances (42 CFR 438.408)",
-        Program::Commercial => "Commercial plans (house policy)",
-    }
-}
-
 /// A row's version and times.
 #[derive(Clone, Copy)]
 struct Stamp {
     version: i32,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
-}
-
-impl Stamp {
-    fn new(now: DateTime<Utc>) -> Self {
-        Stamp {
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        }
-    }
 }
 
 fn row(
@@ -142,61 +129,6 @@ fn row(
         created_at,
         updated_at,
     }
-}
-
-/// The audit document of a policy.
-fn document(m: &deadline_policy::Model, facility_code: &str) -> serde_json::Value {
-    json!({
-        "facilityCode": facility_code,
-        "program": m.program,
-        "name": m.name,
-        "acknowledgement": [m.acknowledgement_amount, m.acknowledgement_unit],
-        "resolution": [m.resolution_amount, m.resolution_unit],
-        "expeditedResolution": [m.expedited_amount, m.expedited_unit],
-        "maxExtensions": m.max_extensions,
-        "maxExtension": [m.max_extension_amount, m.max_extension_unit],
-        "version": m.version,
-    })
-}
-
-/// Seeds the CMS hospital default for a new facility, audited, inside the
-/// transaction that creates it.
-pub async fn seed_defaults(
-    txn: &impl ConnectionTrait,
-    caller: &Caller<'_>,
-    facility_id: Uuid,
-    facility_code: &str,
-    now: DateTime<Utc>,
-) -> Result<(), DbErr> {
-    let program = Program::CmsHospital;
-    let m = row(
-        Uuid::now_v7(),
-        facility_id,
-        program,
-        default_name(program),
-        &clocks::default_rules(program),
-        Stamp::new(now),
-    );
-    m.clone()
-        .into_active_model()
-        .reset_all()
-        .insert(txn)
-        .await?;
-    audit::append(
-        txn,
-        caller,
-        NewEvent::change(
-            AuditAction::DeadlinePolicyCreate.as_str(),
-            RECORD_POLICY,
-            m.id,
-            None,
-            &document(&m, facility_code),
-        )
-        .facility(facility_code),
-        now,
-    )
-    .await?;
-    Ok(())
 }
 
 /// The policy a facility's complaints of `program` run on.
@@ -250,6 +182,194 @@ pub async fn list(
     Ok(out)
 }
 
+/// The row of a policy's state.
+fn state_row(id: Uuid, s: &PolicyState) -> deadline_policy::Model {
+    row(
+        id,
+        s.facility_id,
+        s.program,
+        &s.name,
+        &s.rules,
+        Stamp {
+            version: s.version,
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+        },
+    )
+}
+
+fn policy_of(id: Uuid, s: &PolicyState) -> Policy {
+    Policy {
+        model: state_row(id, s),
+        facility_code: s.facility_code.clone(),
+        program: s.program,
+        rules: s.rules.clone(),
+    }
+}
+
+impl Stored for PolicyState {
+    const RECORD_TYPE: &'static str = RECORD_POLICY;
+    const NOUN: &'static str = "deadline policy";
+
+    fn facility_code(&self) -> &str {
+        &self.facility_code
+    }
+    fn complaint_of(&self, _id: Uuid) -> Option<Uuid> {
+        None
+    }
+    /// No creator is kept: a policy is nobody's own (see `visible_to`).
+    fn created_by(&self) -> &str {
+        ""
+    }
+    /// In every facility of the actor's token, whoever they are.
+    fn visible_to(&self, actor: &Actor) -> bool {
+        actor.facilities.contains(&self.facility_code)
+    }
+
+    async fn load(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Self>, DbErr> {
+        let Some(m) = DeadlinePolicy::find_by_id(id).one(db).await? else {
+            return Ok(None);
+        };
+        let f = facility::Entity::find_by_id(m.facility_id)
+            .one(db)
+            .await?
+            .ok_or_else(|| DbErr::RecordNotFound(format!("facility {}", m.facility_id)))?;
+        let p = policy(m, f.code)?;
+        Ok(Some(PolicyState {
+            facility_id: p.model.facility_id,
+            facility_code: p.facility_code,
+            program: p.program,
+            name: p.model.name,
+            rules: p.rules,
+            version: p.model.version,
+            created_at: p.model.created_at,
+            updated_at: p.model.updated_at,
+        }))
+    }
+
+    async fn insert(db: &impl ConnectionTrait, id: Uuid, state: &Self) -> Result<(), DbErr> {
+        state_row(id, state)
+            .into_active_model()
+            .reset_all()
+            .insert(db)
+            .await?;
+        Ok(())
+    }
+
+    fn audit_document(&self) -> Result<Value, DbErr> {
+        Ok(self.document())
+    }
+}
+
+impl Versioned for PolicyState {
+    fn version(&self) -> i32 {
+        self.version
+    }
+    fn touch(&mut self, version: i32, now: DateTime<Utc>) {
+        self.version = version;
+        self.updated_at = now;
+    }
+
+    async fn update(
+        db: &impl ConnectionTrait,
+        id: Uuid,
+        expected_version: i32,
+        state: &Self,
+    ) -> Result<bool, DbErr> {
+        let mut active = state_row(id, state).into_active_model().reset_all();
+        active.id = sea_orm::ActiveValue::Unchanged(id);
+        let result = DeadlinePolicy::update_many()
+            .set(active)
+            .filter(deadline_policy::Column::Id.eq(id))
+            .filter(deadline_policy::Column::Version.eq(expected_version))
+            .exec(db)
+            .await?;
+        Ok(result.rows_affected == 1)
+    }
+
+    fn stale(&self, expected: i32) -> String {
+        format!(
+            "the policy is at version {}, not {expected}; reload it and try again",
+            self.version
+        )
+    }
+
+    fn raced(&self, expected: i32) -> String {
+        self.stale(expected)
+    }
+}
+
+pub const OP_UPSERT: &str = "deadlinePolicyUpsert";
+
+impl Create for CreatePolicy {
+    const OPERATION: &'static str = OP_UPSERT;
+
+    /// The facility in scope, without a policy for the program yet (read
+    /// inside the write transaction, which serialises writers).
+    async fn setting(
+        &self,
+        db: &impl ConnectionTrait,
+        actor: &Actor,
+    ) -> Result<PolicyFacility, ServiceError> {
+        let code = self.0.code();
+        let facility = facility_lookup::for_input(db, &actor.facilities, &code).await?;
+        let program = self.0.program;
+        if let Some(current) = for_program(db, facility.id, &facility.code, program).await? {
+            return Err(Refusal::new(
+                RefusalCode::Conflict,
+                format!(
+                    "{code} already has a {} policy at version {}; send expectedVersion to change it",
+                    program.as_str(),
+                    current.model.version
+                ),
+            )
+            .on(&["input", "expectedVersion"])
+            .into());
+        }
+        Ok(PolicyFacility {
+            facility_id: facility.id,
+            facility_code: facility.code,
+        })
+    }
+}
+
+/// Seeds the CMS hospital default for a new facility, audited, inside the
+/// transaction that creates it (the facility's creation authorised it).
+pub async fn seed_defaults(
+    txn: &impl ConnectionTrait,
+    caller: &Caller<'_>,
+    facility_id: Uuid,
+    facility_code: &str,
+    now: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    let command = CreatePolicy::default_for(facility_code, Program::CmsHospital);
+    let action = command.audit_action();
+    let setting = PolicyFacility {
+        facility_id,
+        facility_code: facility_code.to_owned(),
+    };
+    let state = command
+        .handle(&setting, &Context::new(caller.actor, now))
+        .map_err(refused)?;
+    let id = new_id();
+    PolicyState::insert(txn, id, &state).await?;
+    audit::append(
+        txn,
+        caller,
+        NewEvent::change(
+            action.as_str(),
+            RECORD_POLICY,
+            id,
+            None,
+            &state.audit_document()?,
+        )
+        .facility(facility_code),
+        now,
+    )
+    .await?;
+    Ok(())
+}
+
 /// What `deadlinePolicyUpsert` asks for.
 #[derive(Clone, Debug)]
 pub struct PolicyDraft {
@@ -275,105 +395,34 @@ pub async fn upsert(
         )
         .into());
     }
-    clocks::validate_rules(&draft.rules)
-        .map_err(|errors| ServiceError::Refused(errors.into_iter().map(Refusal::from).collect()))?;
-    let name = Name::parse_optional(&["input", "name"], draft.name.as_deref())
-        .map_err(Refusal::from)?
-        .map_or_else(|| default_name(draft.program).to_owned(), Name::into_string);
-    let code = crate::domain::facility::normalize_code(&draft.facility_code);
-    let txn = db::begin_write(db).await?;
-    let outcome = async {
-        let facility =
-            super::facility_lookup::for_input(&txn, &caller.actor.facilities, &code).await?;
-        let now = Utc::now().trunc_subsecs(6);
-        let existing = for_program(&txn, facility.id, &facility.code, draft.program).await?;
-        match (existing, draft.expected_version) {
-            (None, None) => {
-                let m = row(
-                    Uuid::now_v7(),
-                    facility.id,
-                    draft.program,
-                    &name,
-                    &draft.rules,
-                    Stamp::new(now),
-                );
-                m.clone().into_active_model().reset_all().insert(&txn).await?;
-                audit::append(
-                    &txn,
-                    caller,
-                    NewEvent::change(AuditAction::DeadlinePolicyCreate.as_str(), RECORD_POLICY, m.id, None, &document(&m, &facility.code))
-                        .facility(&facility.code),
-                    now,
-                )
-                .await?;
-                Ok(policy(m, facility.code.clone())?)
-            }
-            (None, Some(_)) => Err(Refusal::new(
-                RefusalCode::NotFound,
-                format!("{code} has no {} policy; omit expectedVersion to create it", draft.program.as_str()),
-            )
-            .on(&["input", "expectedVersion"])
-            .into()),
-            (Some(current), None) => Err(Refusal::new(
-                RefusalCode::Conflict,
-                format!(
-                    "{code} already has a {} policy at version {}; send expectedVersion to change it",
-                    draft.program.as_str(),
-                    current.model.version
-                ),
-            )
-            .on(&["input", "expectedVersion"])
-            .into()),
-            (Some(current), Some(version)) => {
-                let m = row(
-                    current.model.id,
-                    facility.id,
-                    draft.program,
-                    &name,
-                    &draft.rules,
-                    Stamp {
-                        version: current.model.version + 1,
-                        created_at: current.model.created_at,
-                        updated_at: now,
-                    },
-                );
-                let mut active = m.clone().into_active_model().reset_all();
-                active.id = sea_orm::ActiveValue::Unchanged(m.id);
-                let result = DeadlinePolicy::update_many()
-                    .set(active)
-                    .filter(deadline_policy::Column::Id.eq(m.id))
-                    .filter(deadline_policy::Column::Version.eq(version))
-                    .exec(&txn)
-                    .await?;
-                if result.rows_affected != 1 {
-                    return Err(Refusal::new(
-                        RefusalCode::Conflict,
-                        format!(
-                            "the policy is at version {}, not {version}; reload it and try again",
-                            current.model.version
-                        ),
-                    )
-                    .on(&["input", "expectedVersion"])
-                    .into());
-                }
-                audit::append(
-                    &txn,
-                    caller,
-                    NewEvent::change(
-                        AuditAction::DeadlinePolicyUpdate.as_str(),
-                        RECORD_POLICY,
-                        m.id,
-                        Some(&document(&current.model, &facility.code)),
-                        &document(&m, &facility.code),
-                    )
-                    .facility(&facility.code),
-                    now,
-                )
-                .await?;
-                Ok(policy(m, facility.code.clone())?)
-            }
-        }
-    }
-    .await;
-    finish(txn, outcome).await
+    let input = PolicyInput {
+        facility_code: draft.facility_code.clone(),
+        program: draft.program,
+        name: draft.name.clone(),
+        rules: draft.rules.clone(),
+    };
+    let create = CreatePolicy(input.clone());
+    create.check().map_err(refused)?;
+    let Some(version) = draft.expected_version else {
+        let c = create::create(db, caller, create, None).await?;
+        return Ok(policy_of(c.id, &c.state));
+    };
+    // A policy stays its facility's and program's and is never deleted:
+    // the id found here is the one the change path reads again.
+    let code = input.code();
+    let facility = facility_lookup::for_input(db, &caller.actor.facilities, &code).await?;
+    let Some(current) = for_program(db, facility.id, &facility.code, draft.program).await? else {
+        return Err(Refusal::new(
+            RefusalCode::NotFound,
+            format!(
+                "{code} has no {} policy; omit expectedVersion to create it",
+                draft.program.as_str()
+            ),
+        )
+        .on(&["input", "expectedVersion"])
+        .into());
+    };
+    let id = current.model.id;
+    let state = change::change(db, caller, id, version, UpdatePolicy(input)).await?;
+    Ok(policy_of(id, &state))
 }

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::create::{self, Create};
 use super::scope::scope_condition;
-use super::stored::{self, Stored};
+use super::stored::{self, Stored, Versioned};
 use super::{Caller, ServiceError, facility_lookup, links};
 use crate::domain::actor::{Actor, FacilityScope};
 use crate::domain::command::service_recovery::{ProposalSetting, ProposeServiceRecovery};
@@ -32,6 +32,11 @@ impl Stored for ServiceRecoveryState {
     fn created_by(&self) -> &str {
         &self.proposed.by.subject
     }
+
+    stored::stored_in!(Action, row);
+}
+
+impl Versioned for ServiceRecoveryState {
     fn version(&self) -> i32 {
         self.version
     }
@@ -40,7 +45,7 @@ impl Stored for ServiceRecoveryState {
         self.updated_at = now;
     }
 
-    stored::stored_in!(Action, service_recovery_action, row);
+    stored::versioned_in!(Action, service_recovery_action, row);
 }
 
 /// The row's columns, projected from the state.

@@ -16,9 +16,9 @@ use crate::domain::actor::Actor;
 use crate::domain::command::{Context, Needs};
 
 /// How a record is stored, found and written: the one storage trait of
-/// every record the create and change paths serve (complaints and the
-/// linked records; facilities and deadline policies still have their own
-/// upserts), and of the read path's lookups by id.
+/// every record the create path makes (complaints, the linked records,
+/// notes and contacts, facilities and deadline policies), and of the read
+/// path's lookups by id. Records that change are also [`Versioned`].
 pub trait Stored: Clone + Serialize + DeserializeOwned + Send + Sync + 'static {
     /// The audit trail's record type, e.g. `Complaint`.
     const RECORD_TYPE: &'static str;
@@ -30,9 +30,12 @@ pub trait Stored: Clone + Serialize + DeserializeOwned + Send + Sync + 'static {
     fn complaint_of(&self, id: Uuid) -> Option<Uuid>;
     /// Who created it (STAFF see only their own).
     fn created_by(&self) -> &str;
-    fn version(&self) -> i32;
-    /// Sets the version and the time of the change.
-    fn touch(&mut self, version: i32, now: DateTime<Utc>);
+
+    /// Whether the actor may see it: in their facilities, and for those
+    /// who see only their own, created by them.
+    fn visible_to(&self, actor: &Actor) -> bool {
+        visible(actor, self.facility_code(), self.created_by())
+    }
 
     fn load(
         db: &impl ConnectionTrait,
@@ -43,6 +46,37 @@ pub trait Stored: Clone + Serialize + DeserializeOwned + Send + Sync + 'static {
         id: Uuid,
         state: &Self,
     ) -> impl Future<Output = Result<(), DbErr>> + Send;
+
+    /// Rewrites the tables projected from the record besides its row.
+    fn project(
+        _db: &impl ConnectionTrait,
+        _id: Uuid,
+        _before: Option<&Self>,
+        _after: &Self,
+    ) -> impl Future<Output = Result<(), DbErr>> + Send {
+        async { Ok(()) }
+    }
+
+    /// Where a read of it is logged (record type and id): its own access
+    /// log by default.
+    fn read_logged_under(&self, id: Uuid) -> (&'static str, Uuid) {
+        (Self::RECORD_TYPE, id)
+    }
+
+    /// The record as its audit events record it: by default the stored
+    /// document.
+    fn audit_document(&self) -> Result<Value, DbErr> {
+        document(self)
+    }
+}
+
+/// A stored record that changes: the one storage trait of every record the
+/// change path serves, with its version and its `UPDATE … WHERE version`.
+pub trait Versioned: Stored {
+    fn version(&self) -> i32;
+    /// Sets the version and the time of the change.
+    fn touch(&mut self, version: i32, now: DateTime<Utc>);
+
     /// `UPDATE … WHERE id = ? AND version = ?`; false when no row matched.
     fn update(
         db: &impl ConnectionTrait,
@@ -62,16 +96,6 @@ pub trait Stored: Clone + Serialize + DeserializeOwned + Send + Sync + 'static {
         async { Ok(()) }
     }
 
-    /// Rewrites the tables projected from the record besides its row.
-    fn project(
-        _db: &impl ConnectionTrait,
-        _id: Uuid,
-        _before: Option<&Self>,
-        _after: &Self,
-    ) -> impl Future<Output = Result<(), DbErr>> + Send {
-        async { Ok(()) }
-    }
-
     /// The refusal when the caller's version is not the stored one.
     fn stale(&self, expected: i32) -> String {
         format!(
@@ -87,10 +111,10 @@ pub trait Stored: Clone + Serialize + DeserializeOwned + Send + Sync + 'static {
     }
 }
 
-/// `load`, `insert` and `update` of `Stored` for a table with `id`, `version` and
-/// `record` columns, given the function that projects a state to a row.
+/// `load` and `insert` of `Stored` for a table with `id` and `record`
+/// columns, given the function that projects a state to a row.
 macro_rules! stored_in {
-    ($entity:ident, $table:ident, $row:ident) => {
+    ($entity:ident, $row:ident) => {
         async fn load(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Self>, DbErr> {
             match $entity::find_by_id(id).one(db).await? {
                 Some(m) => Ok(Some($crate::services::stored::decode(id, &m.record)?)),
@@ -106,7 +130,14 @@ macro_rules! stored_in {
                 .await?;
             Ok(())
         }
+    };
+}
+pub(crate) use stored_in;
 
+/// `update` of `Versioned` for a table with `id`, `version` and `record`
+/// columns, given the function that projects a state to a row.
+macro_rules! versioned_in {
+    ($entity:ident, $table:ident, $row:ident) => {
         async fn update(
             db: &impl ConnectionTrait,
             id: Uuid,
@@ -125,7 +156,7 @@ macro_rules! stored_in {
         }
     };
 }
-pub(crate) use stored_in;
+pub(crate) use versioned_in;
 
 /// A stored document that does not decode. serde's message can quote a
 /// value (PHI): keep only the position.
@@ -157,9 +188,7 @@ pub async fn visible_by_id<R: Stored>(
     actor: &Actor,
     id: Uuid,
 ) -> Result<Option<R>, DbErr> {
-    Ok(R::load(db, id)
-        .await?
-        .filter(|r| visible(actor, r.facility_code(), r.created_by())))
+    Ok(R::load(db, id).await?.filter(|r| r.visible_to(actor)))
 }
 
 /// Whether the record exists for the actor (for reads that only need the

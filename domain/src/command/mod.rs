@@ -7,13 +7,20 @@
 pub mod accessibility;
 mod audit_action;
 pub mod complaint;
+pub mod facility;
 pub mod interpreter;
+pub mod notes;
+pub mod policy;
 pub mod service_recovery;
 
+#[cfg(test)]
+mod admin_tests;
 #[cfg(test)]
 mod complaint_tests;
 #[cfg(test)]
 mod create_tests;
+#[cfg(test)]
+mod notes_tests;
 #[cfg(test)]
 mod work_tests;
 
@@ -151,6 +158,12 @@ pub trait CreateCommand: Sized {
 
     /// The action's name in the audit trail.
     fn audit_action(&self) -> AuditAction;
+
+    /// The rules that need no setting (the input's own texts), checked
+    /// before anything is read; `handle` applies them again.
+    fn check(&self) -> Result<(), Vec<Violation>> {
+        Ok(())
+    }
 
     /// Checks the rules and builds the record, or says why not.
     fn handle(

@@ -7,7 +7,7 @@ use uuid::Uuid;
 use crate::domain::command::Command;
 use crate::graphql::context::ContextExt;
 use crate::services::ServiceError;
-use crate::services::stored::Stored;
+use crate::services::stored::Versioned;
 
 /// Runs `command` on the record `id` names (or refuses with the id's own
 /// refusal) at `expected_version`; the record as changed, with its id. The
@@ -21,7 +21,7 @@ pub async fn run<C>(
 ) -> Result<Result<(Uuid, C::State), ServiceError>>
 where
     C: Command + Send,
-    C::State: Stored,
+    C::State: Versioned,
 {
     let caller = ctx.caller()?;
     let db = ctx.db()?;

@@ -12,12 +12,13 @@ use super::payloads::{
 use super::types::{Complaint, ComplaintContact};
 use crate::domain::command::Command;
 use crate::domain::command::complaint::ComplaintCommand;
+use crate::domain::command::notes::{AddNote, LogContact};
 use crate::domain::complaint as dc;
 use crate::graphql::common::{payload, refused_payload, run, uuid_of};
 use crate::graphql::context::ContextExt;
 use crate::ids::NodeKind;
 use crate::services::ServiceError;
-use crate::services::complaints::{self as svc, ContactDraft, Record};
+use crate::services::complaints::{self as svc, Record};
 
 fn complaint_uuid(id: &ID, field: &str) -> Result<Uuid, ServiceError> {
     uuid_of(id, NodeKind::Complaint, "complaint", field)
@@ -273,9 +274,12 @@ impl ComplaintMutation {
         let caller = ctx.caller()?;
         let db = ctx.db()?;
         let result = async {
-            let uuid = complaint_uuid(&input.complaint_id, "complaintId")?;
+            let command = AddNote {
+                complaint_id: complaint_uuid(&input.complaint_id, "complaintId")?,
+                body: input.body,
+            };
             let key = input.idempotency_key.as_deref();
-            svc::add_note(db, &caller, uuid, &input.body, key).await
+            svc::add_note(db, &caller, command, key).await
         }
         .await;
         payload(result, |note| ComplaintAddNotePayload {
@@ -294,16 +298,16 @@ impl ComplaintMutation {
         let caller = ctx.caller()?;
         let db = ctx.db()?;
         let result = async {
-            let draft = ContactDraft {
+            let command = LogContact {
                 complaint_id: complaint_uuid(&input.complaint_id, "complaintId")?,
                 direction: input.direction,
                 method: input.method,
                 contacted_at: input.contacted_at,
                 with_whom: input.with_whom,
                 summary: input.summary,
-                idempotency_key: input.idempotency_key,
             };
-            svc::log_contact(db, &caller, &draft).await
+            let key = input.idempotency_key.as_deref();
+            svc::log_contact(db, &caller, command, key).await
         }
         .await;
         payload(result, |contact| ComplaintLogContactPayload {

@@ -11,9 +11,7 @@ mod reads;
 mod store;
 
 pub use create::{CreateDraft, OP_CREATE, create};
-pub use notes::{
-    ContactDraft, OP_CONTACT, OP_NOTE, add_note, contact_document, log_contact, note_document,
-};
+pub use notes::{OP_CONTACT, OP_NOTE, add_note, contact_document, log_contact, note_document};
 pub use reads::*;
 pub use store::issue_rows;
 

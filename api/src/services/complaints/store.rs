@@ -16,7 +16,7 @@ use crate::domain::actor::FacilityScope;
 use crate::domain::command::{Context, Needs, PolicyContext};
 use crate::domain::complaint::ComplaintState;
 use crate::services::audit::RECORD_COMPLAINT;
-use crate::services::stored::Stored;
+use crate::services::stored::{Stored, Versioned};
 use crate::services::{facility_lookup, links, policies};
 
 pub(super) async fn write_issues(
@@ -75,6 +75,24 @@ impl Stored for ComplaintState {
     fn created_by(&self) -> &str {
         &self.created_by.subject
     }
+
+    crate::services::stored::stored_in!(Complaint, row);
+
+    /// The issue rows, when the issues changed.
+    async fn project(
+        db: &impl ConnectionTrait,
+        id: Uuid,
+        before: Option<&Self>,
+        after: &Self,
+    ) -> Result<(), DbErr> {
+        if before.is_none_or(|b| b.issues != after.issues) {
+            write_issues(db, id, after).await?;
+        }
+        Ok(())
+    }
+}
+
+impl Versioned for ComplaintState {
     fn version(&self) -> i32 {
         self.version
     }
@@ -83,7 +101,7 @@ impl Stored for ComplaintState {
         self.updated_at = now;
     }
 
-    crate::services::stored::stored_in!(Complaint, complaint, row);
+    crate::services::stored::versioned_in!(Complaint, complaint, row);
 
     /// The deadline policy and the facility's time zone when the command
     /// needs them; the linked work not finished yet (for `complaintClose`),
@@ -113,19 +131,6 @@ impl Stored for ComplaintState {
         }
         if needs.unfinished_work {
             cx.unfinished = links::unfinished_work(db, id).await?;
-        }
-        Ok(())
-    }
-
-    /// The issue rows, when the issues changed.
-    async fn project(
-        db: &impl ConnectionTrait,
-        id: Uuid,
-        before: Option<&Self>,
-        after: &Self,
-    ) -> Result<(), DbErr> {
-        if before.is_none_or(|b| b.issues != after.issues) {
-            write_issues(db, id, after).await?;
         }
         Ok(())
     }
