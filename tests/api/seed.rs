@@ -110,6 +110,29 @@ async fn demo_data_covers_every_state_and_verifies() {
     );
 }
 
+/// The README's order: a facility made by hand (MERCY-NORTH), then the demo
+/// data. Refused before anything is written, with a message a person can
+/// act on, so a fresh data directory then works.
+#[tokio::test]
+async fn demo_data_refuses_a_database_with_a_demo_facility_and_writes_nothing() {
+    let db = TestDb::new().await;
+    let app = TestApp::start(Application::build(settings(&db.url)).await.unwrap());
+    app.create_facility("MERCY-NORTH").await;
+    let before = app.audit_event_count().await;
+    let conn = db.connect().await;
+    let refused = redress_api::seed::demo(&conn)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        refused.contains("facility MERCY-NORTH already exists"),
+        "{refused}"
+    );
+    assert!(!refused.contains("Refusal {"), "{refused}");
+    assert_eq!(app.audit_event_count().await, before);
+    assert_eq!(app.facility_count().await, 1);
+}
+
 #[test]
 fn seed_demo_from_the_command_line() {
     let dir = std::env::temp_dir().join(format!("redress-seed-{}", uuid::Uuid::now_v7()));
@@ -135,6 +158,6 @@ fn seed_demo_from_the_command_line() {
     assert!(String::from_utf8_lossy(&first.stdout).contains("complaints"));
     let second = run();
     assert!(!second.status.success());
-    assert!(String::from_utf8_lossy(&second.stderr).contains("already there"));
+    assert!(String::from_utf8_lossy(&second.stderr).contains("already exists"));
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -37,7 +37,13 @@ fn seeder() -> Actor {
 fn fail(what: &str, e: ServiceError) -> anyhow::Error {
     match e {
         ServiceError::Db(e) => anyhow::Error::new(e).context(format!("seeding {what}")),
-        ServiceError::Refused(r) => anyhow::anyhow!("seeding {what} was refused: {r:?}"),
+        ServiceError::Refused(r) => anyhow::anyhow!(
+            "seeding {what} was refused: {}",
+            r.iter()
+                .map(|r| format!("{} ({:?})", r.message, r.code))
+                .collect::<Vec<_>>()
+                .join("; ")
+        ),
     }
 }
 
@@ -49,17 +55,25 @@ pub async fn demo(db: &DatabaseConnection) -> anyhow::Result<Seeded> {
         actor: &actor,
         request_id: "seed-demo",
     };
-    if facilities::by_code(db, &FacilityScope::All, "MERCY-MAIN")
-        .await?
-        .is_some()
-    {
-        anyhow::bail!("the demo data is already there (facility MERCY-MAIN exists)");
-    }
-    let mut seeded = Seeded::default();
-    for (code, name, tz) in [
+    let demo_facilities = [
         ("MERCY-MAIN", "Mercy Main Hospital", "America/Chicago"),
         ("MERCY-NORTH", "Mercy North Hospital", "America/New_York"),
-    ] {
+    ];
+    // Checked before anything is written, so a refusal leaves no half-seeded
+    // data behind (a facility created by hand under a demo code, say).
+    for (code, _, _) in demo_facilities {
+        if facilities::by_code(db, &FacilityScope::All, code)
+            .await?
+            .is_some()
+        {
+            anyhow::bail!(
+                "facility {code} already exists: the demo data goes into a database without the \
+                 demo facilities (MERCY-MAIN, MERCY-NORTH); use a fresh REDRESS_DATA_DIR"
+            );
+        }
+    }
+    let mut seeded = Seeded::default();
+    for (code, name, tz) in demo_facilities {
         let draft = FacilityDraft {
             code: code.to_owned(),
             name: name.to_owned(),
