@@ -103,6 +103,12 @@ impl Stored for FacilityState {
     }
 }
 
+/// `row` in the shape `versioned_in!` takes (building this row cannot
+/// fail; the JSON-document records' can).
+fn versioned_row(id: Uuid, s: &FacilityState) -> Result<facility::Model, DbErr> {
+    Ok(row(id, s))
+}
+
 impl Versioned for FacilityState {
     fn version(&self) -> i32 {
         self.version
@@ -112,22 +118,7 @@ impl Versioned for FacilityState {
         self.updated_at = now;
     }
 
-    async fn update(
-        db: &impl ConnectionTrait,
-        id: Uuid,
-        expected_version: i32,
-        state: &Self,
-    ) -> Result<bool, DbErr> {
-        let mut active = row(id, state).into_active_model().reset_all();
-        active.id = sea_orm::ActiveValue::Unchanged(id);
-        let result = Facility::update_many()
-            .set(active)
-            .filter(facility::Column::Id.eq(id))
-            .filter(facility::Column::Version.eq(expected_version))
-            .exec(db)
-            .await?;
-        Ok(result.rows_affected == 1)
-    }
+    super::stored::versioned_in!(Facility, facility, versioned_row);
 
     fn stale(&self, expected: i32) -> String {
         format!(

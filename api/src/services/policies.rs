@@ -261,6 +261,12 @@ impl Stored for PolicyState {
     }
 }
 
+/// `state_row` in the shape `versioned_in!` takes (building this row cannot
+/// fail; the JSON-document records' can).
+fn versioned_row(id: Uuid, s: &PolicyState) -> Result<deadline_policy::Model, DbErr> {
+    Ok(state_row(id, s))
+}
+
 impl Versioned for PolicyState {
     fn version(&self) -> i32 {
         self.version
@@ -270,22 +276,7 @@ impl Versioned for PolicyState {
         self.updated_at = now;
     }
 
-    async fn update(
-        db: &impl ConnectionTrait,
-        id: Uuid,
-        expected_version: i32,
-        state: &Self,
-    ) -> Result<bool, DbErr> {
-        let mut active = state_row(id, state).into_active_model().reset_all();
-        active.id = sea_orm::ActiveValue::Unchanged(id);
-        let result = DeadlinePolicy::update_many()
-            .set(active)
-            .filter(deadline_policy::Column::Id.eq(id))
-            .filter(deadline_policy::Column::Version.eq(expected_version))
-            .exec(db)
-            .await?;
-        Ok(result.rows_affected == 1)
-    }
+    super::stored::versioned_in!(DeadlinePolicy, deadline_policy, versioned_row);
 
     fn stale(&self, expected: i32) -> String {
         format!(

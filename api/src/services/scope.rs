@@ -9,7 +9,6 @@ use uuid::Uuid;
 
 use super::{Refusal, RefusalCode, ServiceError};
 use crate::domain::actor::{Actor, FacilityScope};
-use crate::domain::complaint::UserRef;
 use crate::domain::permissions::{Operation, sees_only_own};
 
 /// In the actor's facilities and, for STAFF, created by them. Anything
@@ -29,13 +28,6 @@ pub fn scope_condition<C: ColumnTrait>(actor: &Actor, facility: C, created_by: C
         c = c.add(created_by.eq(actor.subject.clone()));
     }
     c
-}
-
-pub fn user_of(actor: &Actor) -> UserRef {
-    UserRef {
-        subject: actor.subject.clone(),
-        name: actor.name.clone(),
-    }
 }
 
 /// The time of a change, at the databases' precision (microseconds).
