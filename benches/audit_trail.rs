@@ -138,6 +138,7 @@ async fn main() -> anyhow::Result<()> {
             time_zone: "America/Chicago".to_owned(),
             approval_threshold_amount: "250.00".into(),
             approval_threshold_currency: "USD".to_owned(),
+            default_language: None,
         },
         None,
     )
@@ -159,6 +160,7 @@ async fn main() -> anyhow::Result<()> {
             request_id: Set("bench".into()),
             operation: Set("bench".into()),
             accessed_at: Set(Utc::now()),
+            detail: Set(None),
         }
         .insert(&txn)
         .await?;

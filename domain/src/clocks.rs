@@ -358,7 +358,7 @@ fn local_of(tz: Tz, utc: NaiveDateTime) -> Option<NaiveDateTime> {
 
 /// Converts a local wall-clock time in `tz` to UTC (gap → shift forward by
 /// the gap length; ambiguous → earlier instant).
-fn resolve_local(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
+pub(crate) fn resolve_local(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
     match tz.from_local_datetime(&local) {
         LocalResult::Single(t) => t.with_timezone(&Utc),
         LocalResult::Ambiguous(a, b) => a.min(b).with_timezone(&Utc),

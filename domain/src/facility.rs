@@ -17,6 +17,8 @@ pub struct FacilityDraft {
     /// As sent; [`Money::parse_raw`] judges.
     pub approval_threshold_amount: RawAmount,
     pub approval_threshold_currency: String,
+    /// BCP 47 tag; `None` keeps what the facility has (`en` when new).
+    pub default_language: Option<String>,
 }
 
 /// A facility that passed every rule, normalised.
@@ -26,7 +28,12 @@ pub struct ValidFacility {
     pub name: String,
     pub time_zone: Tz,
     pub approval_threshold: Money,
+    /// Normalised BCP 47 tag, when the draft named one.
+    pub default_language: Option<String>,
 }
+
+/// The language a facility works in unless it says otherwise.
+pub const DEFAULT_LANGUAGE: &str = "en";
 
 pub const CODE_MAX: usize = 32;
 pub const NAME_MAX: usize = Name::MAX;
@@ -101,12 +108,27 @@ pub fn validate(draft: &FacilityDraft) -> Result<ValidFacility, Vec<FieldError>>
         }
     };
 
+    let default_language = match draft.default_language.as_deref().map(str::trim) {
+        None => None,
+        Some(tag) => match oxilangtag::LanguageTag::parse_and_normalize(tag) {
+            Ok(tag) => Some(tag.into_inner()),
+            Err(_) => {
+                errors.push(FieldError::new(
+                    &["input", "defaultLanguage"],
+                    "defaultLanguage must be a BCP 47 tag such as en or es",
+                ));
+                None
+            }
+        },
+    };
+
     match (time_zone, threshold) {
         (Some(time_zone), Some(approval_threshold)) if errors.is_empty() => Ok(ValidFacility {
             code,
             name,
             time_zone,
             approval_threshold,
+            default_language,
         }),
         _ => Err(errors),
     }
@@ -123,6 +145,7 @@ mod tests {
             time_zone: "America/Chicago".into(),
             approval_threshold_amount: RawAmount::from("250.00"),
             approval_threshold_currency: "USD".into(),
+            default_language: None,
         }
     }
 
@@ -166,6 +189,7 @@ mod tests {
             time_zone: "Mars/Olympus_Mons".into(),
             approval_threshold_amount: RawAmount::from("-1"),
             approval_threshold_currency: "USD".into(),
+            default_language: None,
         };
         let fields: Vec<String> = validate(&d)
             .err()

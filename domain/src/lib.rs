@@ -13,6 +13,7 @@ pub mod facility;
 pub mod interpreter;
 pub mod money;
 pub mod permissions;
+pub mod report;
 pub mod service_recovery;
 mod spelled;
 pub mod text;

@@ -74,10 +74,16 @@ pub enum Operation {
     /// Who read a service-recovery action, interpreter session or
     /// accessibility request (`recordAccessLog`).
     ReadRecordAccessLog,
+    /// Run the compliance reports and the grievance log (aggregates and
+    /// rows of complaint content, in the caller's facilities).
+    ReadReports,
+    /// The information-system activity review over the access log
+    /// (45 CFR 164.308(a)(1)(ii)(D)): who read what.
+    ReviewAccess,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 39] = [
+    pub const ALL: [Operation; 41] = [
         Operation::ReadFacilities,
         Operation::UpsertFacility,
         Operation::ReadDeadlinePolicies,
@@ -117,6 +123,8 @@ impl Operation {
         Operation::WorkAccessibilityRequest,
         Operation::DenyAccessibilityRequest,
         Operation::ReadRecordAccessLog,
+        Operation::ReadReports,
+        Operation::ReviewAccess,
     ];
 }
 
@@ -183,6 +191,12 @@ pub fn role_allows(role: Role, op: Operation) -> bool {
             matches!(role, Staff | PatientRelations | PatientRelationsManager)
         }
         ReadRecordAccessLog => matches!(role, Compliance),
+        // Reports read complaint content in aggregate: compliance, and the
+        // leads who answer for their team's timeliness. Not the front desk
+        // (they see only their own), not ADMIN (no content).
+        ReadReports => matches!(role, PatientRelationsManager | Compliance),
+        // Who read what is compliance's to review.
+        ReviewAccess => matches!(role, Compliance),
     }
 }
 
@@ -255,6 +269,8 @@ mod tests {
             (WorkAccessibilityRequest, [false, true, true, false, false]),
             (DenyAccessibilityRequest, [false, false, true, false, false]),
             (ReadRecordAccessLog, [false, false, false, true, false]),
+            (ReadReports, [false, false, true, true, false]),
+            (ReviewAccess, [false, false, false, true, false]),
         ];
         assert_eq!(table.len(), Operation::ALL.len());
         for (op, row) in table {

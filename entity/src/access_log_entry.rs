@@ -19,6 +19,9 @@ pub struct Model {
     /// The GraphQL field that read it: `complaint`, `complaints`, `node`, …
     pub operation: String,
     pub accessed_at: DateTimeUtc,
+    /// For a report run (`record_type` `Report`): the filter it ran with,
+    /// as JSON. `None` for reads of one record.
+    pub detail: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -13,6 +13,9 @@ pub struct Model {
     pub name: String,
     /// IANA time zone name, e.g. `America/Chicago`.
     pub time_zone: String,
+    /// BCP 47 tag of the language the facility works in (`en`): a
+    /// complainant who prefers another needs language access.
+    pub default_language: String,
     /// Service-recovery approval threshold, as a canonical decimal string
     /// (exact; SQLite has no decimal type).
     pub approval_threshold_amount: String,

@@ -8,6 +8,7 @@ mod m20261122_000002_complaints;
 mod m20261122_000003_linked_work;
 mod m20261130_000004_audit_checkpoint;
 mod m20261201_000005_one_access_log;
+mod m20261202_000006_compliance;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_linked_work::Migration),
             Box::new(m20261130_000004_audit_checkpoint::Migration),
             Box::new(m20261201_000005_one_access_log::Migration),
+            Box::new(m20261202_000006_compliance::Migration),
         ]
     }
 }

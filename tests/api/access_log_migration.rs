@@ -97,6 +97,46 @@ async fn insert_old(db: &DatabaseConnection, e: &Entry) {
     db.execute(&statement).await.expect("insert an old entry");
 }
 
+/// Copies the facilities into a database whose facility table predates
+/// `default_language` (added after the merge of the logs).
+async fn copy_facilities(from: &DatabaseConnection, to: &DatabaseConnection) {
+    for f in facility::Entity::find()
+        .all(from)
+        .await
+        .expect("read facilities")
+    {
+        let statement = Query::insert()
+            .into_table(Alias::new("facility"))
+            .columns(
+                [
+                    "id",
+                    "code",
+                    "name",
+                    "time_zone",
+                    "approval_threshold_amount",
+                    "approval_threshold_currency",
+                    "version",
+                    "created_at",
+                    "updated_at",
+                ]
+                .map(Alias::new),
+            )
+            .values_panic([
+                f.id.into(),
+                f.code.into(),
+                f.name.into(),
+                f.time_zone.into(),
+                f.approval_threshold_amount.into(),
+                f.approval_threshold_currency.into(),
+                f.version.into(),
+                f.created_at.into(),
+                f.updated_at.into(),
+            ])
+            .to_owned();
+        to.execute(&statement).await.expect("copy a facility");
+    }
+}
+
 /// Copies every row of one table between databases (same schema).
 async fn copy<E>(from: &DatabaseConnection, to: &DatabaseConnection)
 where
@@ -198,7 +238,7 @@ async fn every_entry_of_both_old_logs_reaches_the_one_log() {
         .await
         .expect("migrate to the two logs");
     let from = source.connect().await;
-    copy::<facility::Entity>(&from, &db).await;
+    copy_facilities(&from, &db).await;
     copy::<deadline_policy::Entity>(&from, &db).await;
     copy::<complaint::Entity>(&from, &db).await;
     copy::<service_recovery_action::Entity>(&from, &db).await;

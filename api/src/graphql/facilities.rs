@@ -24,6 +24,7 @@ pub struct Facility {
     code: String,
     name: String,
     time_zone: String,
+    default_language: String,
     approval_threshold: Option<Money>,
     version: i32,
     created_at: DateTime<Utc>,
@@ -41,6 +42,7 @@ impl From<entity::facility::Model> for Facility {
             code: m.code,
             name: m.name,
             time_zone: m.time_zone,
+            default_language: m.default_language,
             version: m.version,
             created_at: m.created_at,
             updated_at: m.updated_at,
@@ -63,6 +65,12 @@ impl Facility {
     /// IANA time zone; due times are computed in it and shown in it.
     async fn time_zone(&self) -> &str {
         &self.time_zone
+    }
+    /// BCP 47 tag of the language the facility works in (`en` unless set):
+    /// complainants who prefer another need language access
+    /// (`languageAccessGaps`).
+    async fn default_language(&self) -> &str {
+        &self.default_language
     }
     /// Service recovery above this amount needs a manager's approval.
     async fn approval_threshold(&self) -> Result<MoneyObject> {
@@ -150,6 +158,9 @@ pub struct FacilityUpsertInput {
     pub time_zone: String,
     /// Service recovery above this needs a manager's approval.
     pub approval_threshold: MoneyInput,
+    /// BCP 47 tag of the language the facility works in; omit to keep
+    /// what it has (`en` for a new facility).
+    pub default_language: Option<String>,
     /// Omit to create; to change an existing facility, the version you read.
     pub expected_version: Option<i32>,
 }
@@ -191,6 +202,7 @@ impl FacilityMutation {
             time_zone: input.time_zone,
             approval_threshold_amount: input.approval_threshold.amount.0,
             approval_threshold_currency: input.approval_threshold.currency,
+            default_language: input.default_language,
         };
         let result =
             services::facilities::upsert(ctx.db()?, &caller, &draft, input.expected_version).await;

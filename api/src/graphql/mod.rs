@@ -17,6 +17,7 @@ pub mod me;
 pub mod money;
 pub mod node;
 pub mod policies;
+pub mod reports;
 pub mod request_context;
 pub mod service_recovery;
 
@@ -41,6 +42,7 @@ pub struct QueryRoot(
     accessibility::AccessibilityQuery,
     audit::AuditQuery,
     checkpoints::CheckpointQuery,
+    reports::ReportsQuery,
 );
 
 #[derive(MergedObject, Default)]

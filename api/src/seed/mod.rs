@@ -80,6 +80,7 @@ pub async fn demo(db: &DatabaseConnection) -> anyhow::Result<Seeded> {
             time_zone: tz.to_owned(),
             approval_threshold_amount: "250.00".into(),
             approval_threshold_currency: "USD".to_owned(),
+            default_language: None,
         };
         facilities::upsert(db, &caller, &draft, None)
             .await

@@ -36,8 +36,37 @@ pub async fn record(
         request_id: Set(caller.request_id.to_owned()),
         operation: Set(operation.to_owned()),
         accessed_at: Set(now),
+        detail: Set(None),
     });
     AccessLogEntry::insert_many(rows)
+        .exec_without_returning(db)
+        .await?;
+    Ok(())
+}
+
+/// Records one run of a report or export: `detail` says what it covered
+/// (its filter), so the run is one entry, not one per complaint it read.
+pub async fn record_run(
+    db: &impl ConnectionTrait,
+    caller: &Caller<'_>,
+    record_type: &str,
+    run_id: Uuid,
+    operation: &str,
+    detail: &str,
+) -> Result<(), DbErr> {
+    let row = access_log_entry::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        record_type: Set(record_type.to_owned()),
+        record_id: Set(run_id),
+        actor_subject: Set(caller.actor.subject.clone()),
+        actor_name: Set(caller.actor.name.clone()),
+        actor_roles: Set(caller.roles()),
+        request_id: Set(caller.request_id.to_owned()),
+        operation: Set(operation.to_owned()),
+        accessed_at: Set(super::scope::now()),
+        detail: Set(Some(detail.to_owned())),
+    };
+    AccessLogEntry::insert(row)
         .exec_without_returning(db)
         .await?;
     Ok(())

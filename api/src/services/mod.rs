@@ -15,6 +15,7 @@ pub mod interpreter;
 pub mod links;
 pub mod policies;
 pub mod reads;
+pub mod reports;
 pub mod scope;
 pub mod service_recovery;
 pub mod stored;

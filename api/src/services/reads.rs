@@ -189,6 +189,10 @@ impl<'a> Reader<'a> {
         self.db
     }
 
+    pub(super) fn caller(&self) -> Caller<'a> {
+        self.caller
+    }
+
     fn may_read<T: Readable>(&self, item: &T) -> bool {
         let actor = self.actor();
         permits(actor, T::READ) && visible(actor, item.facility_code(), item.created_by())

@@ -32,6 +32,7 @@ fn draft(code: &str, tz: &str, amount: &str) -> FacilityDraft {
         time_zone: tz.into(),
         approval_threshold_amount: RawAmount::from(amount),
         approval_threshold_currency: "USD".into(),
+        default_language: None,
     }
 }
 

@@ -21,22 +21,35 @@ pub struct FacilityState {
     /// Canonical decimal string (exact).
     pub approval_threshold_amount: String,
     pub approval_threshold_currency: String,
+    /// BCP 47 tag of the language the facility works in.
+    #[serde(default = "default_language")]
+    pub default_language: String,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
+fn default_language() -> String {
+    crate::facility::DEFAULT_LANGUAGE.to_owned()
+}
+
 impl FacilityState {
     /// The facility as its audit events record it (`redress verify`
     /// replays it).
+    /// The default language appears once a facility leaves `en`, so the
+    /// documents recorded before the field existed still replay.
     pub fn document(&self) -> Value {
-        json!({
+        let mut doc = json!({
             "code": self.code,
             "name": self.name,
             "timeZone": self.time_zone,
             "approvalThreshold": [self.approval_threshold_amount, self.approval_threshold_currency],
             "version": self.version,
-        })
+        });
+        if self.default_language != crate::facility::DEFAULT_LANGUAGE {
+            doc["defaultLanguage"] = json!(self.default_language);
+        }
+        doc
     }
 
     /// Takes the draft's values (the code is the record's own).
@@ -45,6 +58,9 @@ impl FacilityState {
         self.time_zone = valid.time_zone.name().to_owned();
         self.approval_threshold_amount = valid.approval_threshold.amount.to_string();
         self.approval_threshold_currency = valid.approval_threshold.currency;
+        if let Some(language) = valid.default_language {
+            self.default_language = language;
+        }
     }
 }
 
@@ -99,6 +115,7 @@ impl CreateCommand for CreateFacility {
             time_zone: String::new(),
             approval_threshold_amount: String::new(),
             approval_threshold_currency: String::new(),
+            default_language: default_language(),
             version: 1,
             created_at: cx.now,
             updated_at: cx.now,

@@ -1,0 +1,13 @@
+//! Compliance reports: input → `ReportFilter` → the services' report →
+//! output. Each report runs through `Reader::report`, which authorises it
+//! and logs the run once with its filter.
+
+mod filter;
+
+pub use filter::{ReportFilterInput, report_error};
+
+use async_graphql::MergedObject;
+
+/// Every report's query fields, merged into the query root.
+#[derive(MergedObject, Default)]
+pub struct ReportsQuery();
