@@ -10,6 +10,8 @@
 //! them into UTC instants per facility, so the database compares indexed
 //! timestamps and never converts time zones itself.
 
+pub mod table;
+
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use sea_orm::sea_query::Expr;
