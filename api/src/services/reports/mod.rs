@@ -168,8 +168,10 @@ impl Reader<'_> {
             .on(&["filter", "facilities"])
             .into());
         }
+        // `list` asks for one more row than the limit, and the limit is
+        // bound as an i64: `u64::MAX >> 1` overflowed it (a panic on SQLite).
         let (rows, _) =
-            facility_lookup::list(self.db(), &actor.facilities, None, u64::MAX >> 1).await?;
+            facility_lookup::list(self.db(), &actor.facilities, None, u64::MAX >> 2).await?;
         let wanted: Vec<String> = filter
             .facilities
             .iter()
