@@ -29,4 +29,5 @@ mod reads;
 mod schema;
 mod seed;
 mod service_recovery;
+mod survey_readiness;
 mod validated_values;

@@ -3,6 +3,7 @@
 //! and logs the run once with its filter.
 
 mod filter;
+mod survey;
 
 pub use filter::{ReportFilterInput, report_error};
 
@@ -10,4 +11,4 @@ use async_graphql::MergedObject;
 
 /// Every report's query fields, merged into the query root.
 #[derive(MergedObject, Default)]
-pub struct ReportsQuery();
+pub struct ReportsQuery(survey::SurveyQuery);

@@ -10,6 +10,7 @@
 //! them into UTC instants per facility, so the database compares indexed
 //! timestamps and never converts time zones itself.
 
+pub mod survey;
 pub mod table;
 
 use chrono::{DateTime, Utc};
