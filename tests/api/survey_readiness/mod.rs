@@ -24,6 +24,7 @@ use crate::helpers::*;
 
 mod rules;
 mod scope;
+mod table;
 
 pub(super) const CHICAGO: Tz = chrono_tz::America::Chicago;
 pub(super) const LOS_ANGELES: Tz = chrono_tz::America::Los_Angeles;
@@ -77,7 +78,7 @@ pub(super) fn uuid_of(global: &Value) -> uuid::Uuid {
 
 pub(super) struct Survey {
     pub(super) app: TestApp,
-    db: DatabaseConnection,
+    pub(super) db: DatabaseConnection,
 }
 
 impl Survey {
