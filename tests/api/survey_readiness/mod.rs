@@ -10,6 +10,9 @@
 //! through the API and then edited in the database, as a record from
 //! before the guards (or imported) would be.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use chrono::{DateTime, NaiveDate, TimeZone, Utc, Weekday};
 use chrono_tz::Tz;
 use entity::{access_log_entry, complaint};
@@ -83,8 +86,25 @@ pub(super) struct Survey {
 
 impl Survey {
     pub(super) async fn new() -> Survey {
+        Self::counting(None).await
+    }
+
+    /// With `statements` counting every SQL statement the app runs.
+    pub(super) async fn counting(statements: Option<Arc<AtomicUsize>>) -> Survey {
         let tdb = TestDb::new().await;
-        let app = TestApp::start(Application::build(settings(&tdb.url)).await.unwrap());
+        let app = match statements {
+            None => Application::build(settings(&tdb.url)).await.unwrap(),
+            Some(counter) => {
+                let mut conn = tdb.connect().await;
+                conn.set_metric_callback(move |_| {
+                    counter.fetch_add(1, Ordering::SeqCst);
+                });
+                Application::build_with_db(settings(&tdb.url), conn)
+                    .await
+                    .unwrap()
+            }
+        };
+        let app = TestApp::start(app);
         let db = tdb.connect().await;
         app.create_facility("MAIN").await;
         let mut west = facility_input("WEST");

@@ -3,6 +3,9 @@
 use chrono::{DateTime, Datelike, Duration, Utc};
 use serde_json::{Value, json};
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use super::*;
 
 #[tokio::test]
@@ -114,4 +117,37 @@ async fn only_compliance_and_leads_run_it_in_their_facilities() {
         )
         .await;
     assert_eq!(error_code(&body), "BAD_USER_INPUT", "{body:#}");
+}
+
+#[tokio::test]
+async fn a_run_costs_the_same_statements_whatever_it_finds() {
+    let statements = Arc::new(AtomicUsize::new(0));
+    let s = Survey::counting(Some(statements.clone())).await;
+    let y = Utc::now().year() - 1;
+    let period = filter(&[], day(y, 1, 1), day(y, 12, 31));
+    let mut cost = Vec::new();
+    for n in [1, 6] {
+        for i in 0..n {
+            let at = local(CHICAGO, y, 4, 1 + i, 9, 0);
+            let c = s.complaint("MAIN", "PHONE", at, json!({})).await;
+            let r = s
+                .request("MAIN", at, json!({ "complaintId": c["id"] }))
+                .await;
+            s.request_to(r, "DENY").await;
+        }
+        statements.store(0, Ordering::SeqCst);
+        let data = s
+            .app
+            .ok(&officer(), SURVEY, json!({ "f": period, "first": 100 }))
+            .await;
+        let found = data["surveyReadiness"]["totalCount"].as_u64().unwrap();
+        cost.push((found, statements.load(Ordering::SeqCst)));
+    }
+    // Each phone complaint is still open (verbal rule) and its request was
+    // denied while linked to a plain complaint (accommodation rule).
+    assert_eq!((cost[0].0, cost[1].0), (2, 14));
+    assert_eq!(
+        cost[0].1, cost[1].1,
+        "statements grew with the findings: {cost:?}"
+    );
 }
