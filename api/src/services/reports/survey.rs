@@ -5,6 +5,16 @@
 //! the period by when they were received, accessibility requests by when
 //! they were needed. A report, not a lock: nothing is refused because of
 //! a finding.
+//!
+//! Cost: candidates are read in batches of [`BATCH`] in index order
+//! (`facility_code, received_at, id`), so memory stays bounded and the
+//! statements do not grow with the findings. Open rows are narrowed by
+//! the clock columns; every resolved or closed grievance in the period is
+//! still a candidate, because whether its written response is complete is
+//! only in the record. At a million complaints that is the report's
+//! largest cost; a projection column saying whether a finished
+//! complaint's response falls short (written by `complaints::row`) would
+//! narrow it to the few that do.
 
 use std::collections::HashMap;
 
