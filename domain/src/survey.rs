@@ -137,7 +137,6 @@ fn local(at: DateTime<Utc>, tz: Tz) -> String {
 pub fn complaint_findings(c: &ComplaintState, now: DateTime<Utc>, tz: Tz) -> Vec<Finding> {
     let mut out = Vec::new();
     let grievance = c.classification == Classification::Grievance;
-    let finished = matches!(c.status, Status::Resolved | Status::Closed);
     if grievance && c.status.is_open() {
         let clocks = &c.clocks;
         if clocks.acknowledgement_met_at.is_none() && clocks.acknowledgement_due_at < now {
@@ -159,6 +158,29 @@ pub fn complaint_findings(c: &ComplaintState, now: DateTime<Utc>, tz: Tz) -> Vec
             ));
         }
     }
+    standing_findings(c, tz, &mut out);
+    if matches!(c.channel, Channel::InPerson | Channel::Phone) && !grievance && c.status.is_open() {
+        let day = local_day(c.received_at, tz);
+        let day_ends = local_midnight(day.succ_opt().unwrap_or(day), tz);
+        if now >= day_ends {
+            out.push(finding(
+                SurveyRule::VerbalComplaintOpenPastPointOfService,
+                format!(
+                    "Received {} on {day} and still open after that day: a complaint not resolved at the time by staff present is a grievance. Escalate it so its clocks and written response apply.",
+                    channel_words(c.channel)
+                ),
+            ));
+        }
+    }
+    out
+}
+
+/// The findings no clock decides (the written response, A-0123 and
+/// A-0120; a written complaint resolved at the point of service, A-0118):
+/// they hold from the moment the complaint is finished until it changes.
+fn standing_findings(c: &ComplaintState, tz: Tz, out: &mut Vec<Finding>) {
+    let grievance = c.classification == Classification::Grievance;
+    let finished = matches!(c.status, Status::Resolved | Status::Closed);
     let response = c
         .resolution
         .as_ref()
@@ -220,20 +242,17 @@ pub fn complaint_findings(c: &ComplaintState, now: DateTime<Utc>, tz: Tz) -> Vec
             ),
         ));
     }
-    if matches!(c.channel, Channel::InPerson | Channel::Phone) && !grievance && c.status.is_open() {
-        let day = local_day(c.received_at, tz);
-        let day_ends = local_midnight(day.succ_opt().unwrap_or(day), tz);
-        if now >= day_ends {
-            out.push(finding(
-                SurveyRule::VerbalComplaintOpenPastPointOfService,
-                format!(
-                    "Received {} on {day} and still open after that day: a complaint not resolved at the time by staff present is a grievance. Escalate it so its clocks and written response apply.",
-                    channel_words(c.channel)
-                ),
-            ));
-        }
-    }
-    out
+}
+
+/// Whether a finished complaint falls short of a rule no clock decides
+/// (its projection column, so the report reads only those). It judges
+/// the date of completion against the latest local day receipt can fall
+/// on anywhere (UTC+14): never false where [`complaint_findings`] finds
+/// one of these rules at the facility's own zone.
+pub fn response_falls_short(c: &ComplaintState) -> bool {
+    let mut out = Vec::new();
+    standing_findings(c, chrono_tz::Etc::GMTMinus14, &mut out);
+    !out.is_empty()
 }
 
 fn channel_words(channel: Channel) -> &'static str {

@@ -314,7 +314,40 @@ fn complaint_rules_table() {
             .map(|f| f.rule)
             .collect();
         assert_eq!(got, expected, "{name}");
+        // The projection agrees on the rules no clock decides.
+        let standing = got.iter().any(|r| STANDING.contains(r));
+        assert_eq!(response_falls_short(&c), standing, "{name}: projection");
     }
+}
+
+/// The rules the `response_gap` projection covers.
+const STANDING: [SurveyRule; 4] = [
+    SurveyRule::WrittenResponseMissing,
+    SurveyRule::WrittenResponseIncomplete,
+    SurveyRule::QioNoticeMissing,
+    SurveyRule::WrittenComplaintResolvedAtPointOfService,
+];
+
+#[test]
+fn the_projection_never_misses_a_completion_date_in_any_zone() {
+    // Received 21:00 on November 2 in Chicago (03:00 UTC November 3),
+    // completed on November 2: fine in Chicago, before receipt in Kiritimati
+    // (UTC+14). The projection errs on the side of looking.
+    let mut c = resolved(grievance());
+    c.received_at = at("2026-11-03T03:00:00Z");
+    response(&mut c).completed_on =
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 2).unwrap_or_default();
+    assert!(complaint_findings(&c, at("2026-12-10T00:00:00Z"), CHICAGO).is_empty());
+    assert!(response_falls_short(&c));
+    // A day earlier falls short everywhere.
+    response(&mut c).completed_on =
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap_or_default();
+    let rules: Vec<SurveyRule> = complaint_findings(&c, at("2026-12-10T00:00:00Z"), CHICAGO)
+        .into_iter()
+        .map(|f| f.rule)
+        .collect();
+    assert_eq!(rules, vec![SurveyRule::WrittenResponseIncomplete]);
+    assert!(response_falls_short(&c));
 }
 
 #[test]

@@ -181,8 +181,10 @@ impl Survey {
         .await
     }
 
-    /// Edits the stored record (and the channel column) behind the API.
-    pub(super) async fn edit(&self, c: &Value, f: impl FnOnce(&mut Value)) {
+    /// Edits the stored record (and the channel column) behind the API,
+    /// with `response_gap` as given: NULL as on a row written before it
+    /// was projected.
+    pub(super) async fn edit(&self, c: &Value, gap: Option<bool>, f: impl FnOnce(&mut Value)) {
         let row = complaint::Entity::find_by_id(uuid_of(&c["id"]))
             .one(&self.db)
             .await
@@ -194,6 +196,7 @@ impl Survey {
         let mut active = row.into_active_model();
         active.record = Set(record.to_string());
         active.channel = Set(channel);
+        active.response_gap = Set(gap);
         active.update(&self.db).await.unwrap();
     }
 
@@ -215,6 +218,16 @@ impl Survey {
     pub(super) async fn request_to(&self, r: Value, action: &str) -> Value {
         let (mutation, input) = accessibility_call(action, &r);
         self.app.work_must(&lead(), mutation, input).await
+    }
+
+    /// The stored `response_gap` of a complaint.
+    pub(super) async fn gap(&self, c: &Value) -> Option<bool> {
+        complaint::Entity::find_by_id(uuid_of(&c["id"]))
+            .one(&self.db)
+            .await
+            .unwrap()
+            .unwrap()
+            .response_gap
     }
 
     pub(super) async fn runs_logged(&self) -> u64 {

@@ -58,11 +58,23 @@ async fn findings_per_rule_in_each_facility_zone() {
         .await;
     let clean = s.resolved(c).await;
     assert_eq!(clean["status"], "RESOLVED");
+    assert_eq!(s.gap(&clean).await, Some(false), "projected on write");
+    // The column is what narrows the finished complaints: a row whose
+    // projection says its response is complete is not read (no finding,
+    // whatever its record says).
+    let c = s
+        .complaint("MAIN", "LETTER", local(CHICAGO, y, 5, 4, 9, 0), json!({}))
+        .await;
+    let narrowed = s.resolved(c).await;
+    s.edit(&narrowed, Some(false), |r| {
+        r["resolution"]["writtenResponse"] = Value::Null
+    })
+    .await;
     let c = s
         .complaint("MAIN", "LETTER", local(CHICAGO, y, 5, 1, 12, 0), medicare)
         .await;
     let no_qio = s.resolved(c).await;
-    s.edit(&no_qio, |r| {
+    s.edit(&no_qio, Some(true), |r| {
         r["resolution"]["writtenResponse"]["qioNoticeIncluded"] = json!(false)
     })
     .await;
@@ -73,7 +85,7 @@ async fn findings_per_rule_in_each_facility_zone() {
         .complaint("MAIN", "LETTER", local(CHICAGO, y, 5, 2, 9, 0), json!({}))
         .await;
     let no_response = s.resolved(c).await;
-    s.edit(&no_response, |r| {
+    s.edit(&no_response, None, |r| {
         r["resolution"]["writtenResponse"] = Value::Null
     })
     .await;
@@ -82,7 +94,7 @@ async fn findings_per_rule_in_each_facility_zone() {
         .complaint("MAIN", "LETTER", local(CHICAGO, y, 5, 3, 9, 0), json!({}))
         .await;
     let incomplete = s.resolved(c).await;
-    s.edit(&incomplete, |r| {
+    s.edit(&incomplete, Some(true), |r| {
         r["resolution"]["writtenResponse"]["contactPerson"] = json!("");
         r["resolution"]["writtenResponse"]["investigationSteps"] = json!(" ");
     })
@@ -103,7 +115,7 @@ async fn findings_per_rule_in_each_facility_zone() {
     };
     let phone_pos = pos(local(CHICAGO, y, 6, 1, 9, 0)).await;
     let letter_pos = pos(local(CHICAGO, y, 6, 1, 10, 0)).await;
-    s.edit(&letter_pos, |r| r["channel"] = json!("LETTER"))
+    s.edit(&letter_pos, None, |r| r["channel"] = json!("LETTER"))
         .await;
     expect(
         &letter_pos,

@@ -9,12 +9,9 @@
 //! Cost: candidates are read in batches of [`BATCH`] in index order
 //! (`facility_code, received_at, id`), so memory stays bounded and the
 //! statements do not grow with the findings. Open rows are narrowed by
-//! the clock columns; every resolved or closed grievance in the period is
-//! still a candidate, because whether its written response is complete is
-//! only in the record. At a million complaints that is the report's
-//! largest cost; a projection column saying whether a finished
-//! complaint's response falls short (written by `complaints::row`) would
-//! narrow it to the few that do.
+//! the clock columns, finished ones by `response_gap` (projected by
+//! `complaints::row` from `domain::survey::response_falls_short`; NULL,
+//! so still read, on rows written before it existed).
 
 use std::collections::HashMap;
 
@@ -281,11 +278,19 @@ fn complaint_condition(now: DateTime<Utc>) -> Condition {
                 ),
         )
         .add(
-            Condition::all().add(C::Status.is_in(finished)).add(
-                Condition::any()
-                    .add(C::Classification.eq(grievance))
-                    .add(C::Channel.is_in(written)),
-            ),
+            Condition::all()
+                .add(C::Status.is_in(finished))
+                .add(
+                    Condition::any()
+                        .add(C::Classification.eq(grievance))
+                        .add(C::Channel.is_in(written)),
+                )
+                // Projected on every write; NULL on rows from before it.
+                .add(
+                    Condition::any()
+                        .add(C::ResponseGap.is_null())
+                        .add(C::ResponseGap.eq(true)),
+                ),
         )
         .add(
             Condition::all()
