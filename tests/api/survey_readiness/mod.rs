@@ -25,6 +25,7 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
+mod projection;
 mod rules;
 mod scope;
 mod table;
@@ -82,6 +83,7 @@ pub(super) fn uuid_of(global: &Value) -> uuid::Uuid {
 pub(super) struct Survey {
     pub(super) app: TestApp,
     pub(super) db: DatabaseConnection,
+    pub(super) url: String,
 }
 
 impl Survey {
@@ -138,7 +140,11 @@ impl Survey {
             )
             .await;
         assert_eq!(payload["userErrors"], json!([]), "{payload:#}");
-        Survey { app, db }
+        Survey {
+            app,
+            db,
+            url: tdb.url.clone(),
+        }
     }
 
     pub(super) async fn complaint(
