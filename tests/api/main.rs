@@ -18,6 +18,7 @@ mod complaint_lifecycle;
 mod complaint_permissions;
 mod durability;
 mod facilities;
+mod grievance_log;
 mod helpers;
 mod http;
 mod interpreter_log;

@@ -3,11 +3,13 @@
 //! and logs the run once with its filter.
 
 mod filter;
+mod grievance_log;
 
 pub use filter::{ReportFilterInput, report_error};
+pub use grievance_log::GrievanceLogQuery;
 
 use async_graphql::MergedObject;
 
 /// Every report's query fields, merged into the query root.
 #[derive(MergedObject, Default)]
-pub struct ReportsQuery();
+pub struct ReportsQuery(GrievanceLogQuery);

@@ -10,6 +10,8 @@
 //! them into UTC instants per facility, so the database compares indexed
 //! timestamps and never converts time zones itself.
 
+pub mod grievance_log;
+mod log_row;
 pub mod table;
 
 use chrono::{DateTime, Utc};
@@ -169,7 +171,7 @@ impl Reader<'_> {
             .into());
         }
         let (rows, _) =
-            facility_lookup::list(self.db(), &actor.facilities, None, u64::MAX >> 1).await?;
+            facility_lookup::list(self.db(), &actor.facilities, None, u64::from(u32::MAX)).await?;
         let wanted: Vec<String> = filter
             .facilities
             .iter()
