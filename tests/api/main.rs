@@ -17,6 +17,7 @@ mod complaint_intake;
 mod complaint_lifecycle;
 mod complaint_permissions;
 mod durability;
+mod exports;
 mod facilities;
 mod grievance_log;
 mod helpers;
