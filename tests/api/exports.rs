@@ -330,13 +330,14 @@ async fn refusals_have_their_status_and_say_why() {
     assert_eq!(fx.report_runs("export:grievance-log").await, 0);
 }
 
-/// `n` copies of `model`, a second apart from `start`, each with its own
+/// `n` copies of `model`, two to each second from `start` (ties on the
+/// receipt instant, some across a batch boundary), each with its own
 /// id and reference in the row and in its record: enough rows to stream,
 /// written straight to the table (the export only reads them).
 async fn copies(fx: &Fixture, model: &complaint::Model, start: DateTime<Utc>, n: usize) {
     let mut batch = Vec::new();
     for i in 0..n {
-        let received = start + Duration::seconds(i as i64);
+        let received = start + Duration::seconds(i as i64 / 2);
         let reference = format!("GRV-2026-9{i:05}");
         let mut record: Value = serde_json::from_str(&model.record).unwrap();
         record["reference"] = json!(reference);
@@ -397,6 +398,6 @@ async fn a_large_export_streams_in_batches_every_row_once_in_order() {
     for (i, row) in rows[1..].iter().enumerate() {
         assert_eq!(row[0], format!("GRV-2026-9{i:05}"));
     }
-    // 2 June 00:00Z + 3,499 s is 1 June 19:00 CDT + 58 min 19 s.
-    assert_eq!(rows[n][4], "2026-06-01T19:58:19-05:00");
+    // 2 June 00:00Z + 1,749 s is 1 June 19:00 CDT + 29 min 9 s.
+    assert_eq!(rows[n][4], "2026-06-01T19:29:09-05:00");
 }
