@@ -279,7 +279,9 @@ async fn refusals_have_their_status_and_say_why() {
     let fx = log_app().await;
     fx.app.create_facility("MAIN").await;
     let app = &fx.app;
-    assert_eq!(get(app, None, YEAR).await.status, StatusCode::UNAUTHORIZED);
+    let none = app.client.get(app.url(YEAR)).send().await.unwrap();
+    assert_eq!(none.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(none.headers()["www-authenticate"], "Bearer");
     let bad = get(app, Some("not.a.token"), YEAR).await;
     assert_eq!(bad.status, StatusCode::UNAUTHORIZED);
     assert_eq!(bad.error_code(), "UNAUTHENTICATED");

@@ -2,7 +2,8 @@
 //! crate), for spreadsheets and surveyors.
 //!
 //! - The bearer token is verified as on `/graphql`; without one, or with a
-//!   bad one, 401. The report authorises and access-logs the run once
+//!   bad one, 401. While the database is known to be down, 503 at once
+//!   (`Retry-After: 1`). The report authorises and access-logs the run once
 //!   (operation `export:<report>` for the grievance log, the report's
 //!   name otherwise), so a role without reports gets 403.
 //! - The filter is in the query string: `from` and `to` (local days,
@@ -59,6 +60,16 @@ fn error(status: StatusCode, code: &str, message: &str) -> HttpResponse {
     HttpResponse::build(status).json(json!({
         "errors": [{ "message": message, "extensions": { "code": code } }]
     }))
+}
+
+/// 401, with the `WWW-Authenticate` challenge `/graphql` sends.
+fn unauthorized(message: &str) -> HttpResponse {
+    let mut response = error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", message);
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        header::HeaderValue::from_static("Bearer"),
+    );
+    response
 }
 
 fn bad_request(message: &str) -> HttpResponse {
@@ -186,21 +197,20 @@ pub async fn export(
         .map(|v| v.to_str().map(|v| endpoint.verifier.verify_header(v)))
     {
         Some(Ok(Ok(actor))) => actor,
-        None => {
-            return error(
-                StatusCode::UNAUTHORIZED,
-                "UNAUTHENTICATED",
-                "an export needs a bearer token",
-            );
-        }
-        Some(_) => {
-            return error(
-                StatusCode::UNAUTHORIZED,
-                "UNAUTHENTICATED",
-                "the bearer token was refused",
-            );
-        }
+        None => return unauthorized("an export needs a bearer token"),
+        Some(_) => return unauthorized("the bearer token was refused"),
     };
+    if !endpoint.health.is_up() {
+        let mut response = error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "DATABASE_UNAVAILABLE",
+            "the database is unavailable; nothing was read: retry later",
+        );
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        return response;
+    }
     let unknown = || {
         error(
             StatusCode::NOT_FOUND,
