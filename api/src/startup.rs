@@ -16,8 +16,8 @@ use crate::checkpoint_key::{CheckpointKeySource, CheckpointSigner};
 use crate::config::Settings;
 use crate::graphql::{self, SchemaOptions};
 use crate::http::graphql::{self as endpoint, GraphqlEndpoint};
-use crate::http::health;
 use crate::http::tracing_span::RedressRootSpan;
+use crate::http::{exports, health};
 use crate::{db, services};
 
 /// A bound, ready server. `port()` is known before it runs (port 0 in tests).
@@ -110,6 +110,7 @@ impl Application {
                 .app_data(health_data.clone())
                 .route("/healthz", web::get().to(health::healthz))
                 .route("/readyz", web::get().to(health::readyz))
+                .route("/exports/{file}", web::get().to(exports::export))
                 .service(
                     web::resource("/graphql")
                         .route(web::post().to(endpoint::post))

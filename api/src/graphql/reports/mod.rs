@@ -3,12 +3,14 @@
 //! and logs the run once with its filter.
 
 mod filter;
+mod grievance_log;
 mod survey;
 
 pub use filter::{ReportFilterInput, report_error};
+pub use grievance_log::GrievanceLogQuery;
 
 use async_graphql::MergedObject;
 
 /// Every report's query fields, merged into the query root.
 #[derive(MergedObject, Default)]
-pub struct ReportsQuery(survey::SurveyQuery);
+pub struct ReportsQuery(GrievanceLogQuery, survey::SurveyQuery);

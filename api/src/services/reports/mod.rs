@@ -10,6 +10,8 @@
 //! them into UTC instants per facility, so the database compares indexed
 //! timestamps and never converts time zones itself.
 
+pub mod grievance_log;
+mod log_row;
 pub mod survey;
 pub mod table;
 
