@@ -10,7 +10,12 @@
 //! them into UTC instants per facility, so the database compares indexed
 //! timestamps and never converts time zones itself.
 
+pub mod language_gaps;
+pub mod months;
+pub mod reopen;
 pub mod table;
+pub mod timeliness;
+pub mod trends;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -26,6 +31,11 @@ use crate::domain::report::{MonthSlice, Period};
 
 /// The record type a report run is logged under in the access log.
 pub const RECORD_REPORT: &str = "Report";
+
+/// A limit above any number of facilities that still fits the databases'
+/// signed 64-bit LIMIT after the lookup's `+ 1` (`u64::MAX >> 1` did not:
+/// SQLite's driver panicked converting 2^63).
+const ALL_FACILITIES: u64 = 1 << 32;
 
 /// The most facilities one filter may name.
 pub const MAX_FACILITIES: usize = 200;
@@ -169,7 +179,7 @@ impl Reader<'_> {
             .into());
         }
         let (rows, _) =
-            facility_lookup::list(self.db(), &actor.facilities, None, u64::MAX >> 1).await?;
+            facility_lookup::list(self.db(), &actor.facilities, None, ALL_FACILITIES).await?;
         let wanted: Vec<String> = filter
             .facilities
             .iter()
