@@ -26,6 +26,8 @@ mod limits;
 mod linked_work;
 mod queries;
 mod reads;
+mod report_support;
+mod report_timeliness;
 mod schema;
 mod seed;
 mod service_recovery;

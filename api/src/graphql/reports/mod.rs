@@ -3,11 +3,21 @@
 //! and logs the run once with its filter.
 
 mod filter;
+mod language_gaps;
+mod reopen;
+mod timeliness;
+mod trends;
 
 pub use filter::{ReportFilterInput, report_error};
+pub use trends::TrendDimension;
 
 use async_graphql::MergedObject;
 
 /// Every report's query fields, merged into the query root.
 #[derive(MergedObject, Default)]
-pub struct ReportsQuery();
+pub struct ReportsQuery(
+    timeliness::TimelinessQuery,
+    trends::TrendsQuery,
+    reopen::ReopenQuery,
+    language_gaps::LanguageGapsQuery,
+);
