@@ -28,6 +28,7 @@ mod queries;
 mod reads;
 mod report_support;
 mod report_timeliness;
+mod report_trends;
 mod schema;
 mod seed;
 mod service_recovery;

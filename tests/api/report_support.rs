@@ -118,39 +118,32 @@ impl Reports {
             .await
     }
 
-    /// Investigates and resolves (now) with findings and a written response.
+    /// Investigates (unless it already is) and resolves now, with findings
+    /// and a written response.
     pub async fn resolve(&self, c: &Value) -> Value {
-        let c = self
-            .act(
-                c,
-                "complaintAssign",
-                json!({ "ownerSubject": "pr-1", "ownerName": "Pat Rivera" }),
-            )
-            .await;
-        let c = self
-            .app
-            .complaint_must(
-                &lead(),
-                "complaintStartInvestigation",
-                crate::helpers::at(&c, json!({})),
-            )
-            .await;
+        let mut c = c.clone();
+        if c["status"] != "INVESTIGATING" {
+            c = self
+                .act(
+                    &c,
+                    "complaintAssign",
+                    json!({ "ownerSubject": "pr-1", "ownerName": "Pat Rivera" }),
+                )
+                .await;
+            c = self.act(&c, "complaintStartInvestigation", json!({})).await;
+        }
         let qio = c["qioNoticeRequired"].as_bool().unwrap_or(false);
         let response = if c["classification"] == "GRIEVANCE" {
             written_response(qio)
         } else {
             Value::Null
         };
-        self.app
-            .complaint_must(
-                &lead(),
-                "complaintResolve",
-                crate::helpers::at(
-                    &c,
-                    json!({ "findings": findings(&c), "writtenResponse": response }),
-                ),
-            )
-            .await
+        self.act(
+            &c,
+            "complaintResolve",
+            json!({ "findings": findings(&c), "writtenResponse": response }),
+        )
+        .await
     }
 
     pub async fn act(&self, c: &Value, mutation: &str, extra: Value) -> Value {
