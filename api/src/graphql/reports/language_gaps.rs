@@ -63,7 +63,7 @@ pub struct LanguageAccessGap {
     pub received_at_local: String,
     /// As recorded (free text).
     pub preferred_language: String,
-    pub status: String,
+    pub status: crate::domain::complaint::Status,
 }
 
 impl From<LanguageGapPage> for LanguageAccessGaps {

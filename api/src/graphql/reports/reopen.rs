@@ -73,7 +73,7 @@ pub struct ReopenedComplaint {
     pub received_at: DateTime<Utc>,
     /// Received at, in the facility's time zone with its offset.
     pub received_at_local: String,
-    pub status: String,
+    pub status: crate::domain::complaint::Status,
     pub times_reopened: i32,
 }
 

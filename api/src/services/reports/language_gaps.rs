@@ -16,9 +16,10 @@ use sea_orm::{
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::months::{after, decode_cursor, encode_cursor};
+use super::months::{after, decode_cursor, encode_cursor, status};
 use super::table::{ExportParams, Table};
 use super::{ReportFilter, ReportScope};
+use crate::domain::complaint::Status;
 use crate::domain::permissions::Operation;
 use crate::services::ServiceError;
 use crate::services::reads::Reader;
@@ -51,7 +52,7 @@ pub struct LanguageGap {
     pub received_at: DateTime<Utc>,
     pub tz: chrono_tz::Tz,
     pub preferred_language: String,
-    pub status: String,
+    pub status: Status,
     pub cursor: String,
 }
 
@@ -126,7 +127,7 @@ async fn page(
             .all(db)
             .await?;
         let exhausted = (batch.len() as u64) < BATCH;
-        for (id, reference, code, received_at, status, record) in batch {
+        for (id, reference, code, received_at, stored_status, record) in batch {
             cursor = Some((received_at, id));
             let Some(facility) = scope.facility(&code) else {
                 continue;
@@ -157,7 +158,7 @@ async fn page(
                 received_at,
                 tz: facility.tz,
                 preferred_language: preferred,
-                status,
+                status: status(&stored_status)?,
                 cursor: encode_cursor(received_at, id),
             });
         }
@@ -202,7 +203,7 @@ pub async fn table(
                 .with_timezone(&g.tz)
                 .to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
             g.preferred_language,
-            g.status,
+            g.status.as_str().to_owned(),
         ]);
     }
     Ok(table)

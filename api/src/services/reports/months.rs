@@ -9,7 +9,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, Condition};
 use uuid::Uuid;
 
-use super::{ReportFacility, ReportScope};
+use super::ReportScope;
 use crate::services::{Refusal, RefusalCode, ServiceError};
 
 /// One facility-month of a report, in the order reports list them
@@ -129,7 +129,9 @@ pub fn after<C: ColumnTrait>(received_at: C, id: C, cursor: (DateTime<Utc>, Uuid
     )
 }
 
-/// The facility of a code in the scope (rows come only from covered ones).
-pub fn facility<'a>(scope: &'a ReportScope, code: &str) -> Option<&'a ReportFacility> {
-    scope.facility(code)
+/// A status as stored; an unreadable one is a fault, not a row to skip.
+pub fn status(stored: &str) -> Result<crate::domain::complaint::Status, sea_orm::DbErr> {
+    crate::domain::complaint::Status::parse(stored).ok_or_else(|| {
+        sea_orm::DbErr::Custom(format!("stored complaint status {stored:?} unreadable"))
+    })
 }

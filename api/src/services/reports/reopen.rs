@@ -14,10 +14,13 @@ use sea_orm::{
 use serde_json::json;
 use uuid::Uuid;
 
-use super::months::{after, bucket_expr, buckets, decode_cursor, encode_cursor, first_column};
+use super::months::{
+    after, bucket_expr, buckets, decode_cursor, encode_cursor, first_column, status,
+};
 use super::table::{ExportParams, Table};
 use super::timeliness::share;
 use super::{ReportFilter, ReportScope};
+use crate::domain::complaint::Status;
 use crate::domain::permissions::Operation;
 use crate::services::ServiceError;
 use crate::services::reads::Reader;
@@ -48,7 +51,7 @@ pub struct Reopened {
     pub facility_code: String,
     pub received_at: DateTime<Utc>,
     pub tz: chrono_tz::Tz,
-    pub status: String,
+    pub status: Status,
     pub times_reopened: i32,
     pub cursor: String,
 }
@@ -146,23 +149,25 @@ async fn compute(
         .all(db)
         .await?;
     let has_next_page = found.len() as u64 > first;
-    let reopened = found
+    let mut reopened = Vec::new();
+    for (id, reference, code, received_at, stored_status, times) in found
         .into_iter()
         .take(usize::try_from(first).unwrap_or(usize::MAX))
-        .filter_map(|(id, reference, code, received_at, status, times)| {
-            let tz = scope.facility(&code)?.tz;
-            Some(Reopened {
-                id,
-                reference,
-                facility_code: code,
-                received_at,
-                tz,
-                status,
-                times_reopened: times,
-                cursor: encode_cursor(received_at, id),
-            })
-        })
-        .collect();
+    {
+        let Some(facility) = scope.facility(&code) else {
+            continue;
+        };
+        reopened.push(Reopened {
+            id,
+            reference,
+            tz: facility.tz,
+            facility_code: code,
+            received_at,
+            status: status(&stored_status)?,
+            times_reopened: times,
+            cursor: encode_cursor(received_at, id),
+        });
+    }
     Ok(ReopenReport {
         rows,
         reopened,
