@@ -374,3 +374,29 @@ pub fn decimal(share: Option<f64>) -> String {
             .map_or_else(|| text.to_owned(), |t| format!("{t}.0"))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{days, decimal, share};
+
+    #[test]
+    fn shares_and_days_read_as_a_person_writes_them() {
+        let table: &[(Option<f64>, &str)] = &[
+            (None, ""),
+            (Some(0.875), "0.875"),
+            (Some(1.0), "1.0"),
+            (Some(0.0), "0.0"),
+            (Some(2.0 / 3.0), "0.6667"),
+            (Some(0.5), "0.5"),
+        ];
+        for (value, text) in table {
+            assert_eq!(decimal(*value), *text, "{value:?}");
+        }
+        assert_eq!(share(7, 8), Some(0.875));
+        assert_eq!(share(1, 0), None);
+        // One fraction digit: 36 h is 1.5 days; 1 day 2 h 24 min is 1.1.
+        assert_eq!(days(36 * 3600), 1.5);
+        assert_eq!(days(86_400 + 2 * 3600 + 24 * 60), 1.1);
+        assert_eq!(days(0), 0.0);
+    }
+}

@@ -251,3 +251,24 @@ pub async fn table(
     ]);
     Ok(table)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::TrendDimension;
+
+    #[test]
+    fn dimensions_read_back_by_name() {
+        for (d, name) in TrendDimension::ALL {
+            assert_eq!(d.name(), name);
+            assert_eq!(TrendDimension::parse(name), Some(d));
+            assert_eq!(TrendDimension::parse(&name.to_lowercase()), Some(d));
+        }
+        assert_eq!(TrendDimension::parse("WEEK"), None);
+        let issue_level: Vec<_> = TrendDimension::ALL
+            .iter()
+            .filter(|(d, _)| d.issue_level())
+            .map(|(_, n)| *n)
+            .collect();
+        assert_eq!(issue_level, ["HCAT_CATEGORY", "SEVERITY", "STAGE_OF_CARE"]);
+    }
+}
