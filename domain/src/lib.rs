@@ -16,6 +16,7 @@ pub mod permissions;
 pub mod report;
 pub mod service_recovery;
 mod spelled;
+pub mod survey;
 pub mod text;
 pub mod work;
 

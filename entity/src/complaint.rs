@@ -29,6 +29,10 @@ pub struct Model {
     pub acknowledgement_met_at: Option<DateTimeUtc>,
     pub resolution_due_at: DateTimeUtc,
     pub resolution_met_at: Option<DateTimeUtc>,
+    /// Whether a finished complaint's written response falls short of
+    /// what a surveyor checks (`domain::survey::response_falls_short`);
+    /// NULL for rows written before it was projected.
+    pub response_gap: Option<bool>,
     pub record: String,
     pub version: i32,
     pub created_at: DateTimeUtc,

@@ -9,6 +9,7 @@ mod m20261122_000003_linked_work;
 mod m20261130_000004_audit_checkpoint;
 mod m20261201_000005_one_access_log;
 mod m20261202_000006_compliance;
+mod m20261202_000010_survey_gap;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000004_audit_checkpoint::Migration),
             Box::new(m20261201_000005_one_access_log::Migration),
             Box::new(m20261202_000006_compliance::Migration),
+            Box::new(m20261202_000010_survey_gap::Migration),
         ]
     }
 }

@@ -137,6 +137,23 @@ async fn copy_facilities(from: &DatabaseConnection, to: &DatabaseConnection) {
     }
 }
 
+/// Copies the complaints into a database whose complaint table predates
+/// `response_gap` (added for the survey-readiness report).
+async fn copy_complaints(from: &DatabaseConnection, to: &DatabaseConnection) {
+    let rows = complaint::Entity::find()
+        .all(from)
+        .await
+        .expect("read complaints");
+    complaint::Entity::insert_many(rows.into_iter().map(|m| {
+        let mut row = m.into_active_model();
+        row.response_gap = sea_orm::ActiveValue::NotSet;
+        row
+    }))
+    .exec_without_returning(to)
+    .await
+    .expect("copy complaints");
+}
+
 /// Copies every row of one table between databases (same schema).
 async fn copy<E>(from: &DatabaseConnection, to: &DatabaseConnection)
 where
@@ -240,7 +257,7 @@ async fn every_entry_of_both_old_logs_reaches_the_one_log() {
     let from = source.connect().await;
     copy_facilities(&from, &db).await;
     copy::<deadline_policy::Entity>(&from, &db).await;
-    copy::<complaint::Entity>(&from, &db).await;
+    copy_complaints(&from, &db).await;
     copy::<service_recovery_action::Entity>(&from, &db).await;
     let complaint_reads = entries(
         "Complaint",

@@ -32,4 +32,5 @@ mod report_trends;
 mod schema;
 mod seed;
 mod service_recovery;
+mod survey_readiness;
 mod validated_values;

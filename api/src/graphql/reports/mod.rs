@@ -5,6 +5,7 @@
 mod filter;
 mod language_gaps;
 mod reopen;
+mod survey;
 mod timeliness;
 mod trends;
 
@@ -16,6 +17,7 @@ use async_graphql::MergedObject;
 /// Every report's query fields, merged into the query root.
 #[derive(MergedObject, Default)]
 pub struct ReportsQuery(
+    survey::SurveyQuery,
     timeliness::TimelinessQuery,
     trends::TrendsQuery,
     reopen::ReopenQuery,

@@ -66,6 +66,7 @@ pub fn row(id: Uuid, s: &ComplaintState) -> Result<complaint::Model, DbErr> {
         acknowledgement_met_at: s.clocks.acknowledgement_met_at,
         resolution_due_at: s.clocks.resolution_due_at,
         resolution_met_at: s.clocks.resolution_met_at,
+        response_gap: Some(crate::domain::survey::response_falls_short(s)),
         record: serde_json::to_string(s).map_err(|e| stored::corrupt("complaint", id, &e))?,
         version: s.version,
         created_at: s.created_at,

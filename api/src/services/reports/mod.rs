@@ -13,6 +13,7 @@
 pub mod language_gaps;
 pub mod months;
 pub mod reopen;
+pub mod survey;
 pub mod table;
 pub mod timeliness;
 pub mod trends;
@@ -31,11 +32,6 @@ use crate::domain::report::{MonthSlice, Period};
 
 /// The record type a report run is logged under in the access log.
 pub const RECORD_REPORT: &str = "Report";
-
-/// A limit above any number of facilities that still fits the databases'
-/// signed 64-bit LIMIT after the lookup's `+ 1` (`u64::MAX >> 1` did not:
-/// SQLite's driver panicked converting 2^63).
-const ALL_FACILITIES: u64 = 1 << 32;
 
 /// The most facilities one filter may name.
 pub const MAX_FACILITIES: usize = 200;
@@ -178,8 +174,10 @@ impl Reader<'_> {
             .on(&["filter", "facilities"])
             .into());
         }
+        // `list` asks for one more row than the limit, and the limit is
+        // bound as an i64: `u64::MAX >> 1` overflowed it (a panic on SQLite).
         let (rows, _) =
-            facility_lookup::list(self.db(), &actor.facilities, None, ALL_FACILITIES).await?;
+            facility_lookup::list(self.db(), &actor.facilities, None, u64::MAX >> 2).await?;
         let wanted: Vec<String> = filter
             .facilities
             .iter()
