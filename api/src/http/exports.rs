@@ -38,9 +38,9 @@ use tracing_actix_web::RequestId;
 use super::graphql::GraphqlEndpoint;
 use crate::domain::report::Period;
 use crate::services::reads::{ReadLog, Reader};
-use crate::services::reports::ReportFilter;
 use crate::services::reports::grievance_log::{self, LogFilter};
 use crate::services::reports::table::{ExportParams, Table};
+use crate::services::reports::{self, ReportFilter};
 use crate::services::{Caller, RefusalCode, ServiceError};
 
 /// What a spreadsheet would run as a formula when a cell starts with it.
@@ -257,7 +257,14 @@ pub async fn export(
 
 /// The reports that export, by their path name: checked before the
 /// filter, so an unknown report is a 404 whatever its parameters.
-const REPORTS: &[&str] = &["grievance-log"];
+const REPORTS: &[&str] = &[
+    "grievance-log",
+    "survey-readiness",
+    "timeliness",
+    "trends",
+    "reopen",
+    "language-access-gaps",
+];
 
 fn is_report(report: &str) -> bool {
     REPORTS.contains(&report)
@@ -266,19 +273,21 @@ fn is_report(report: &str) -> bool {
 /// A report's table (every report but the grievance log, which streams);
 /// `None` for a name without an arm. Adding a report is its name in
 /// [`REPORTS`] and one arm here, e.g.
-/// `"timeliness" => reports::timeliness::table(reader, filter, params).await,`
-// No report exports through its table yet: the lead adds the arms at merge.
-#[allow(clippy::match_single_binding)]
+/// `"timeliness" => reports::timeliness::table(reader, filter, params).await`.
 async fn table_of(
     report: &str,
     reader: &Reader<'_>,
     filter: &ReportFilter,
     params: &ExportParams,
 ) -> Option<Result<Table, ServiceError>> {
-    let _ = (reader, filter, params);
-    match report {
-        _ => None,
-    }
+    Some(match report {
+        "survey-readiness" => reports::survey::table(reader, filter, params).await,
+        "timeliness" => reports::timeliness::table(reader, filter, params).await,
+        "trends" => reports::trends::table(reader, filter, params).await,
+        "reopen" => reports::reopen::table(reader, filter, params).await,
+        "language-access-gaps" => reports::language_gaps::table(reader, filter, params).await,
+        _ => return None,
+    })
 }
 
 /// The grievance log, streamed in batches as the client reads.

@@ -11,9 +11,14 @@
 //! timestamps and never converts time zones itself.
 
 pub mod grievance_log;
+pub mod language_gaps;
 mod log_row;
+pub mod months;
+pub mod reopen;
 pub mod survey;
 pub mod table;
+pub mod timeliness;
+pub mod trends;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;

@@ -1,0 +1,402 @@
+//! The timeliness report: per facility and local month of receipt, how
+//! many grievances were acknowledged and resolved within their own clocks
+//! (each complaint's stored due times: its facility's policy for its
+//! program, extensions included), the median and 90th-percentile time to
+//! resolve, extensions granted and how many are overdue now.
+//!
+//! Which complaints count: grievances (classification `GRIEVANCE` now,
+//! escalated complaints included, at their original receipt), since the
+//! CMS clocks bind grievances; plain complaints are left out. `received`
+//! counts every such grievance; a grievance withdrawn (status `WITHDRAWN`
+//! now) counts in `received` and `withdrawn` only, in none of the other
+//! figures (there is nothing to judge). Counting is done in SQL, grouped by
+//! facility-month; the times to resolve are read as two timestamps per
+//! resolved grievance for the nearest-rank percentiles.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QuerySelect};
+use serde_json::json;
+
+use super::months::{Bucket, bucket_expr, bucket_of, buckets, first_column};
+use super::table::{ExportParams, Table};
+use super::{ReportFacility, ReportFilter, ReportScope};
+use crate::domain::permissions::Operation;
+use crate::domain::report::percentile;
+use crate::services::ServiceError;
+use crate::services::reads::Reader;
+use entity::{audit_event, complaint};
+
+pub const REPORT: &str = "timelinessReport";
+
+const GRIEVANCE: &str = "GRIEVANCE";
+const WITHDRAWN: &str = "WITHDRAWN";
+/// Statuses in which a complaint is still being worked.
+pub const OPEN: [&str; 3] = ["RECEIVED", "ACKNOWLEDGED", "INVESTIGATING"];
+const EXTEND: &str = "COMPLAINT_EXTEND_DEADLINE";
+
+/// One facility-month (or a facility's total, `month` `None`).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TimelinessRow {
+    pub facility_code: String,
+    pub facility_name: String,
+    pub month: Option<NaiveDate>,
+    pub received: i64,
+    pub withdrawn: i64,
+    pub acknowledged_within_policy: i64,
+    pub resolved: i64,
+    pub resolved_within_policy: i64,
+    /// Seconds from receipt to resolution, nearest rank.
+    pub median_seconds_to_resolve: Option<i64>,
+    pub p90_seconds_to_resolve: Option<i64>,
+    pub extensions_granted: i64,
+    pub overdue_now: i64,
+}
+
+impl TimelinessRow {
+    /// Grievances judged: received and not withdrawn.
+    pub fn judged(&self) -> i64 {
+        self.received - self.withdrawn
+    }
+
+    pub fn acknowledged_share(&self) -> Option<f64> {
+        share(self.acknowledged_within_policy, self.judged())
+    }
+
+    pub fn resolved_share(&self) -> Option<f64> {
+        share(self.resolved_within_policy, self.judged())
+    }
+}
+
+pub fn share(count: i64, of: i64) -> Option<f64> {
+    #[allow(clippy::cast_precision_loss)]
+    (of > 0).then(|| count as f64 / of as f64)
+}
+
+/// Seconds as days with one fraction digit.
+pub fn days(seconds: i64) -> f64 {
+    #[allow(clippy::cast_precision_loss)]
+    let d = seconds as f64 / 86_400.0;
+    (d * 10.0).round() / 10.0
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct TimelinessReport {
+    /// Facility by facility, month by month (every month of the period,
+    /// zeros included).
+    pub rows: Vec<TimelinessRow>,
+    /// One total per facility, over the whole period.
+    pub totals: Vec<TimelinessRow>,
+    pub now: Option<DateTime<Utc>>,
+}
+
+/// Runs the report: authorised and logged once by [`Reader::report`].
+pub async fn timeliness(
+    reader: &Reader<'_>,
+    filter: &ReportFilter,
+) -> Result<TimelinessReport, ServiceError> {
+    let scope = reader
+        .report(Operation::ReadReports, REPORT, filter, json!({}))
+        .await?;
+    Ok(compute(reader.db(), &scope).await?)
+}
+
+async fn compute(
+    db: &impl ConnectionTrait,
+    scope: &ReportScope,
+) -> Result<TimelinessReport, DbErr> {
+    let buckets = buckets(scope);
+    let mut rows: Vec<TimelinessRow> = buckets
+        .iter()
+        .map(|b| row_for(&scope.facilities()[b.facility], Some(b.month)))
+        .collect();
+    counts(db, scope, &mut rows).await?;
+    extensions(db, scope, &mut rows).await?;
+    let mut durations = resolution_times(db, scope, &buckets).await?;
+    let mut totals = Vec::new();
+    for (fi, f) in scope.facilities().iter().enumerate() {
+        let mut total = row_for(f, None);
+        let mut all = Vec::new();
+        for (i, _) in buckets.iter().enumerate().filter(|(_, b)| b.facility == fi) {
+            let d = &mut durations[i];
+            d.sort_unstable();
+            rows[i].median_seconds_to_resolve = percentile(d, 50);
+            rows[i].p90_seconds_to_resolve = percentile(d, 90);
+            all.extend_from_slice(d);
+            add(&mut total, &rows[i]);
+        }
+        all.sort_unstable();
+        total.median_seconds_to_resolve = percentile(&all, 50);
+        total.p90_seconds_to_resolve = percentile(&all, 90);
+        totals.push(total);
+    }
+    Ok(TimelinessReport {
+        rows,
+        totals,
+        now: Some(scope.now()),
+    })
+}
+
+fn row_for(f: &ReportFacility, month: Option<NaiveDate>) -> TimelinessRow {
+    TimelinessRow {
+        facility_code: f.code.clone(),
+        facility_name: f.name.clone(),
+        month,
+        ..TimelinessRow::default()
+    }
+}
+
+fn add(total: &mut TimelinessRow, row: &TimelinessRow) {
+    total.received += row.received;
+    total.withdrawn += row.withdrawn;
+    total.acknowledged_within_policy += row.acknowledged_within_policy;
+    total.resolved += row.resolved;
+    total.resolved_within_policy += row.resolved_within_policy;
+    total.extensions_granted += row.extensions_granted;
+    total.overdue_now += row.overdue_now;
+}
+
+/// `COUNT(CASE WHEN cond THEN 1 END)`: never NULL, a bigint on both
+/// databases.
+fn count_if(cond: impl sea_orm::sea_query::IntoCondition) -> Expr {
+    Func::count(Expr::case(cond, Expr::val(1)).into_expr()).into()
+}
+
+trait IntoExpr {
+    fn into_expr(self) -> Expr;
+}
+
+impl IntoExpr for sea_orm::sea_query::CaseStatement {
+    fn into_expr(self) -> Expr {
+        self.into()
+    }
+}
+
+async fn counts(
+    db: &impl ConnectionTrait,
+    scope: &ReportScope,
+    rows: &mut [TimelinessRow],
+) -> Result<(), DbErr> {
+    use complaint::Column as C;
+    let judged = || C::Status.ne(WITHDRAWN);
+    let now = scope.now();
+    let overdue = sea_orm::Condition::all().add(C::Status.is_in(OPEN)).add(
+        sea_orm::Condition::any()
+            .add(
+                sea_orm::Condition::all()
+                    .add(C::AcknowledgementMetAt.is_null())
+                    .add(C::AcknowledgementDueAt.lt(now)),
+            )
+            .add(
+                sea_orm::Condition::all()
+                    .add(C::ResolutionMetAt.is_null())
+                    .add(C::ResolutionDueAt.lt(now)),
+            ),
+    );
+    let query = Query::select()
+        .expr(bucket_expr(scope, C::FacilityCode, C::ReceivedAt, false))
+        .expr(Func::count(Expr::val(1)))
+        .expr(count_if(C::Status.eq(WITHDRAWN)))
+        .expr(count_if(sea_orm::Condition::all().add(judged()).add(
+            Expr::col(C::AcknowledgementMetAt).lte(Expr::col(C::AcknowledgementDueAt)),
+        )))
+        .expr(count_if(
+            sea_orm::Condition::all()
+                .add(judged())
+                .add(C::ResolutionMetAt.is_not_null()),
+        ))
+        .expr(count_if(sea_orm::Condition::all().add(judged()).add(
+            Expr::col(C::ResolutionMetAt).lte(Expr::col(C::ResolutionDueAt)),
+        )))
+        .expr(count_if(overdue))
+        .from(complaint::Entity)
+        .cond_where(scope.within(C::FacilityCode, C::ReceivedAt, C::Department))
+        .and_where(C::Classification.eq(GRIEVANCE))
+        .add_group_by([first_column()])
+        .to_owned();
+    for r in db.query_all(&query).await? {
+        let Some(row) = bucket_row(rows, r.try_get_by_index::<Option<i32>>(0)?) else {
+            continue;
+        };
+        row.received = r.try_get_by_index(1)?;
+        row.withdrawn = r.try_get_by_index(2)?;
+        row.acknowledged_within_policy = r.try_get_by_index(3)?;
+        row.resolved = r.try_get_by_index(4)?;
+        row.resolved_within_policy = r.try_get_by_index(5)?;
+        row.overdue_now = r.try_get_by_index(6)?;
+    }
+    Ok(())
+}
+
+fn bucket_row(rows: &mut [TimelinessRow], bucket: Option<i32>) -> Option<&mut TimelinessRow> {
+    rows.get_mut(usize::try_from(bucket?).ok()?)
+}
+
+/// Extensions granted on the grievances of each bucket: the trail's
+/// `COMPLAINT_EXTEND_DEADLINE` events, joined on the indexed complaint id.
+async fn extensions(
+    db: &impl ConnectionTrait,
+    scope: &ReportScope,
+    rows: &mut [TimelinessRow],
+) -> Result<(), DbErr> {
+    use complaint::Column as C;
+    let query = Query::select()
+        .expr(bucket_expr(scope, C::FacilityCode, C::ReceivedAt, false))
+        .expr(Func::count(Expr::val(1)))
+        .from(complaint::Entity)
+        .inner_join(
+            audit_event::Entity,
+            Expr::col((audit_event::Entity, audit_event::Column::ComplaintId))
+                .equals((complaint::Entity, C::Id)),
+        )
+        .cond_where(scope.within(C::FacilityCode, C::ReceivedAt, C::Department))
+        .and_where(C::Classification.eq(GRIEVANCE))
+        .and_where(C::Status.ne(WITHDRAWN))
+        .and_where(audit_event::Column::Action.eq(EXTEND))
+        .add_group_by([first_column()])
+        .to_owned();
+    for r in db.query_all(&query).await? {
+        if let Some(row) = bucket_row(rows, r.try_get_by_index::<Option<i32>>(0)?) {
+            row.extensions_granted = r.try_get_by_index(1)?;
+        }
+    }
+    Ok(())
+}
+
+/// Seconds from receipt to resolution of each resolved, judged grievance,
+/// per bucket (unsorted).
+async fn resolution_times(
+    db: &impl ConnectionTrait,
+    scope: &ReportScope,
+    buckets: &[Bucket],
+) -> Result<Vec<Vec<i64>>, DbErr> {
+    use complaint::Column as C;
+    let rows: Vec<(String, DateTime<Utc>, Option<DateTime<Utc>>)> = complaint::Entity::find()
+        .select_only()
+        .column(C::FacilityCode)
+        .column(C::ReceivedAt)
+        .column(C::ResolutionMetAt)
+        .filter(scope.within(C::FacilityCode, C::ReceivedAt, C::Department))
+        .filter(C::Classification.eq(GRIEVANCE))
+        .filter(C::Status.ne(WITHDRAWN))
+        .filter(C::ResolutionMetAt.is_not_null())
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut out = vec![Vec::new(); buckets.len()];
+    for (code, received, resolved) in rows {
+        let (Some(i), Some(resolved)) = (bucket_of(buckets, scope, &code, received), resolved)
+        else {
+            continue;
+        };
+        out[i].push((resolved - received).num_seconds());
+    }
+    Ok(out)
+}
+
+const HEADER: [&str; 15] = [
+    "facility",
+    "facility_name",
+    "month",
+    "received",
+    "withdrawn",
+    "acknowledged_within_policy",
+    "acknowledged_within_policy_share",
+    "resolved",
+    "resolved_within_policy",
+    "resolved_within_policy_share",
+    "median_days_to_resolve",
+    "p90_days_to_resolve",
+    "extensions_granted",
+    "overdue_now",
+    "as_of",
+];
+
+/// The report as a table: each facility's months, then its total row
+/// (month `total`).
+pub async fn table(
+    reader: &Reader<'_>,
+    filter: &ReportFilter,
+    _params: &ExportParams,
+) -> Result<Table, ServiceError> {
+    let report = timeliness(reader, filter).await?;
+    let as_of = report
+        .now
+        .map(|n| n.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+        .unwrap_or_default();
+    let mut table = Table::new(HEADER.to_vec());
+    let mut emit = |r: &TimelinessRow| {
+        table.push(vec![
+            r.facility_code.clone(),
+            r.facility_name.clone(),
+            r.month
+                .map_or_else(|| "total".to_owned(), |m| m.format("%Y-%m").to_string()),
+            r.received.to_string(),
+            r.withdrawn.to_string(),
+            r.acknowledged_within_policy.to_string(),
+            decimal(r.acknowledged_share()),
+            r.resolved.to_string(),
+            r.resolved_within_policy.to_string(),
+            decimal(r.resolved_share()),
+            r.median_seconds_to_resolve
+                .map(days)
+                .map(|d| format!("{d:.1}"))
+                .unwrap_or_default(),
+            r.p90_seconds_to_resolve
+                .map(days)
+                .map(|d| format!("{d:.1}"))
+                .unwrap_or_default(),
+            r.extensions_granted.to_string(),
+            r.overdue_now.to_string(),
+            as_of.clone(),
+        ]);
+    };
+    for total in &report.totals {
+        for r in report
+            .rows
+            .iter()
+            .filter(|r| r.facility_code == total.facility_code)
+        {
+            emit(r);
+        }
+        emit(total);
+    }
+    Ok(table)
+}
+
+/// A share as a short decimal (`0.875`), empty when there is nothing to
+/// share.
+pub fn decimal(share: Option<f64>) -> String {
+    share.map_or_else(String::new, |s| {
+        let text = format!("{s:.4}");
+        let text = text.trim_end_matches('0');
+        text.strip_suffix('.')
+            .map_or_else(|| text.to_owned(), |t| format!("{t}.0"))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{days, decimal, share};
+
+    #[test]
+    fn shares_and_days_read_as_a_person_writes_them() {
+        let table: &[(Option<f64>, &str)] = &[
+            (None, ""),
+            (Some(0.875), "0.875"),
+            (Some(1.0), "1.0"),
+            (Some(0.0), "0.0"),
+            (Some(2.0 / 3.0), "0.6667"),
+            (Some(0.5), "0.5"),
+        ];
+        for (value, text) in table {
+            assert_eq!(decimal(*value), *text, "{value:?}");
+        }
+        assert_eq!(share(7, 8), Some(0.875));
+        assert_eq!(share(1, 0), None);
+        // One fraction digit: 36 h is 1.5 days; 1 day 2 h 24 min is 1.1.
+        assert_eq!(days(36 * 3600), 1.5);
+        assert_eq!(days(86_400 + 2 * 3600 + 24 * 60), 1.1);
+        assert_eq!(days(0), 0.0);
+    }
+}
