@@ -168,8 +168,10 @@ impl Reader<'_> {
             .on(&["filter", "facilities"])
             .into());
         }
+        // Every facility in scope: `list` asks for one more row than the
+        // limit, and the bound value must fit an i64 (2^63 panicked).
         let (rows, _) =
-            facility_lookup::list(self.db(), &actor.facilities, None, u64::MAX >> 1).await?;
+            facility_lookup::list(self.db(), &actor.facilities, None, u64::MAX >> 2).await?;
         let wanted: Vec<String> = filter
             .facilities
             .iter()
