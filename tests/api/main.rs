@@ -26,6 +26,7 @@ mod limits;
 mod linked_work;
 mod queries;
 mod reads;
+mod report_linked;
 mod schema;
 mod seed;
 mod service_recovery;

@@ -10,6 +10,10 @@
 //! them into UTC instants per facility, so the database compares indexed
 //! timestamps and never converts time zones itself.
 
+pub mod accessibility_report;
+pub mod interpreter_usage;
+pub mod linked_sql;
+pub mod recovery_cost;
 pub mod table;
 
 use chrono::{DateTime, Utc};
