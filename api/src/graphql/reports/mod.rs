@@ -2,6 +2,7 @@
 //! output. Each report runs through `Reader::report`, which authorises it
 //! and logs the run once with its filter.
 
+mod access_review;
 mod accessibility_report;
 mod filter;
 mod interpreter_usage;
@@ -17,4 +18,5 @@ pub struct ReportsQuery(
     recovery_cost::RecoveryCostQuery,
     interpreter_usage::InterpreterUsageQuery,
     accessibility_report::AccessibilityReportQuery,
+    access_review::AccessReviewQuery,
 );

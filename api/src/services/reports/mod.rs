@@ -10,6 +10,7 @@
 //! them into UTC instants per facility, so the database compares indexed
 //! timestamps and never converts time zones itself.
 
+pub mod access_review;
 pub mod accessibility_report;
 pub mod interpreter_usage;
 pub mod linked_sql;
