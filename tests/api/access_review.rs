@@ -18,6 +18,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::helpers::*;
+use crate::report_linked::{as_officer, report_filter};
 
 const REVIEW: &str = "query Q($f: ReportFilterInput!, $p: AccessReviewPaging) {
   accessReview(filter: $f, paging: $p) {
@@ -319,7 +320,38 @@ async fn reads_per_user_and_complaint_flags_and_runs() {
     assert_eq!(seen_flagged, flagged);
     assert_eq!(seen_complaints, by_complaint.as_array().unwrap().len());
 
-    // Today: the reviews' own runs are there (co-1 ran one above).
+    // The CSV export's table of flagged reads (times at the facility).
+    let table = as_officer(&db, &["MAIN", "NORTH"], async |r| {
+        let f = report_filter(&[], "2026-01-01", "2026-01-31");
+        let params = [("list".to_owned(), "flagged".to_owned())].into();
+        redress_api::services::reports::access_review::table(r, &f, &params)
+            .await
+            .unwrap()
+    })
+    .await;
+    assert_eq!(table.header[0], "accessed_at");
+    let from_table: BTreeSet<Flag> = table
+        .rows
+        .iter()
+        .map(|row| {
+            (
+                row[1].clone(),
+                utc(&row[0]).to_rfc3339(),
+                row[6] == "true",
+                row[7] == "true",
+            )
+        })
+        .collect();
+    assert_eq!(from_table, flagged);
+    assert!(
+        table
+            .rows
+            .iter()
+            .any(|row| row[0] == "2026-01-31T23:30:00-05:00")
+    );
+
+    // Today: the reviews' own runs are there (co-1 and co-table ran one
+    // each above).
     let today = Utc::now().date_naive();
     let f = json!({ "from": (today - Duration::days(1)).to_string(), "to": (today + Duration::days(1)).to_string() });
     let before = access_log_entry::Entity::find()
@@ -331,7 +363,11 @@ async fn reads_per_user_and_complaint_flags_and_runs() {
     let data = app.ok(&officer, REVIEW, json!({ "f": f })).await;
     assert_eq!(
         data["accessReview"]["reportRuns"]["nodes"],
-        json!([{ "subject": "co-1", "runs": 1 }, { "subject": "co-r", "runs": before + 1 }])
+        json!([
+            { "subject": "co-1", "runs": 1 },
+            { "subject": "co-r", "runs": before + 1 },
+            { "subject": "co-table", "runs": 1 },
+        ])
     );
 }
 

@@ -13,6 +13,11 @@ use std::str::FromStr;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use entity::{access_log_entry, service_recovery_action};
+use redress_api::domain::actor::{Actor, FacilityScope, Role};
+use redress_api::domain::report::Period;
+use redress_api::services::Caller;
+use redress_api::services::reads::{ReadLog, Reader};
+use redress_api::services::reports::{ReportFilter, recovery_cost};
 use redress_api::startup::Application;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
@@ -22,6 +27,36 @@ use sea_orm::{
 use serde_json::{Value, json};
 
 use crate::helpers::*;
+
+/// Runs `f` with a compliance officer's reader over `db`, for the
+/// reports' `table()` (the CSV export's entry, with no HTTP route here).
+pub async fn as_officer<T>(
+    db: &DatabaseConnection,
+    facilities: &[&str],
+    f: impl AsyncFnOnce(&Reader<'_>) -> T,
+) -> T {
+    let actor = Actor {
+        subject: "co-table".to_owned(),
+        name: "Table Officer".to_owned(),
+        roles: [Role::Compliance].into_iter().collect(),
+        facilities: FacilityScope::from_claim(facilities.iter().copied()),
+    };
+    let caller = Caller {
+        actor: &actor,
+        request_id: "table-test",
+    };
+    let log = ReadLog::default();
+    let reader = Reader::new(db, caller, &log);
+    f(&reader).await
+}
+
+pub fn report_filter(facilities: &[&str], from: &str, to: &str) -> ReportFilter {
+    ReportFilter {
+        facilities: facilities.iter().map(|s| s.to_string()).collect(),
+        department: None,
+        period: Period::new(from.parse().unwrap(), to.parse().unwrap()).unwrap(),
+    }
+}
 
 /// A test app and a connection to its database (to place rows in time
 /// and to count access-log entries).
@@ -352,6 +387,51 @@ async fn service_recovery_cost_by_kind_department_and_local_month() {
         rows[0]["total"],
         json!({ "amount": "20.00", "currency": "USD" })
     );
+
+    // The CSV export's table: the same rows as text, one run logged.
+    let before = report_runs(&db).await;
+    let table = as_officer(&db, &["MAIN", "WEST"], async |r| {
+        let f = report_filter(&[], "2026-01-01", "2026-03-31");
+        recovery_cost::table(r, &f, &Default::default())
+            .await
+            .unwrap()
+    })
+    .await;
+    assert_eq!(report_runs(&db).await, before + 1);
+    assert_eq!(
+        table.header,
+        [
+            "facility",
+            "month",
+            "kind",
+            "department",
+            "status",
+            "actions",
+            "total",
+            "currency"
+        ]
+    );
+    let mut from_table = BTreeMap::new();
+    for row in &table.rows {
+        let currency = (!row[7].is_empty()).then(|| row[7].clone());
+        let total = if row[6].is_empty() {
+            Decimal::ZERO
+        } else {
+            Decimal::from_str(&row[6]).unwrap()
+        };
+        from_table.insert(
+            (
+                row[0].clone(),
+                format!("{}-01", row[1]),
+                row[2].clone(),
+                row[3].clone(),
+                row[4].clone(),
+                currency,
+            ),
+            (row[5].parse::<u64>().unwrap(), total),
+        );
+    }
+    assert_eq!(from_table, expected_cost(None));
 }
 
 // ---------------------------------------------------------------------
