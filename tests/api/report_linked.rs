@@ -17,7 +17,9 @@ use redress_api::domain::actor::{Actor, FacilityScope, Role};
 use redress_api::domain::report::Period;
 use redress_api::services::Caller;
 use redress_api::services::reads::{ReadLog, Reader};
-use redress_api::services::reports::{ReportFilter, recovery_cost};
+use redress_api::services::reports::{
+    ReportFilter, accessibility_report, interpreter_usage, recovery_cost,
+};
 use redress_api::startup::Application;
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
@@ -694,6 +696,40 @@ async fn interpreter_usage_by_language_and_modality_in_local_days() {
         .await;
     assert_eq!(report_runs(&db).await, before + 2);
     assert_eq!(data["interpreterUsageReport"]["total"], expected_usage(&[]));
+
+    // The CSV export's table: the ALL row is the total, as text.
+    let table = as_officer(&db, &["MAIN", "WEST"], async |r| {
+        let f = report_filter(&[], "2026-01-01", "2026-01-31");
+        interpreter_usage::table(r, &f, &Default::default())
+            .await
+            .unwrap()
+    })
+    .await;
+    let all = table.rows.iter().find(|row| row[0] == "ALL").unwrap();
+    let total = expected_usage(&inside);
+    let cells: Vec<String> = [
+        "sessions",
+        "provided",
+        "delayed",
+        "unavailable",
+        "declined",
+        "minutes",
+        "medianWaitSeconds",
+        "p90WaitSeconds",
+        "unavailableRate",
+        "delayedRate",
+    ]
+    .iter()
+    .map(|k| total[k].to_string())
+    .collect();
+    assert_eq!(all[2..12], cells[..]);
+    let companions = table
+        .rows
+        .iter()
+        .filter(|row| row[0] == "COMPANION")
+        .count();
+    assert_eq!(companions, 2);
+    assert_eq!(table.rows.len(), groups.len() + 1 + 2);
 }
 
 // ---------------------------------------------------------------------
@@ -893,6 +929,38 @@ async fn accessibility_by_need_type_with_on_time_denials_and_overdue() {
         actual["LARGE_PRINT"]["deniedByGround"],
         json!({ "UNDUE_BURDEN": 2, "FUNDAMENTAL_ALTERATION": 1 })
     );
+
+    // The CSV export's table: one row per need type, the same counts.
+    let table = as_officer(&db, &["MAIN", "DESERT"], async |r| {
+        let f = report_filter(&[], &from.to_string(), &to.to_string());
+        accessibility_report::table(r, &f, &Default::default())
+            .await
+            .unwrap()
+    })
+    .await;
+    assert_eq!(table.rows.len(), actual.len());
+    for row in &table.rows {
+        let a = &actual[&row[0]];
+        let n = |k: &str| a[k].to_string();
+        let g = |k: &str| a["deniedByGround"][k].as_u64().unwrap_or(0).to_string();
+        let cells: Vec<&String> = [1, 2, 3, 5, 6, 7, 8, 9, 10, 11]
+            .iter()
+            .map(|i| &row[*i])
+            .collect();
+        let expected = [
+            n("requested"),
+            n("fulfilled"),
+            n("fulfilledOnTime"),
+            n("alternativeProvided"),
+            n("denied"),
+            g("FUNDAMENTAL_ALTERATION"),
+            g("UNDUE_BURDEN"),
+            n("cancelled"),
+            n("open"),
+            n("overdueNow"),
+        ];
+        assert_eq!(cells, expected.iter().collect::<Vec<_>>(), "{row:?}");
+    }
 }
 
 // ---------------------------------------------------------------------
