@@ -9,7 +9,6 @@ use sea_orm::sea_query::{CaseStatement, Expr, ExprTrait, SimpleExpr};
 use sea_orm::{ColumnTrait, DbBackend, QueryResult};
 
 use super::ReportScope;
-use crate::domain::report::local_day;
 
 /// The bucket each facility-month of a scope has in a `CASE`: an index
 /// into [`MonthBuckets::slots`].
@@ -86,17 +85,7 @@ pub fn count(row: &QueryResult, col: &str) -> Result<u64, sea_orm::DbErr> {
     Ok(u64::try_from(n).unwrap_or(0))
 }
 
-/// A share as a decimal string for a person (`0.875`); empty for 0 of 0.
+/// A share (`0.875`): a rate, never money; `None` for 0 of 0.
 pub fn share(part: u64, whole: u64) -> Option<f64> {
     (whole > 0).then(|| part as f64 / whole as f64)
-}
-
-/// An instant as a person reads it at a facility: RFC 3339 with offset.
-pub fn local_text(at: chrono::DateTime<chrono::Utc>, tz: chrono_tz::Tz) -> String {
-    at.with_timezone(&tz).to_rfc3339()
-}
-
-/// The local day of an instant at a facility (re-exported for the reports).
-pub fn day_at(at: chrono::DateTime<chrono::Utc>, tz: chrono_tz::Tz) -> NaiveDate {
-    local_day(at, tz)
 }
