@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod access_log_migration;
+mod access_review;
 mod accessibility;
 mod audit_trail;
 mod auth;
@@ -28,6 +29,7 @@ mod limits;
 mod linked_work;
 mod queries;
 mod reads;
+mod report_linked;
 mod report_support;
 mod report_timeliness;
 mod report_trends;

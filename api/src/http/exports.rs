@@ -264,6 +264,10 @@ const REPORTS: &[&str] = &[
     "trends",
     "reopen",
     "language-access-gaps",
+    "service-recovery-cost",
+    "interpreter-usage",
+    "accessibility",
+    "access-review",
 ];
 
 fn is_report(report: &str) -> bool {
@@ -286,6 +290,10 @@ async fn table_of(
         "trends" => reports::trends::table(reader, filter, params).await,
         "reopen" => reports::reopen::table(reader, filter, params).await,
         "language-access-gaps" => reports::language_gaps::table(reader, filter, params).await,
+        "service-recovery-cost" => reports::recovery_cost::table(reader, filter, params).await,
+        "interpreter-usage" => reports::interpreter_usage::table(reader, filter, params).await,
+        "accessibility" => reports::accessibility_report::table(reader, filter, params).await,
+        "access-review" => reports::access_review::table(reader, filter, params).await,
         _ => return None,
     })
 }

@@ -2,9 +2,13 @@
 //! output. Each report runs through `Reader::report`, which authorises it
 //! and logs the run once with its filter.
 
+mod access_review;
+mod accessibility_report;
 mod filter;
 mod grievance_log;
+mod interpreter_usage;
 mod language_gaps;
+mod recovery_cost;
 mod reopen;
 mod survey;
 mod timeliness;
@@ -25,4 +29,8 @@ pub struct ReportsQuery(
     trends::TrendsQuery,
     reopen::ReopenQuery,
     language_gaps::LanguageGapsQuery,
+    recovery_cost::RecoveryCostQuery,
+    interpreter_usage::InterpreterUsageQuery,
+    accessibility_report::AccessibilityReportQuery,
+    access_review::AccessReviewQuery,
 );

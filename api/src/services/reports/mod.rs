@@ -10,10 +10,15 @@
 //! them into UTC instants per facility, so the database compares indexed
 //! timestamps and never converts time zones itself.
 
+pub mod access_review;
+pub mod accessibility_report;
 pub mod grievance_log;
+pub mod interpreter_usage;
 pub mod language_gaps;
+pub mod linked_sql;
 mod log_row;
 pub mod months;
+pub mod recovery_cost;
 pub mod reopen;
 pub mod survey;
 pub mod table;
