@@ -28,5 +28,6 @@ mod queries;
 mod reads;
 mod schema;
 mod seed;
+mod seed_scale;
 mod service_recovery;
 mod validated_values;

@@ -74,7 +74,11 @@ impl std::fmt::Display for ScaleSummary {
             "  service-recovery actions {:>10}",
             c.service_recovery_actions
         )?;
-        writeln!(f, "  interpreter sessions     {:>10}", c.interpreter_sessions)?;
+        writeln!(
+            f,
+            "  interpreter sessions     {:>10}",
+            c.interpreter_sessions
+        )?;
         writeln!(
             f,
             "  accessibility requests   {:>10}",
@@ -144,8 +148,8 @@ pub async fn scale(db: &DatabaseConnection, n: u64, seed: u64) -> anyhow::Result
     );
 
     let (tx, mut rx) = tokio::sync::mpsc::channel::<write::Batch>(2);
-    let simulate = tokio::task::spawn_blocking(
-        move || -> anyhow::Result<(Counts, HashMap<i32, i64>)> {
+    let simulate =
+        tokio::task::spawn_blocking(move || -> anyhow::Result<(Counts, HashMap<i32, i64>)> {
             // Receipt times first, sorted, so batches go out in time order
             // and the chain can release every event older than the next
             // receipt.
@@ -172,8 +176,7 @@ pub async fn scale(db: &DatabaseConnection, n: u64, seed: u64) -> anyhow::Result
                 anyhow::bail!("the writer stopped");
             }
             Ok((sim.counts, sim.numbers))
-        },
-    );
+        });
     let written = async {
         while let Some(batch) = rx.recv().await {
             let complaints = batch.complaints.len() as u64;

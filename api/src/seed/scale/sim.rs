@@ -73,7 +73,12 @@ pub(super) fn pick<T: Copy>(rng: &mut StdRng, items: &[(T, u32)]) -> T {
 }
 
 impl<'w> Sim<'w> {
-    pub fn new(world: &'w World, seed: u64, now: DateTime<Utc>, numbers: HashMap<i32, i64>) -> Self {
+    pub fn new(
+        world: &'w World,
+        seed: u64,
+        now: DateTime<Utc>,
+        numbers: HashMap<i32, i64>,
+    ) -> Self {
         Sim {
             world,
             rng: StdRng::seed_from_u64(seed),
@@ -175,6 +180,7 @@ impl<'w> Sim<'w> {
     /// The change path: the permissions (the command's, and the one the
     /// record calls for), the domain's `handle` at `at`, the new version,
     /// the change event with the fields that differ.
+    #[allow(clippy::too_many_arguments)] // mirrors services::change's inputs, plus the simulated time
     pub fn change<C>(
         &mut self,
         chain: &mut Chain,

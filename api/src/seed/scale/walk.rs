@@ -214,8 +214,7 @@ pub(super) fn complaint(
             t += Duration::hours(sim.rng.random_range(48..=20 * 24));
             let resolver = sim.actor_for(Operation::ResolveComplaint, owner);
             let input = resolution(&w.state, resolver, t);
-            if w.step(sim, resolver, ComplaintCommand::Resolve(input), t, None)?
-                && !work_unfinished
+            if w.step(sim, resolver, ComplaintCommand::Resolve(input), t, None)? && !work_unfinished
             {
                 t += Duration::hours(sim.rng.random_range(4..=5 * 24));
                 let closer = sim.actor_for(Operation::CloseComplaint, owner);
@@ -354,8 +353,7 @@ fn investigate<'w>(
     }
     if sim.chance(0.03) {
         let at = investigating_since + sim.minutes(30, 600);
-        let d =
-            work::accessibility_request(sim, w.chain, batch, f, Some(w.id), &department, at)?;
+        let d = work::accessibility_request(sim, w.chain, batch, f, Some(w.id), &department, at)?;
         *work_unfinished |= !d.finished;
         resolve_at = resolve_at.max(d.last + Duration::hours(1));
     }

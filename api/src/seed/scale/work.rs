@@ -139,7 +139,9 @@ pub(super) fn service_recovery<'w>(
         }
     }
     outcome.finished = state.status.is_finished();
-    batch.service_recovery.push(service_recovery::row(id, &state)?);
+    batch
+        .service_recovery
+        .push(service_recovery::row(id, &state)?);
     sim.counts.service_recovery_actions += 1;
     Ok(outcome)
 }

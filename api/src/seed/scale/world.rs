@@ -205,7 +205,10 @@ pub(super) async fn build(db: &DatabaseConnection, caller: &Caller<'_>) -> anyho
         out.push(Facility {
             code: spec.code,
             id: model.id,
-            tz: spec.tz.parse().map_err(|_| anyhow::anyhow!("zone {}", spec.tz))?,
+            tz: spec
+                .tz
+                .parse()
+                .map_err(|_| anyhow::anyhow!("zone {}", spec.tz))?,
             language: spec.language,
             threshold,
             policies: found,

@@ -88,8 +88,7 @@ pub(super) struct Chain {
 impl Chain {
     /// Continues the trail after its head (`None`: an empty trail).
     pub fn after(head: Option<(i64, String)>) -> Self {
-        let (sequence, previous_hash) =
-            head.unwrap_or_else(|| (0, chain::GENESIS_HASH.to_owned()));
+        let (sequence, previous_hash) = head.unwrap_or_else(|| (0, chain::GENESIS_HASH.to_owned()));
         Chain {
             waiting: BinaryHeap::new(),
             sequence,
