@@ -86,7 +86,7 @@ struct SeedArgs {
     /// and complaints in every state. Refused when it is already there.
     #[arg(long)]
     demo: bool,
-    /// N complaints over the last three years across six facilities in
+    /// N complaints over the last three years across seven facilities in
     /// five time zones, with their linked work and audit trail, for
     /// benchmarks. Only into a database without complaints.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=20_000_000))]

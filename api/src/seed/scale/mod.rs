@@ -1,5 +1,5 @@
 //! `redress seed --scale N`: N complaints over the three years before now
-//! across six facilities in five time zones, with their linked work, for
+//! across seven facilities in five time zones, with their linked work, for
 //! benchmarks and for trying the compliance reports at the size of a
 //! health system.
 //!

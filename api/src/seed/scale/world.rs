@@ -58,7 +58,7 @@ struct Spec {
     weight: u32,
 }
 
-/// Six facilities in five zones (Eastern, Central, Mountain with and without
+/// Seven facilities in five zones (Eastern, Central, Mountain with and without
 /// DST, Pacific, Hawaii), one Spanish-speaking by default, with different
 /// programs and thresholds.
 const SPECS: &[Spec] = &[

@@ -188,6 +188,11 @@ where
 /// Writes one batch in one write transaction.
 pub(super) async fn write(db: &DatabaseConnection, batch: Batch) -> Result<(), DbErr> {
     let txn = db::begin_write(db).await?;
+    if db.get_database_backend() == sea_orm::DbBackend::Postgres {
+        // A seed can be rerun: no need to wait for each batch's WAL flush.
+        txn.execute_unprepared("SET LOCAL synchronous_commit = off")
+            .await?;
+    }
     insert::<complaint::Entity>(&txn, batch.complaints).await?;
     insert::<complaint_issue::Entity>(&txn, batch.issues).await?;
     insert::<service_recovery_action::Entity>(&txn, batch.service_recovery).await?;
