@@ -226,7 +226,7 @@ for name in "${names[@]}"; do
     echo
     echo '```'
     tail -c +"$((offset + 1))" "$PG_LOG" | awk -v db="$db_name" '
-      /LOG:  duration: .* plan:/ { keep = (index($0, "@" db " ") > 0); buf = ""; inplan = keep; next }
+      /LOG:  duration: .* plan:/ { if (inplan) flush(); inplan = (index($0, "@" db " ") > 0); next }
       inplan && /^\t/ { buf = buf substr($0, 2) "\n"; next }
       inplan { flush(); inplan = 0 }
       function flush() {
