@@ -29,8 +29,8 @@ use rand::Rng;
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
-    Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    PaginatorTrait, QueryFilter, Set,
 };
 
 pub use sim::Counts;
@@ -212,6 +212,9 @@ pub async fn scale(db: &DatabaseConnection, n: u64, seed: u64) -> anyhow::Result
             }
         }
     }
+    // Fresh statistics: the planner's estimates after a bulk load are
+    // otherwise those of empty tables until autovacuum gets to them.
+    db.execute_unprepared("ANALYZE").await?;
     Ok(ScaleSummary {
         counts,
         facilities,
