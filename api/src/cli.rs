@@ -1,5 +1,5 @@
 //! The `redress` command line: `serve` (default), `migrate`, `token`,
-//! `export-schema`, `seed --demo`, `backup`, `verify`.
+//! `export-schema`, `seed --demo` / `seed --scale N`, `backup`, `verify`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -80,11 +80,21 @@ struct VerifyArgs {
 }
 
 #[derive(Args, Debug)]
+#[group(id = "what", required = true, multiple = false, args = ["demo", "scale"])]
 struct SeedArgs {
     /// A realistic demo data set for trying the web client: two facilities
     /// and complaints in every state. Refused when it is already there.
-    #[arg(long, required = true)]
+    #[arg(long)]
     demo: bool,
+    /// N complaints over the last three years across seven facilities in
+    /// five time zones, with their linked work and audit trail, for
+    /// benchmarks. Only into a database without complaints.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..=20_000_000))]
+    scale: Option<u64>,
+    /// The random seed of `--scale` (the same seed gives the same data,
+    /// but for ids and the moment "now").
+    #[arg(long, default_value_t = 11, requires = "scale")]
+    seed: u64,
     #[command(flatten)]
     storage: StorageArgs,
 }
@@ -200,6 +210,10 @@ pub async fn run() -> anyhow::Result<ExitCode> {
                     seeded.interpreter_sessions,
                     seeded.accessibility_requests
                 );
+            }
+            if let Some(n) = args.scale {
+                let summary = crate::seed::scale::scale(&db, n, args.seed).await?;
+                println!("{summary}");
             }
         }
         Command::ExportSchema => print!("{}", graphql::sdl()),

@@ -35,6 +35,7 @@ mod report_timeliness;
 mod report_trends;
 mod schema;
 mod seed;
+mod seed_scale;
 mod service_recovery;
 mod survey_readiness;
 mod validated_values;

@@ -6,6 +6,7 @@
 
 mod complaints;
 mod linked;
+pub mod scale;
 
 use sea_orm::DatabaseConnection;
 
