@@ -74,6 +74,17 @@ pub(super) async fn survey_readiness(w: &World) {
     for reference in e.rows.iter().map(|r| e.cell(r, "complaint")) {
         assert!(reference.is_empty() || w.references(None).contains(reference));
     }
+    // WEST's grievance, unacknowledged past its two days: received_at in
+    // Los Angeles time, whole seconds, with the offset.
+    let (_, at, reference) = &w.complaints[2];
+    let west = e.rows_where("complaint", reference);
+    assert_eq!(west.len(), 1, "{:?}", e.rows);
+    assert_eq!(e.cell(west[0], "rule"), "ACKNOWLEDGEMENT_OVERDUE");
+    assert_eq!(
+        e.cell(west[0], "received_at"),
+        at.with_timezone(&WEST_TZ)
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+    );
 }
 
 pub(super) async fn timeliness(w: &World) {
