@@ -3,6 +3,7 @@
 
 use std::collections::BTreeSet;
 
+use chrono::Offset;
 use serde_json::{Value, json};
 
 use super::World;
@@ -142,6 +143,11 @@ pub(super) async fn timeliness(w: &World) {
             .unwrap();
         let all: u64 = months.values().sum();
         assert_eq!(e.cell(total, "received"), all.to_string());
+        // As of the run, in the facility's zone with its offset.
+        let as_of = chrono::DateTime::parse_from_rfc3339(e.cell(total, "as_of")).unwrap();
+        let offset = w.now.with_timezone(&tz).offset().fix();
+        assert_eq!(*as_of.offset(), offset, "{facility}");
+        assert!((as_of.to_utc() - w.now).num_minutes().abs() < 5);
     }
     // MAIN's first grievance was resolved within its 30 days.
     let late = month_of(w.complaints[0].1, MAIN_TZ);
