@@ -19,6 +19,7 @@ mod complaint_lifecycle;
 mod complaint_permissions;
 mod durability;
 mod exports;
+mod exports_reports;
 mod facilities;
 mod grievance_log;
 mod helpers;

@@ -716,13 +716,20 @@ async fn interpreter_usage_by_language_and_modality_in_local_days() {
         "minutes",
         "medianWaitSeconds",
         "p90WaitSeconds",
-        "unavailableRate",
-        "delayedRate",
     ]
     .iter()
     .map(|k| total[k].to_string())
     .collect();
-    assert_eq!(all[2..12], cells[..]);
+    assert_eq!(all[2..10], cells[..]);
+    // Rates are written as short decimals (four places), like every share.
+    for (cell, k) in all[10..12].iter().zip(["unavailableRate", "delayedRate"]) {
+        let rate: f64 = cell.parse().unwrap();
+        assert!(
+            (rate - total[k].as_f64().unwrap()).abs() < 5e-5,
+            "{k}: {cell}"
+        );
+        assert!(cell.len() <= 6, "{k}: {cell}");
+    }
     let companions = table
         .rows
         .iter()

@@ -193,9 +193,7 @@ pub async fn table(
             f.requested.to_string(),
             f.fulfilled.to_string(),
             f.fulfilled_on_time.to_string(),
-            super::linked_sql::share(f.fulfilled_on_time, f.fulfilled)
-                .map(|s| s.to_string())
-                .unwrap_or_default(),
+            super::timeliness::decimal(super::linked_sql::share(f.fulfilled_on_time, f.fulfilled)),
             f.alternative_provided.to_string(),
             f.denied.to_string(),
             ground(DenialGround::FundamentalAlteration),

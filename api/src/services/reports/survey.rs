@@ -145,7 +145,11 @@ pub async fn table(
         "needed_by",
         "missing",
     ]);
-    let time = |at: DateTime<Utc>, tz: Tz| at.with_timezone(&tz).to_rfc3339();
+    // Whole seconds, as the grievance log and the other exports write them.
+    let time = |at: DateTime<Utc>, tz: Tz| {
+        at.with_timezone(&tz)
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+    };
     for f in findings {
         let (reference, received) = match &f.complaint {
             Some(c) => (c.reference.clone(), time(c.received_at, f.tz)),

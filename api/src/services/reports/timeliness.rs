@@ -51,6 +51,8 @@ pub struct TimelinessRow {
     pub p90_seconds_to_resolve: Option<i64>,
     pub extensions_granted: i64,
     pub overdue_now: i64,
+    /// The facility's zone: the export writes `as_of` in it.
+    pub tz: Option<chrono_tz::Tz>,
 }
 
 impl TimelinessRow {
@@ -142,6 +144,7 @@ fn row_for(f: &ReportFacility, month: Option<NaiveDate>) -> TimelinessRow {
         facility_code: f.code.clone(),
         facility_name: f.name.clone(),
         month,
+        tz: Some(f.tz),
         ..TimelinessRow::default()
     }
 }
@@ -320,10 +323,15 @@ pub async fn table(
     _params: &ExportParams,
 ) -> Result<Table, ServiceError> {
     let report = timeliness(reader, filter).await?;
-    let as_of = report
-        .now
-        .map(|n| n.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-        .unwrap_or_default();
+    // The run's instant, like every time in an export, in the row's
+    // facility zone with its offset.
+    let as_of = |r: &TimelinessRow| match (report.now, r.tz) {
+        (Some(n), Some(tz)) => n
+            .with_timezone(&tz)
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, false),
+        (Some(n), None) => n.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        (None, _) => String::new(),
+    };
     let mut table = Table::new(HEADER.to_vec());
     let mut emit = |r: &TimelinessRow| {
         table.push(vec![
@@ -348,7 +356,7 @@ pub async fn table(
                 .unwrap_or_default(),
             r.extensions_granted.to_string(),
             r.overdue_now.to_string(),
-            as_of.clone(),
+            as_of(r),
         ]);
     };
     for total in &report.totals {
