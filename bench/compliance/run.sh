@@ -17,7 +17,9 @@
 # Adding a query is a file drop: NAME.graphql and, if it takes variables,
 # NAME.json. Placeholders in the JSON: @FROM_1Y@ / @TO@ (RFC 3339, one year
 # to now), @FROM_1Y_DATE@ / @TO_DATE@ (dates, for ReportFilterInput),
-# @FACILITY@, @COMPLAINT_ID@ (the newest complaint of @FACILITY@).
+# @FACILITY@, @COMPLAINT_ID@ (the newest complaint of @FACILITY@),
+# @DEEP_LOG_CURSOR@ (a grievance-log cursor at 180 days ago: a page about
+# half a year into the one-year log).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -90,6 +92,10 @@ now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 from=$(date -u -d '365 days ago' +%Y-%m-%dT%H:%M:%SZ)
 today=$(date -u +%Y-%m-%d)
 from_date=$(date -u -d '365 days ago' +%Y-%m-%d)
+# The grievance log's cursor is base64url("<received_at micros>:<id>").
+deep_micros=$(( $(date -u -d '180 days ago' +%s) * 1000000 ))
+deep_cursor=$(printf '%s:%s' "$deep_micros" 00000000000000000000000000000000 \
+  | base64 -w0 | tr '+/' '-_' | tr -d '=')
 printf '{"query":"{ complaints(first: 1, filter: {facilityCodes: [\\"%s\\"]}) { nodes { id } } }"}' \
   "$FACILITY" >"$work/id.json"
 gql "$work/id.json" "$work/id.out" >/dev/null
@@ -101,6 +107,7 @@ body_of() { # body_of NAME -> writes $work/NAME.body
     vars=$(sed -e "s/@FROM_1Y@/$from/g" -e "s/@TO@/$now/g" \
       -e "s/@FROM_1Y_DATE@/$from_date/g" -e "s/@TO_DATE@/$today/g" \
       -e "s/@FACILITY@/$FACILITY/g" -e "s/@COMPLAINT_ID@/$complaint_id/g" \
+      -e "s/@DEEP_LOG_CURSOR@/$deep_cursor/g" \
       "$here/queries/$name.json")
   fi
   # The query as a JSON string: comments dropped, quotes and newlines escaped.
@@ -139,19 +146,22 @@ for name in "${names[@]}"; do
 done
 stop_server
 
-# Peak RSS of a fresh server over the whole grievance-log CSV export.
+# Peak RSS of a fresh server over the whole grievance-log CSV export: every
+# facility, the seed's three years (a report period is at most 3 × 366 + 31
+# days).
 csv_line=""
+csv_from=$(date -u -d '1120 days ago' +%Y-%m-%d)
 start_server
 status=$(curl -sS -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" \
-  "$BASE/exports/grievance-log.csv?from=2000-01-01&to=$today" || true)
-if [ "$status" = 404 ]; then
-  csv_line="CSV export: \`GET /exports/grievance-log.csv\` answered 404 (not built yet on this branch): not measured."
+  "$BASE/exports/grievance-log.csv?from=$csv_from&to=$today" || true)
+if [ "$status" != 200 ]; then
+  csv_line="CSV export: \`GET /exports/grievance-log.csv\` answered HTTP $status: not measured."
   echo "$csv_line"
 else
   before=$(awk '/VmHWM/ { print $2 }' "/proc/$server_pid/status")
   t0=$(date +%s.%N)
   bytes=$(curl -sS -o /dev/null -w '%{size_download}' -H "Authorization: Bearer $TOKEN" \
-    "$BASE/exports/grievance-log.csv?from=2000-01-01&to=$today")
+    "$BASE/exports/grievance-log.csv?from=$csv_from&to=$today")
   t1=$(date +%s.%N)
   after=$(awk '/VmHWM/ { print $2 }' "/proc/$server_pid/status")
   csv_line=$(awk -v b="$before" -v a="$after" -v n="$bytes" -v t0="$t0" -v t1="$t1" -v s="$status" 'BEGIN {

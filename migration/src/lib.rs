@@ -10,6 +10,7 @@ mod m20261130_000004_audit_checkpoint;
 mod m20261201_000005_one_access_log;
 mod m20261202_000006_compliance;
 mod m20261202_000010_survey_gap;
+mod m20261202_000011_audit_action_index;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000005_one_access_log::Migration),
             Box::new(m20261202_000006_compliance::Migration),
             Box::new(m20261202_000010_survey_gap::Migration),
+            Box::new(m20261202_000011_audit_action_index::Migration),
         ]
     }
 }

@@ -228,10 +228,15 @@ pub fn nearest_rank(values: &[i64], p: usize) -> Option<i64> {
     Some(v[rank - 1])
 }
 
-/// A filter from the first of the month `months` back to today (local at
-/// MAIN, a day of slack at the end).
+/// A filter from the first of the month `months` back to today (a day of
+/// slack at the end).
+///
+/// "Today" is WEST's (the zone furthest behind UTC of the two): from
+/// 00:00 UTC until local midnight, UTC's month may already be the next
+/// one, and a period built from it would leave out the fixtures placed
+/// on the last local day of a month ([`late_on_last_day`]).
 pub fn filter_since(months: u32, facilities: &[&str]) -> Value {
-    let today = Utc::now().date_naive();
+    let today = Utc::now().with_timezone(&WEST_TZ).date_naive();
     let from = today.with_day(1).unwrap() - chrono::Months::new(months);
     let to = today + Duration::days(1);
     json!({ "facilities": facilities, "from": from.to_string(), "to": to.to_string() })
