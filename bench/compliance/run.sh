@@ -18,7 +18,7 @@
 # NAME.json. Placeholders in the JSON: @FROM_1Y@ / @TO@ (RFC 3339, one year
 # to now), @FROM_1Y_DATE@ / @TO_DATE@ (dates, for ReportFilterInput),
 # @FACILITY@, @COMPLAINT_ID@ (the newest complaint of @FACILITY@),
-# @DEEP_LOG_CURSOR@ (a grievance-log cursor at 180 days ago: a page about
+# @DEEP_LOG_CURSOR@ (a report cursor at 180 days ago: a grievance-log page about
 # half a year into the one-year log).
 set -euo pipefail
 
@@ -92,10 +92,8 @@ now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 from=$(date -u -d '365 days ago' +%Y-%m-%dT%H:%M:%SZ)
 today=$(date -u +%Y-%m-%d)
 from_date=$(date -u -d '365 days ago' +%Y-%m-%d)
-# The grievance log's cursor is base64url("<received_at micros>:<id>").
-deep_micros=$(( $(date -u -d '180 days ago' +%s) * 1000000 ))
-deep_cursor=$(printf '%s:%s' "$deep_micros" 00000000000000000000000000000000 \
-  | base64 -w0 | tr '+/' '-_' | tr -d '=')
+# The reports' keyset cursor is "<received_at micros>_<id>".
+deep_cursor="$(( $(date -u -d '180 days ago' +%s) * 1000000 ))_00000000-0000-0000-0000-000000000000"
 printf '{"query":"{ complaints(first: 1, filter: {facilityCodes: [\\"%s\\"]}) { nodes { id } } }"}' \
   "$FACILITY" >"$work/id.json"
 gql "$work/id.json" "$work/id.out" >/dev/null

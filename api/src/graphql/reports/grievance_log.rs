@@ -2,10 +2,7 @@
 
 use async_graphql::connection::{Connection, Edge, EmptyFields};
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use uuid::Uuid;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{ReportFilterInput, report_error};
 use crate::domain::clocks::{ClockKind, ClockStatus};
@@ -14,9 +11,9 @@ use crate::domain::complaint::{
 };
 use crate::graphql::common::{DEFAULT_PAGE_SIZE, UserRef, page_size};
 use crate::graphql::context::ContextExt;
-use crate::graphql::errors;
 use crate::ids::{NodeKind, encode_id};
 use crate::services::reports::grievance_log::{self as svc, LogClock, LogCursor, LogRow, Outcome};
+use crate::services::reports::months;
 
 /// Which complaints the grievance log lists. Days are local days of
 /// receipt at each facility.
@@ -232,28 +229,13 @@ impl GrievanceLogEntry {
 /// (counting every match of a large system is a scan a page does not need).
 pub type GrievanceLogConnection = Connection<String, GrievanceLogEntry, EmptyFields, EmptyFields>;
 
+/// The reports' `(received_at, id)` cursor (`services::reports::months`).
 fn encode_cursor(c: LogCursor) -> String {
-    URL_SAFE_NO_PAD.encode(format!(
-        "{}:{}",
-        c.received_at.timestamp_micros(),
-        c.id.simple()
-    ))
+    months::encode_cursor(c.received_at, c.id)
 }
 
 fn decode_cursor(cursor: &str) -> Result<LogCursor> {
-    let bad = || errors::bad_input("`after` is not a cursor from the grievance log");
-    let raw = URL_SAFE_NO_PAD
-        .decode(cursor)
-        .ok()
-        .and_then(|b| String::from_utf8(b).ok())
-        .ok_or_else(bad)?;
-    let (micros, id) = raw.split_once(':').ok_or_else(bad)?;
-    let received_at = micros
-        .parse::<i64>()
-        .ok()
-        .and_then(|m| Utc.timestamp_micros(m).single())
-        .ok_or_else(bad)?;
-    let id = Uuid::try_parse(id).map_err(|_| bad())?;
+    let (received_at, id) = months::decode_cursor(cursor).map_err(report_error)?;
     Ok(LogCursor { received_at, id })
 }
 

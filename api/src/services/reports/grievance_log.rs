@@ -330,15 +330,11 @@ async fn facility_page(
         None => {}
     }
     if let Some(LogCursor { received_at, id }) = after {
-        // The plain bound starts the index range at the cursor; the OR
-        // then skips the rows of the same instant already sent.
-        q = q
-            .filter(complaint::Column::ReceivedAt.gte(received_at))
-            .filter(
-                Condition::any()
-                    .add(complaint::Column::ReceivedAt.gt(received_at))
-                    .add(complaint::Column::Id.gt(id)),
-            );
+        q = q.filter(super::months::after(
+            complaint::Column::ReceivedAt,
+            complaint::Column::Id,
+            (received_at, id),
+        ));
     }
     q.order_by_asc(complaint::Column::ReceivedAt)
         .order_by_asc(complaint::Column::Id)

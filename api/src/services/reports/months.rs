@@ -120,11 +120,13 @@ pub fn decode_cursor(cursor: &str) -> Result<(DateTime<Utc>, Uuid), ServiceError
     Ok((at, id))
 }
 
-/// Rows after the cursor in `(received_at, id)` order.
+/// Rows after the cursor in `(received_at, id)` order. The plain bound
+/// starts the index range at the cursor (a deep page reads no rows before
+/// it); the OR then skips the rows of the same instant already sent.
 pub fn after<C: ColumnTrait>(received_at: C, id: C, cursor: (DateTime<Utc>, Uuid)) -> Condition {
-    Condition::any().add(received_at.gt(cursor.0)).add(
-        Condition::all()
-            .add(received_at.eq(cursor.0))
+    Condition::all().add(received_at.gte(cursor.0)).add(
+        Condition::any()
+            .add(received_at.gt(cursor.0))
             .add(id.gt(cursor.1)),
     )
 }
