@@ -128,6 +128,65 @@ impl Operation {
     ];
 }
 
+impl Operation {
+    /// What the operation lets a user do, as a specialist would say it:
+    /// refusals read "your roles do not allow you to <this>", never the
+    /// operation's internal name.
+    pub fn description(self) -> &'static str {
+        use Operation::*;
+        match self {
+            ReadFacilities => "read facility settings",
+            UpsertFacility => "create or change facilities",
+            ReadDeadlinePolicies => "read deadline policies",
+            UpsertDeadlinePolicy => "create or change deadline policies",
+            CreateComplaint => "log complaints",
+            ReadComplaints => "read complaints",
+            UpdateComplaint => "change a complaint's details",
+            AssignComplaint => "assign complaints",
+            ReassignComplaint => "reassign complaints that already have an owner",
+            AcknowledgeComplaint => "acknowledge complaints",
+            StartInvestigation => "start investigations",
+            EscalateComplaint => "escalate complaints to grievances",
+            ResolveAtPointOfService => "resolve complaints at the point of service",
+            ResolveComplaint => "resolve complaints",
+            CloseComplaint => "close complaints",
+            WithdrawComplaint => "withdraw complaints",
+            ReopenComplaint => "reopen complaints",
+            ExtendDeadline => "extend complaint deadlines",
+            AddNote => "add notes to complaints",
+            LogContact => "log contacts with complainants",
+            ReadAuditTrail => "read the audit trail",
+            ReadAccessLog => "read who viewed a complaint",
+            VerifyAuditTrail => "verify the audit trail",
+            CreateAuditCheckpoint => "sign audit checkpoints",
+            ReadAuditCheckpoints => "read audit checkpoints",
+            ReadServiceRecovery => "read service-recovery actions",
+            ProposeServiceRecovery => "propose service-recovery actions",
+            DecideServiceRecovery => "approve or decline service-recovery actions",
+            DecideServiceRecoveryAboveThreshold => {
+                "approve or decline service-recovery actions at or above the approval threshold"
+            }
+            CompleteServiceRecovery => "complete service-recovery actions",
+            CancelServiceRecovery => "cancel service-recovery actions",
+            ReadInterpreterSessions => "read the interpreter log",
+            LogInterpreterSession => "log interpreter sessions",
+            AmendInterpreterSession => "correct interpreter log entries",
+            ReadAccessibilityRequests => "read accessibility requests",
+            CreateAccessibilityRequest => "file accessibility requests",
+            WorkAccessibilityRequest => "work accessibility requests",
+            DenyAccessibilityRequest => "deny accessibility requests",
+            ReadRecordAccessLog => "read who viewed a record",
+            ReadReports => "run compliance reports",
+            ReviewAccess => "review who read what (the access review)",
+        }
+    }
+
+    /// The refusal a caller whose roles do not permit the operation reads.
+    pub fn refusal(self) -> String {
+        format!("your roles do not allow you to {}", self.description())
+    }
+}
+
 /// Whether a single role allows an operation.
 pub fn role_allows(role: Role, op: Operation) -> bool {
     use Operation::*;
@@ -277,6 +336,30 @@ mod tests {
             for (role, allowed) in Role::ALL.iter().zip(row) {
                 assert_eq!(role_allows(*role, *op), *allowed, "{role:?} {op:?}");
             }
+        }
+    }
+
+    /// Every operation has a description a specialist reads in a
+    /// refusal: lower-case words, distinct, never the internal name.
+    #[test]
+    fn every_operation_has_a_plain_description() {
+        let mut seen = std::collections::BTreeSet::new();
+        for op in Operation::ALL {
+            let text = op.description();
+            let name = format!("{op:?}");
+            assert!(!text.is_empty(), "{name}");
+            assert!(seen.insert(text), "{name}: {text:?} is not distinct");
+            assert!(!text.contains(&name), "{name}: {text:?}");
+            assert!(
+                text.split(|c: char| !c.is_alphanumeric())
+                    .all(|w| w.chars().skip(1).all(|c| !c.is_uppercase())),
+                "{name}: {text:?} has an identifier in it"
+            );
+            assert!(
+                text.chars()
+                    .all(|c| c.is_ascii_lowercase() || " '-(),".contains(c)),
+                "{name}: {text:?}"
+            );
         }
     }
 

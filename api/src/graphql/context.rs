@@ -50,7 +50,7 @@ impl ContextExt for Context<'_> {
         if permissions::permits(actor, op) {
             Ok(actor)
         } else {
-            Err(errors::forbidden("your roles do not allow this operation"))
+            Err(errors::forbidden(op.refusal()))
         }
     }
 

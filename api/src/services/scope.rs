@@ -41,9 +41,5 @@ pub fn new_id() -> Uuid {
 }
 
 pub fn forbidden(op: Operation) -> ServiceError {
-    Refusal::new(
-        RefusalCode::Forbidden,
-        format!("your roles do not allow this ({op:?})"),
-    )
-    .into()
+    Refusal::new(RefusalCode::Forbidden, op.refusal()).into()
 }
