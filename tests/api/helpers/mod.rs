@@ -7,6 +7,7 @@
 mod audit;
 mod complaints;
 mod facilities;
+mod refusals;
 mod work;
 
 use std::path::PathBuf;
@@ -26,6 +27,7 @@ use serde_json::{Value, json};
 pub use self::audit::*;
 pub use self::complaints::*;
 pub use self::facilities::*;
+pub use self::refusals::*;
 pub use self::work::*;
 
 pub const ISSUER: &str = "redress-test";
@@ -273,6 +275,7 @@ impl TestApp {
         let response = request.send().await.expect("request is sent");
         let status = response.status();
         let body = response.json::<Value>().await.expect("body is JSON");
+        assert_plain_messages(&body);
         (status, body)
     }
 
