@@ -9,6 +9,7 @@ mod access_review;
 mod accessibility;
 mod audit_trail;
 mod auth;
+mod authz_walk;
 mod backup;
 mod checkpoints;
 mod cli;
