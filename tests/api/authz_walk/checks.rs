@@ -29,9 +29,59 @@ fn codes(body: &Value) -> Vec<String> {
         .collect()
 }
 
-/// What is wrong with an outsider's answer, if anything.
-pub fn outsider_problems(s: &Seeded, status: StatusCode, body: &Value) -> Vec<String> {
+/// Root fields whose numbers are not only about the seeded records:
+/// settings, the hash chain and its checkpoints, and the audit trail
+/// (another facility's compliance officer sees the events of their own
+/// facility's configuration; events of the seeded records carry their
+/// ids, which the identifier check finds).
+const NOT_ABOUT_RECORDS: &[&str] = &[
+    "me",
+    "facilities",
+    "facility",
+    "deadlinePolicies",
+    "auditTrailVerification",
+    "auditCheckpoints",
+    "auditEvents",
+];
+
+/// Keys whose numbers count the caller's own activity (the access review's
+/// report runs include the run that asks).
+const OWN_ACTIVITY: &[&str] = &["reportRuns"];
+
+/// Non-zero numbers under `value`, by path: in an outsider's answer, a
+/// count or total of records they cannot see says that those exist.
+fn nonzero_numbers(value: &Value, path: &str, out: &mut Vec<String>) {
+    match value {
+        Value::Number(n) if n.as_f64() != Some(0.0) => out.push(format!("{path} = {n}")),
+        Value::Object(map) => {
+            for (key, v) in map {
+                if !OWN_ACTIVITY.contains(&key.as_str()) {
+                    nonzero_numbers(v, &format!("{path}.{key}"), out);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (i, v) in items.iter().enumerate() {
+                nonzero_numbers(v, &format!("{path}[{i}]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// What is wrong with an outsider's answer to a query of `root`, if
+/// anything.
+pub fn outsider_problems(s: &Seeded, root: &str, status: StatusCode, body: &Value) -> Vec<String> {
     let mut problems = Vec::new();
+    if !NOT_ABOUT_RECORDS.contains(&root) {
+        let mut numbers = Vec::new();
+        nonzero_numbers(&body["data"], "data", &mut numbers);
+        problems.extend(
+            numbers
+                .into_iter()
+                .map(|n| format!("a count of hidden records: {n}")),
+        );
+    }
     if status != StatusCode::OK {
         problems.push(format!("status {status}"));
     }
