@@ -81,6 +81,7 @@ const SINGLE_LINE: &[&str] = &[
     "receivedBy",
     "contact",
     "preferredLanguage",
+    "defaultLanguage",
     "role",
     "ownerSubject",
     "ownerName",
@@ -185,7 +186,8 @@ async fn every_text_input_refuses_control_characters() {
         .await;
 
     // Inputs valid in every field.
-    let facility = facility_input("NEW-ONE");
+    let mut facility = facility_input("NEW-ONE");
+    facility["defaultLanguage"] = json!("en");
     let mut create = intake("MAIN");
     for (key, value) in [
         ("receivedBy", json!("Front desk")),
@@ -258,11 +260,19 @@ async fn every_text_input_refuses_control_characters() {
         json!({ "staffId": "S-12", "qualification": "CERTIFIED_MEDICAL_INTERPRETER" });
     let mut log = session_input("MAIN", entry.clone());
     log["idempotencyKey"] = json!("log-1");
-    let companion_log = session_input("MAIN", companion_entry);
-    let staff_log = session_input("MAIN", staff_entry);
+    let companion_log = session_input("MAIN", companion_entry.clone());
+    let staff_log = session_input("MAIN", staff_entry.clone());
     let amend = at_version(
         &session,
         json!({ "reason": "Wrong modality.", "entry": entry }),
+    );
+    let amend_companion = at_version(
+        &session,
+        json!({ "reason": "It was the son.", "entry": companion_entry }),
+    );
+    let amend_staff = at_version(
+        &session,
+        json!({ "reason": "Staff interpreter.", "entry": staff_entry }),
     );
     let mut filing = accessibility_input("MAIN", &needed_by);
     filing["idempotencyKey"] = json!("filing-1");
@@ -283,6 +293,10 @@ async fn every_text_input_refuses_control_characters() {
     let cases = vec![
         formatted(case("facilityUpsert", &admin, &facility, &["code"]), None),
         case("facilityUpsert", &admin, &facility, &["name"]),
+        formatted(
+            case("facilityUpsert", &admin, &facility, &["defaultLanguage"]),
+            None,
+        ),
         formatted(
             case("facilityUpsert", &admin, &facility, &["timeZone"]),
             None,
@@ -512,6 +526,63 @@ async fn every_text_input_refuses_control_characters() {
             &["entry", "encounter"],
         ),
         case("interpreterSessionAmend", &pr, &amend, &["entry", "notes"]),
+        case(
+            "interpreterSessionAmend",
+            &pr,
+            &amend,
+            &["entry", "patient", "mrn"],
+        ),
+        case(
+            "interpreterSessionAmend",
+            &pr,
+            &amend,
+            &["entry", "department"],
+        ),
+        formatted(
+            case(
+                "interpreterSessionAmend",
+                &pr,
+                &amend,
+                &["entry", "language"],
+            ),
+            None,
+        ),
+        case(
+            "interpreterSessionAmend",
+            &pr,
+            &amend,
+            &["entry", "requestedBy"],
+        ),
+        case(
+            "interpreterSessionAmend",
+            &pr,
+            &amend,
+            &["entry", "interpreter", "vendor"],
+        ),
+        case(
+            "interpreterSessionAmend",
+            &pr,
+            &amend,
+            &["entry", "interpreter", "interpreterId"],
+        ),
+        case(
+            "interpreterSessionAmend",
+            &pr,
+            &amend_staff,
+            &["entry", "interpreter", "staffId"],
+        ),
+        case(
+            "interpreterSessionAmend",
+            &pr,
+            &amend_companion,
+            &["entry", "companion", "name"],
+        ),
+        case(
+            "interpreterSessionAmend",
+            &pr,
+            &amend_companion,
+            &["entry", "companion", "relationship"],
+        ),
         formatted(
             case(
                 "accessibilityRequestCreate",
@@ -574,6 +645,26 @@ async fn every_text_input_refuses_control_characters() {
             &["reason"],
         ),
     ];
+
+    // The coverage guard: every text input of every mutation is above.
+    let covered = cases
+        .iter()
+        .map(|c| {
+            let path: Vec<&str> = c
+                .path
+                .iter()
+                .copied()
+                .filter(|p| p.parse::<usize>().is_err())
+                .collect();
+            format!("{}.input.{}", c.mutation, path.join("."))
+        })
+        .collect();
+    let (missing, stale) = crate::text_inputs::uncovered(&app, &covered).await;
+    assert!(
+        missing.is_empty(),
+        "text inputs no case poisons (add them to this table): {missing:#?}"
+    );
+    assert!(stale.is_empty(), "exemptions of no text input: {stale:#?}");
 
     let trail = app.audit_event_count().await;
     for c in &cases {
