@@ -38,7 +38,12 @@ async fn export(app: &TestApp, token: &str, path: &str) -> (StatusCode, String) 
         .await
         .unwrap();
     let status = response.status();
-    (status, response.text().await.unwrap())
+    let text = response.text().await.unwrap();
+    // A refusal is JSON: its messages name no internals either.
+    if let Ok(body) = serde_json::from_str::<serde_json::Value>(&text) {
+        assert_plain_messages(&body);
+    }
+    (status, text)
 }
 
 fn paths(s: &Seeded) -> Vec<String> {

@@ -19,6 +19,7 @@
 
 mod checks;
 mod exports;
+mod refusals;
 pub mod schema;
 mod seed;
 mod table;
