@@ -1,7 +1,8 @@
 //! One facility's full set of record content, seeded through the API by a
 //! PATIENT_RELATIONS user of facility A (`MAIN`): a complaint with issues,
-//! people, an escalation, an owner, a note and a contact; a
-//! service-recovery action, an interpreter session and an accessibility
+//! people, an escalation, an owner, a note, a contact, findings, a
+//! resolution and its written response; a completed service-recovery
+//! action, a corrected interpreter session and a fulfilled accessibility
 //! request linked to it; and the history all of that wrote. Every
 //! free-text field holds its own sentinel, so a leak is found by
 //! substring and the positive control can tell which fields it reached.
@@ -150,6 +151,7 @@ pub async fn seed(app: &TestApp) -> Seeded {
     entry["interpreter"]["vendor"] = json!(s.text("vendor"));
     entry["interpreter"]["interpreterId"] = json!(s.text("interpreter-id"));
     entry["notes"] = json!(s.text("session-notes"));
+    let log_entry = entry.clone();
     let mut log = session_input(FACILITY_A, entry);
     log["complaintId"] = id.clone();
     let session = app.work_must(&owner, "interpreterSessionLog", log).await;
@@ -162,6 +164,84 @@ pub async fn seed(app: &TestApp) -> Seeded {
     filing["requestedAid"] = json!(s.text("requested-aid"));
     let request = app
         .work_must(&owner, "accessibilityRequestCreate", filing)
+        .await;
+
+    // Their later states hold text too: a completion note, a correction's
+    // reason, a provider and a fulfilment note, the resolution and its
+    // written response.
+    let action = app
+        .work_must(
+            &owner,
+            "serviceRecoveryComplete",
+            at_version(&action, json!({ "note": s.text("completion-note") })),
+        )
+        .await;
+    let mut corrected = log_entry;
+    corrected["notes"] = json!(s.text("amended-notes"));
+    let session = app
+        .work_must(
+            &owner,
+            "interpreterSessionAmend",
+            at_version(
+                &session,
+                json!({ "reason": s.text("amend-reason"), "entry": corrected }),
+            ),
+        )
+        .await;
+    let request = app
+        .work_must(
+            &owner,
+            "accessibilityRequestAcknowledge",
+            at_version(&request, json!({})),
+        )
+        .await;
+    let request = app
+        .work_must(
+            &owner,
+            "accessibilityRequestSchedule",
+            at_version(
+                &request,
+                json!({ "scheduledFor": in_hours(24), "provider": s.text("provider") }),
+            ),
+        )
+        .await;
+    let request = app
+        .work_must(
+            &owner,
+            "accessibilityRequestFulfill",
+            at_version(&request, json!({ "note": s.text("fulfilment-note") })),
+        )
+        .await;
+    let (_, version) = app.complaint_version(&id).await;
+    let current = json!({ "id": id, "version": version });
+    let complaint = app
+        .complaint_must(
+            &owner,
+            "complaintStartInvestigation",
+            at(&current, json!({})),
+        )
+        .await;
+    let findings: Vec<Value> = complaint["issues"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .enumerate()
+        .map(|(i, issue)| json!({ "issueId": issue["id"], "finding": s.text(&format!("finding-{i}")) }))
+        .collect();
+    let mut response = written_response(false);
+    response["contactPerson"] = json!(s.text("contact-person"));
+    response["investigationSteps"] = json!(s.text("investigation-steps"));
+    response["results"] = json!(s.text("results"));
+    let complaint = app
+        .complaint_must(
+            &owner,
+            "complaintResolve",
+            at(
+                &complaint,
+                json!({ "findings": findings, "summary": s.text("resolution-summary"),
+                        "writtenResponse": response }),
+            ),
+        )
         .await;
 
     let global = |v: &Value| v.as_str().unwrap().to_owned();
