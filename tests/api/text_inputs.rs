@@ -82,3 +82,39 @@ pub async fn uncovered(app: &TestApp, covered: &BTreeSet<String>) -> (Vec<String
         .collect();
     (missing, stale)
 }
+
+/// The guard can fail: a text field nested in a new input is listed, ids,
+/// enums and times are not.
+#[test]
+fn nested_text_inputs_are_listed() {
+    use serde_json::json;
+    let scalar = |name: &str| json!({ "kind": "SCALAR", "name": name, "ofType": null });
+    let non_null = |t: serde_json::Value| json!({ "kind": "NON_NULL", "name": null, "ofType": t });
+    let input = |name: &str| json!({ "kind": "INPUT_OBJECT", "name": name, "ofType": null });
+    let list =
+        |t: serde_json::Value| json!({ "kind": "LIST", "name": null, "ofType": non_null(t) });
+    let schema = Schema::from_types(&json!([
+        { "kind": "OBJECT", "name": "Mutation", "fields": [
+            { "name": "complaintAttach", "args": [{ "name": "input", "type": non_null(input("AttachInput")) }],
+              "type": scalar("Boolean") },
+        ] },
+        { "kind": "INPUT_OBJECT", "name": "AttachInput", "inputFields": [
+            { "name": "id", "type": non_null(scalar("ID")) },
+            { "name": "at", "type": scalar("DateTime") },
+            { "name": "files", "type": list(input("FileInput")) },
+        ] },
+        { "kind": "INPUT_OBJECT", "name": "FileInput", "inputFields": [
+            { "name": "caption", "type": scalar("String") },
+            { "name": "size", "type": scalar("Int") },
+        ] },
+        { "kind": "SCALAR", "name": "String" },
+        { "kind": "SCALAR", "name": "ID" },
+        { "kind": "SCALAR", "name": "Int" },
+        { "kind": "SCALAR", "name": "Boolean" },
+        { "kind": "SCALAR", "name": "DateTime" },
+    ]));
+    assert_eq!(
+        text_inputs(&schema).into_iter().collect::<Vec<_>>(),
+        ["complaintAttach.input.files.caption"]
+    );
+}

@@ -135,3 +135,40 @@ pub fn missing(schema: &Schema, s: &Seeded) -> Vec<String> {
     }
     missing
 }
+
+/// The guard can fail: a new root field, and a new field with arguments
+/// on a record type, are named.
+#[test]
+fn a_field_without_an_entry_is_named() {
+    let int = json!({ "kind": "SCALAR", "name": "Int", "ofType": null });
+    let object = |name: &str| json!({ "kind": "OBJECT", "name": name, "ofType": null });
+    let field = |name: &str, args: serde_json::Value, t: serde_json::Value| json!({ "name": name, "args": args, "type": t });
+    let first = json!([{ "name": "first", "type": int }]);
+    let schema = Schema::from_types(&json!([
+        { "kind": "OBJECT", "name": "Query", "fields": [
+            field("me", json!([]), object("Viewer")),
+            field("complaintNotes", first.clone(), object("Complaint")),
+        ] },
+        { "kind": "OBJECT", "name": "Complaint", "fields": [
+            field("history", first.clone(), object("Viewer")),
+            field("attachments", first, object("Viewer")),
+        ] },
+        { "kind": "OBJECT", "name": "Viewer", "fields": [field("subject", json!([]), int)] },
+    ]));
+    let s = Seeded {
+        complaint: String::new(),
+        reference: String::new(),
+        service_recovery: String::new(),
+        interpreter_session: String::new(),
+        accessibility_request: String::new(),
+        identifiers: Vec::new(),
+        sentinels: Default::default(),
+        from: String::new(),
+        to: String::new(),
+        after: String::new(),
+    };
+    assert_eq!(
+        missing(&schema, &s),
+        ["Query.complaintNotes", "Complaint.attachments"]
+    );
+}
