@@ -53,12 +53,19 @@ pub fn check_step(
                 events.len()
             );
             let codes: Vec<RefusalCode> = refusals.iter().map(|r| r.code).collect();
-            if !permitted {
-                prop_assert_eq!(codes, vec![RefusalCode::Forbidden], "{:?}", refusals);
-            } else if let Some((_, true)) = outcome.changed
-                && outcome.version != VersionPick::Current
-            {
-                prop_assert_eq!(codes, vec![RefusalCode::Conflict], "{:?}", refusals);
+            // The change path's order: permission, the record in scope,
+            // the version, then the record's own rules.
+            match outcome.changed {
+                _ if !permitted => {
+                    prop_assert_eq!(codes, vec![RefusalCode::Forbidden], "{:?}", refusals)
+                }
+                Some((_, false)) => {
+                    prop_assert_eq!(codes, vec![RefusalCode::NotFound], "{:?}", refusals)
+                }
+                Some((_, true)) if outcome.version != VersionPick::Current => {
+                    prop_assert_eq!(codes, vec![RefusalCode::Conflict], "{:?}", refusals)
+                }
+                _ => {}
             }
             Ok(())
         }
