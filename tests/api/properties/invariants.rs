@@ -24,6 +24,19 @@ use super::world::{ACTORS, actor};
 
 type Checked = Result<(), TestCaseError>;
 
+/// The event names the record's facility (audit readers are scoped by it).
+fn same_facility(row: &Row, event: &entity::audit_event::Model) -> Checked {
+    let Ok(serde_json::Value::Object(doc)) = serde_json::from_str(&row.record) else {
+        return Ok(()); // notes and contacts: the snapshot keeps their text
+    };
+    prop_assert_eq!(
+        doc.get("facilityCode").and_then(|v| v.as_str()),
+        event.facility_code.as_deref(),
+        "the event's facility"
+    );
+    Ok(())
+}
+
 fn decode<T: serde::de::DeserializeOwned>(row: &Row) -> Result<T, TestCaseError> {
     serde_json::from_str(&row.record)
         .map_err(|e| TestCaseError::fail(format!("stored record does not decode: {e}")))
@@ -81,6 +94,13 @@ pub fn check_step(
                 VersionPick::Current,
                 "accepted with a wrong version"
             );
+            for e in events {
+                prop_assert_eq!(
+                    (e.actor_subject.as_str(), e.request_id.as_str()),
+                    (who.subject.as_str(), "property-step"),
+                    "an event not attributed to the step's actor"
+                );
+            }
             match made {
                 Made::Changed { id } => changed(outcome, *id, before, after, events),
                 Made::Created { id, linked } => {
@@ -117,6 +137,7 @@ fn changed(
     prop_assert_eq!(events[0].record_id, id);
     prop_assert_eq!(&events[0].record_type, outcome.record_type);
     prop_assert_eq!(&events[0].action, outcome.audit_action);
+    same_facility(a, &events[0])?;
     edge(outcome.edge, &b.status, &a.status)
 }
 
@@ -202,6 +223,7 @@ fn created(
         (events[0].record_id, events[0].action.as_str()),
         (id, outcome.audit_action)
     );
+    same_facility(row, &events[0])?;
     if let Some(request) = linked {
         let rkey = ("AccessibilityRequest", request);
         touched.push(rkey);

@@ -10,7 +10,8 @@
 //!   version of a record its actor sees was refused CONFLICT;
 //! - an accepted change moved its record's version up by exactly one,
 //!   along an edge of the record's transition table, with exactly one
-//!   audit event of its action, and touched nothing else; an accepted
+//!   audit event of its action (attributed to the step's actor and
+//!   naming the record's facility), and touched nothing else; an accepted
 //!   create stored one record at version 1 in its initial status (and
 //!   linked the failed request it was opened from, with that request's
 //!   one event);
