@@ -29,6 +29,7 @@ mod interpreter_log;
 mod layout;
 mod limits;
 mod linked_work;
+mod properties;
 mod queries;
 mod reads;
 mod report_linked;
