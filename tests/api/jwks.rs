@@ -320,10 +320,20 @@ async fn keys_unavailable_at_start_answer_503_until_the_provider_answers() {
     assert!(export.headers().contains_key("retry-after"));
     let (status, _) = app.graphql(None, "{ __typename }", json!({})).await;
     assert_eq!(status, StatusCode::OK, "anonymous requests are served");
+    let ready = || async {
+        let response = app.client.get(app.url("/readyz")).send().await.unwrap();
+        response.status()
+    };
+    assert_eq!(ready().await, StatusCode::SERVICE_UNAVAILABLE, "not ready");
 
     provider.set(Reply::Json(key_set(&[EC]), None));
     tokio::time::sleep(min_refresh).await;
     assert_verifies(&app, &token, "provider back").await;
+    assert_eq!(
+        ready().await,
+        StatusCode::OK,
+        "ready once the keys are loaded"
+    );
 }
 
 fn temp_file(name: &str, contents: &[u8]) -> std::path::PathBuf {

@@ -11,7 +11,8 @@ use jsonwebtoken::jwk::{
 };
 use jsonwebtoken::{Algorithm, DecodingKey, Header};
 
-use super::keys::MIN_RSA_BITS;
+/// Smallest accepted RSA modulus.
+pub const MIN_RSA_BITS: usize = 2048;
 
 /// The algorithms a key from a JWKS may verify.
 pub const JWKS_ALGORITHMS: [Algorithm; 3] = [Algorithm::RS256, Algorithm::PS256, Algorithm::ES256];

@@ -17,8 +17,7 @@ use super::jwks::{self, JwksOptions};
 pub const SECRET_FILE: &str = "jwt-secret";
 /// Shortest accepted HS256 secret, in bytes.
 pub const MIN_SECRET_BYTES: usize = 32;
-/// Smallest accepted RSA modulus.
-pub const MIN_RSA_BITS: usize = 2048;
+pub use super::jwk_set::MIN_RSA_BITS;
 
 /// Where tokens are verified against.
 #[derive(Clone)]
