@@ -307,6 +307,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             algorithm = ?auth.key.algorithm(),
             "verifying tokens with the identity provider's public key"
         ),
+        KeySource::JwksFile(path) => tracing::info!(
+            path = %path.display(),
+            "verifying tokens with the identity provider's keys from a JWKS file"
+        ),
+        KeySource::JwksUrl(url) => tracing::info!(
+            url,
+            "verifying tokens with the identity provider's keys from its JWKS URL"
+        ),
         KeySource::GeneratedSecret { path, created } => tracing::info!(
             path = %path.display(),
             created,

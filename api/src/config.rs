@@ -10,7 +10,7 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 use secrecy::SecretString;
 
-use crate::auth::{KeyConfig, KeySource, keys};
+use crate::auth::{JwksOptions, KeyConfig, KeySource, keys};
 use crate::checkpoint_key::{CheckpointKeySource, CheckpointSigner};
 
 /// Where Redress keeps its files and which database it uses.
@@ -69,6 +69,27 @@ pub struct AuthArgs {
     #[arg(long, env = "REDRESS_JWT_LEEWAY_SECONDS", default_value_t = 5,
           value_parser = clap::value_parser!(u64).range(0..=30))]
     pub jwt_leeway_seconds: u64,
+    /// URL of the identity provider's JWKS (RS256, PS256, ES256 keys):
+    /// https://, or http:// to a loopback address only.
+    #[arg(long, env = "REDRESS_JWT_JWKS_URL")]
+    pub jwt_jwks_url: Option<String>,
+    /// Path to a JWKS file of the identity provider's keys, read at start.
+    #[arg(long, env = "REDRESS_JWT_JWKS_FILE")]
+    pub jwt_jwks_file: Option<PathBuf>,
+    /// Longest wait for the JWKS URL to answer (e.g. `5s`).
+    #[arg(long, env = "REDRESS_JWT_JWKS_TIMEOUT", default_value = "5s",
+          value_parser = humantime::parse_duration)]
+    pub jwt_jwks_timeout: Duration,
+    /// Least time between two fetches of the JWKS URL, whatever asks for
+    /// them (a token's unknown `kid`, a retry after a failure); at least 1s.
+    #[arg(long, env = "REDRESS_JWT_JWKS_MIN_REFRESH", default_value = "1m",
+          value_parser = humantime::parse_duration)]
+    pub jwt_jwks_min_refresh: Duration,
+    /// Longest time a fetched key set is used before it is fetched again
+    /// (sooner when the provider's `Cache-Control: max-age` says so).
+    #[arg(long, env = "REDRESS_JWT_JWKS_MAX_AGE", default_value = "1h",
+          value_parser = humantime::parse_duration)]
+    pub jwt_jwks_max_age: Duration,
 }
 
 fn parse_secret(s: &str) -> Result<SecretString, String> {
@@ -77,11 +98,22 @@ fn parse_secret(s: &str) -> Result<SecretString, String> {
 
 impl AuthArgs {
     pub fn resolve(&self, data_dir: &Path) -> anyhow::Result<AuthSettings> {
-        let (key, source) = keys::resolve(
-            self.jwt_secret.clone(),
-            self.jwt_public_key.as_deref(),
-            data_dir,
-        )?;
+        anyhow::ensure!(
+            self.jwt_jwks_min_refresh >= Duration::from_secs(1),
+            "REDRESS_JWT_JWKS_MIN_REFRESH must be at least 1s"
+        );
+        let sources = keys::Sources {
+            secret: self.jwt_secret.clone(),
+            public_key: self.jwt_public_key.as_deref(),
+            jwks_url: self.jwt_jwks_url.as_deref(),
+            jwks_file: self.jwt_jwks_file.as_deref(),
+            jwks: JwksOptions {
+                timeout: self.jwt_jwks_timeout,
+                min_refresh: self.jwt_jwks_min_refresh,
+                max_age: self.jwt_jwks_max_age,
+            },
+        };
+        let (key, source) = keys::resolve(sources, data_dir)?;
         Ok(AuthSettings {
             key,
             source,

@@ -49,7 +49,8 @@ impl Application {
             &settings.auth.issuer,
             &settings.auth.audience,
             settings.auth.leeway_seconds,
-        )?;
+        )
+        .await?;
         let signer = settings.checkpoints.signer.clone();
         let key_path = settings
             .checkpoints

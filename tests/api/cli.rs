@@ -299,7 +299,7 @@ fn bad_configuration_is_refused_at_start() {
                 ("REDRESS_JWT_SECRET", "0123456789abcdef0123456789abcdef"),
                 ("REDRESS_JWT_PUBLIC_KEY", "/k.pem"),
             ],
-            "not both",
+            "configure one key source only, not REDRESS_JWT_SECRET and REDRESS_JWT_PUBLIC_KEY",
         ),
         (
             &[("REDRESS_CHECKPOINT_KEY_FILE", "/nonexistent/key.pem")],

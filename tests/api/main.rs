@@ -26,6 +26,7 @@ mod grievance_log;
 mod helpers;
 mod http;
 mod interpreter_log;
+mod jwks;
 mod layout;
 mod limits;
 mod linked_work;

@@ -3,18 +3,21 @@
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::{Context, bail};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey};
 use rand::RngCore;
 use secrecy::{ExposeSecret, SecretString};
 
+use super::jwk_set::KeySet;
+use super::jwks::{self, JwksOptions};
+
 /// File name of the generated secret inside the data directory.
 pub const SECRET_FILE: &str = "jwt-secret";
 /// Shortest accepted HS256 secret, in bytes.
 pub const MIN_SECRET_BYTES: usize = 32;
-/// Smallest accepted RSA modulus.
-pub const MIN_RSA_BITS: usize = 2048;
+pub use super::jwk_set::MIN_RSA_BITS;
 
 /// Where tokens are verified against.
 #[derive(Clone)]
@@ -23,6 +26,13 @@ pub enum KeyConfig {
     Secret(SecretString),
     /// RS256 or ES256 with an identity provider's public key (PEM).
     PublicKey { algorithm: Algorithm, pem: Vec<u8> },
+    /// RS256, PS256 or ES256 with the keys of a JWKS file, read at start.
+    JwksFile(Arc<KeySet>),
+    /// RS256, PS256 or ES256 with the keys fetched from a JWKS URL.
+    JwksUrl {
+        url: reqwest::Url,
+        options: JwksOptions,
+    },
 }
 
 impl std::fmt::Debug for KeyConfig {
@@ -31,6 +41,10 @@ impl std::fmt::Debug for KeyConfig {
             KeyConfig::Secret(_) => f.write_str("KeyConfig::Secret([redacted])"),
             KeyConfig::PublicKey { algorithm, .. } => {
                 write!(f, "KeyConfig::PublicKey({algorithm:?})")
+            }
+            KeyConfig::JwksFile(keys) => write!(f, "KeyConfig::JwksFile({keys:?})"),
+            KeyConfig::JwksUrl { url, options } => {
+                write!(f, "KeyConfig::JwksUrl({url}, {options:?})")
             }
         }
     }
@@ -41,6 +55,8 @@ impl std::fmt::Debug for KeyConfig {
 pub enum KeySource {
     ConfiguredSecret,
     PublicKeyFile(PathBuf),
+    JwksFile(PathBuf),
+    JwksUrl(String),
     /// Generated (or reused) in the data directory.
     GeneratedSecret {
         path: PathBuf,
@@ -49,11 +65,37 @@ pub enum KeySource {
 }
 
 impl KeyConfig {
-    pub fn algorithm(&self) -> Algorithm {
+    /// The one algorithm of a secret or a PEM key; `None` for a key set
+    /// (each key has its own).
+    pub fn algorithm(&self) -> Option<Algorithm> {
         match self {
-            KeyConfig::Secret(_) => Algorithm::HS256,
-            KeyConfig::PublicKey { algorithm, .. } => *algorithm,
+            KeyConfig::Secret(_) => Some(Algorithm::HS256),
+            KeyConfig::PublicKey { algorithm, .. } => Some(*algorithm),
+            KeyConfig::JwksFile(_) | KeyConfig::JwksUrl { .. } => None,
         }
+    }
+
+    /// A JWKS document's usable keys; refuses a set without any.
+    pub fn jwks_json(json: &[u8]) -> anyhow::Result<Self> {
+        Ok(KeyConfig::JwksFile(Arc::new(KeySet::parse(json)?)))
+    }
+
+    /// A JWKS URL (https, or http to a loopback address) and how it is
+    /// fetched. Nothing is fetched yet.
+    pub fn jwks_url(url: &str, options: JwksOptions) -> anyhow::Result<Self> {
+        if options.timeout.is_zero() {
+            bail!("the JWKS timeout must be more than zero");
+        }
+        if options.min_refresh < std::time::Duration::from_millis(10) {
+            bail!("the JWKS minimum refresh interval must be at least 10 ms");
+        }
+        if options.max_age < options.min_refresh {
+            bail!("the JWKS maximum age must not be shorter than the minimum refresh interval");
+        }
+        Ok(KeyConfig::JwksUrl {
+            url: jwks::parse_url(url)?,
+            options,
+        })
     }
 
     /// A configured shared secret; refuses one shorter than 32 bytes.
@@ -96,46 +138,94 @@ impl KeyConfig {
         Ok(key)
     }
 
-    pub(crate) fn decoding_key(&self) -> anyhow::Result<DecodingKey> {
-        Ok(match self {
+    /// The key of a secret or a PEM key; `None` for a key set.
+    pub(crate) fn decoding_key(&self) -> anyhow::Result<Option<DecodingKey>> {
+        Ok(Some(match self {
             KeyConfig::Secret(s) => DecodingKey::from_secret(s.expose_secret().as_bytes()),
             KeyConfig::PublicKey {
                 algorithm: Algorithm::RS256,
                 pem,
             } => DecodingKey::from_rsa_pem(pem)?,
             KeyConfig::PublicKey { pem, .. } => DecodingKey::from_ec_pem(pem)?,
-        })
+            KeyConfig::JwksFile(_) | KeyConfig::JwksUrl { .. } => return Ok(None),
+        }))
     }
 
     pub(crate) fn encoding_key(&self) -> Option<EncodingKey> {
         match self {
             KeyConfig::Secret(s) => Some(EncodingKey::from_secret(s.expose_secret().as_bytes())),
-            KeyConfig::PublicKey { .. } => None,
+            KeyConfig::PublicKey { .. } | KeyConfig::JwksFile(_) | KeyConfig::JwksUrl { .. } => {
+                None
+            }
         }
     }
 }
 
-/// Chooses the key: a configured secret, else a configured public key, else
-/// the secret generated in the data directory (created on first use,
-/// readable by the owner only). Both configured is an error.
-pub fn resolve(
-    secret: Option<SecretString>,
-    public_key: Option<&Path>,
-    data_dir: &Path,
-) -> anyhow::Result<(KeyConfig, KeySource)> {
-    match (secret, public_key) {
-        (Some(_), Some(_)) => {
-            bail!("configure either REDRESS_JWT_SECRET or REDRESS_JWT_PUBLIC_KEY, not both")
-        }
-        (Some(secret), None) => Ok((KeyConfig::secret(secret)?, KeySource::ConfiguredSecret)),
-        (None, Some(path)) => {
+/// The configured key sources; at most one may be set.
+#[derive(Default)]
+pub struct Sources<'a> {
+    pub secret: Option<SecretString>,
+    pub public_key: Option<&'a Path>,
+    pub jwks_url: Option<&'a str>,
+    pub jwks_file: Option<&'a Path>,
+    pub jwks: JwksOptions,
+}
+
+/// Chooses the key: the one configured source (a secret, a PEM public key,
+/// a JWKS URL or a JWKS file), else the secret generated in the data
+/// directory (created on first use, readable by the owner only). More than
+/// one source configured is an error.
+pub fn resolve(sources: Sources<'_>, data_dir: &Path) -> anyhow::Result<(KeyConfig, KeySource)> {
+    let configured: Vec<&str> = [
+        ("REDRESS_JWT_SECRET", sources.secret.is_some()),
+        ("REDRESS_JWT_PUBLIC_KEY", sources.public_key.is_some()),
+        ("REDRESS_JWT_JWKS_URL", sources.jwks_url.is_some()),
+        ("REDRESS_JWT_JWKS_FILE", sources.jwks_file.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(name, set)| set.then_some(name))
+    .collect();
+    if configured.len() > 1 {
+        bail!(
+            "configure one key source only, not {}: REDRESS_JWT_SECRET, REDRESS_JWT_PUBLIC_KEY, \
+             REDRESS_JWT_JWKS_URL or REDRESS_JWT_JWKS_FILE",
+            configured.join(" and ")
+        );
+    }
+    match sources {
+        Sources {
+            secret: Some(secret),
+            ..
+        } => Ok((KeyConfig::secret(secret)?, KeySource::ConfiguredSecret)),
+        Sources {
+            public_key: Some(path),
+            ..
+        } => {
             let pem = fs::read(path)
                 .with_context(|| format!("reading the JWT public key {}", path.display()))?;
             let key = KeyConfig::public_key_pem(pem)
                 .with_context(|| format!("loading the JWT public key {}", path.display()))?;
             Ok((key, KeySource::PublicKeyFile(path.to_owned())))
         }
-        (None, None) => {
+        Sources {
+            jwks_url: Some(url),
+            jwks,
+            ..
+        } => Ok((
+            KeyConfig::jwks_url(url, jwks)?,
+            KeySource::JwksUrl(url.to_owned()),
+        )),
+        Sources {
+            jwks_file: Some(path),
+            ..
+        } => {
+            let json = fs::read(path)
+                .with_context(|| format!("reading the JWKS file {}", path.display()))?;
+            let key = KeyConfig::jwks_json(&json)
+                .with_context(|| format!("loading the JWKS file {}", path.display()))?;
+            Ok((key, KeySource::JwksFile(path.to_owned())))
+        }
+        Sources { .. } => {
             let (secret, path, created) = load_or_create_secret(data_dir)?;
             Ok((
                 KeyConfig::secret(secret)?,
@@ -212,14 +302,42 @@ mod tests {
     fn short_secret_and_both_keys_are_refused() {
         assert!(KeyConfig::secret(SecretString::from("too-short")).is_err());
         let dir = temp_dir("both");
-        assert!(
-            resolve(
-                Some(SecretString::from("x".repeat(40))),
-                Some(Path::new("/nonexistent.pem")),
-                &dir
-            )
-            .is_err()
-        );
+        let secret = || Some(SecretString::from("x".repeat(40)));
+        let pem = Some(Path::new("/nonexistent.pem"));
+        let file = Some(Path::new("/nonexistent.json"));
+        let url = Some("https://idp.example.org/keys");
+        let pairs = [
+            Sources {
+                secret: secret(),
+                public_key: pem,
+                ..Sources::default()
+            },
+            Sources {
+                secret: secret(),
+                jwks_url: url,
+                ..Sources::default()
+            },
+            Sources {
+                public_key: pem,
+                jwks_file: file,
+                ..Sources::default()
+            },
+            Sources {
+                jwks_url: url,
+                jwks_file: file,
+                ..Sources::default()
+            },
+        ];
+        for sources in pairs {
+            let refused = resolve(sources, &dir).err().map(|e| e.to_string());
+            assert!(
+                refused
+                    .as_deref()
+                    .is_some_and(|e| e.starts_with("configure one key source only")),
+                "{refused:?}"
+            );
+        }
+        assert!(!dir.exists(), "nothing generated");
     }
 
     fn fixture(name: &str) -> Vec<u8> {
@@ -244,7 +362,7 @@ mod tests {
         for (file, expected) in cases {
             let got = KeyConfig::public_key_pem(fixture(file))
                 .ok()
-                .map(|k| k.algorithm());
+                .and_then(|k| k.algorithm());
             assert_eq!(got, *expected, "{file}");
         }
         assert!(KeyConfig::public_key_pem(b"not a key".to_vec()).is_err());

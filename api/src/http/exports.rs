@@ -36,6 +36,8 @@ use serde_json::json;
 use tracing_actix_web::RequestId;
 
 use super::graphql::GraphqlEndpoint;
+use crate::auth::AuthError;
+use crate::auth::jwks::KEYS_RETRY_AFTER_SECONDS;
 use crate::domain::report::Period;
 use crate::services::reads::{ReadLog, Reader};
 use crate::services::reports::grievance_log::{self, LogFilter};
@@ -191,14 +193,29 @@ pub async fn export(
     db: web::Data<DatabaseConnection>,
     request_id: RequestId,
 ) -> HttpResponse {
-    let actor = match request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .map(|v| v.to_str().map(|v| endpoint.verifier.verify_header(v)))
-    {
-        Some(Ok(Ok(actor))) => actor,
+    let verified = match request.headers().get(header::AUTHORIZATION) {
+        None => None,
+        Some(value) => Some(match value.to_str() {
+            Ok(value) => endpoint.verifier.verify_header(value).await,
+            Err(_) => Err(AuthError::MalformedHeader),
+        }),
+    };
+    let actor = match verified {
+        Some(Ok(actor)) => actor,
         None => return unauthorized("an export needs a bearer token"),
-        Some(_) => return unauthorized("the bearer token was refused"),
+        Some(Err(e)) if e.is_unavailable() => {
+            let mut response = error(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "AUTH_KEYS_UNAVAILABLE",
+                &e.to_string(),
+            );
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                header::HeaderValue::from_static(KEYS_RETRY_AFTER_SECONDS),
+            );
+            return response;
+        }
+        Some(Err(_)) => return unauthorized("the bearer token was refused"),
     };
     if !endpoint.health.is_up() {
         let mut response = error(

@@ -1,10 +1,13 @@
-//! `/healthz` (the process runs) and `/readyz` (the database answers).
+//! `/healthz` (the process runs) and `/readyz` (the database answers and
+//! tokens can be verified).
 
 use std::time::Duration;
 
 use actix_web::{HttpResponse, web};
 use sea_orm::DatabaseConnection;
 
+use super::graphql::GraphqlEndpoint;
+use crate::auth::jwks::KEYS_RETRY_AFTER_SECONDS;
 use crate::db::DbHealth;
 use serde_json::json;
 
@@ -30,7 +33,19 @@ pub async fn healthz() -> HttpResponse {
 pub async fn readyz(
     db: web::Data<DatabaseConnection>,
     health: web::Data<DbHealth>,
+    endpoint: web::Data<GraphqlEndpoint>,
 ) -> HttpResponse {
+    if !endpoint.verifier.has_keys() {
+        // No token can be verified before the identity provider's keys
+        // are fetched (a JWKS URL's first fetch failed).
+        return HttpResponse::ServiceUnavailable()
+            .insert_header(("Cache-Control", "no-store"))
+            .insert_header(("Retry-After", KEYS_RETRY_AFTER_SECONDS))
+            .json(json!({
+                "status": "unavailable",
+                "reason": "the identity provider's signing keys are not loaded yet"
+            }));
+    }
     if !health.is_up() {
         return unavailable();
     }

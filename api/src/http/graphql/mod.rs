@@ -35,9 +35,11 @@ use tracing_actix_web::RequestId;
 pub use self::execute::ExecutionMarker;
 use self::execute::execute;
 pub use self::request::{Params, params_from_json};
-use self::request::{authenticate, header_str, is_json_content_type, params_from_query_string};
+use self::request::{
+    authenticate, header_str, is_json_content_type, params_from_query_string, refused,
+};
 pub use self::response::{ResponseType, negotiate};
-use self::response::{not_acceptable, request_error, unauthorized};
+use self::response::{not_acceptable, request_error};
 use crate::auth::TokenVerifier;
 use crate::config::Limits;
 use crate::db::DbHealth;
@@ -72,9 +74,9 @@ pub async fn post(
             "Content-Type must be application/json",
         );
     }
-    let actor = match authenticate(request.headers(), &endpoint.verifier) {
+    let actor = match authenticate(request.headers(), &endpoint.verifier).await {
         Ok(actor) => actor,
-        Err(e) => return unauthorized(rt, &e.to_string()),
+        Err(e) => return refused(rt, &e),
     };
 
     let max = endpoint.limits.max_body_bytes;
@@ -145,9 +147,9 @@ pub async fn get(
     let Some(rt) = negotiate(accept) else {
         return not_acceptable();
     };
-    let actor = match authenticate(request.headers(), &endpoint.verifier) {
+    let actor = match authenticate(request.headers(), &endpoint.verifier).await {
         Ok(actor) => actor,
-        Err(e) => return unauthorized(rt, &e.to_string()),
+        Err(e) => return refused(rt, &e),
     };
     match params_from_query_string(request.query_string()) {
         Ok(params) => execute(&endpoint, rt, params, actor, true, request_id).await,

@@ -1,14 +1,37 @@
 //! What arrives: the bearer token, the request's media type and its
 //! GraphQL parameters (a JSON body, or a GET query string).
 
+use actix_web::HttpResponse;
+use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap};
 use serde_json::{Map, Value};
 
+use super::response::{ResponseType, request_error, unauthorized};
+use crate::auth::jwks::KEYS_RETRY_AFTER_SECONDS;
 use crate::auth::{AuthError, TokenVerifier};
 use crate::domain::actor::Actor;
 
+/// The answer to a refused token: 401, or 503 `AUTH_KEYS_UNAVAILABLE` when
+/// no key set could be fetched from the identity provider yet.
+pub(super) fn refused(rt: ResponseType, error: &AuthError) -> HttpResponse {
+    if !error.is_unavailable() {
+        return unauthorized(rt, &error.to_string());
+    }
+    let mut response = request_error(
+        rt,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "AUTH_KEYS_UNAVAILABLE",
+        &error.to_string(),
+    );
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        header::HeaderValue::from_static(KEYS_RETRY_AFTER_SECONDS),
+    );
+    response
+}
+
 /// Verifies the `Authorization` header, if any. `Ok(None)`: no header.
-pub(super) fn authenticate(
+pub(super) async fn authenticate(
     headers: &HeaderMap,
     verifier: &TokenVerifier,
 ) -> Result<Option<Actor>, AuthError> {
@@ -16,7 +39,7 @@ pub(super) fn authenticate(
         return Ok(None);
     };
     let value = value.to_str().map_err(|_| AuthError::MalformedHeader)?;
-    match verifier.verify_header(value) {
+    match verifier.verify_header(value).await {
         Ok(actor) => {
             tracing::Span::current().record("subject", actor.subject.as_str());
             Ok(Some(actor))
