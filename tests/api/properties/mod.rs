@@ -127,8 +127,9 @@ async fn replay_matches(
 /// A fresh database for one case. On SQLite a copy of a file migrated
 /// once per run (migrating each of a thousand cases would dominate a deep
 /// run); on PostgreSQL [`TestDb::new`] already copies a template.
+static TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+
 async fn fresh_db() -> TestDb {
-    static TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
     if on_postgres() {
         return TestDb::new().await;
     }
@@ -264,6 +265,9 @@ fn command_sequences_keep_the_invariants() {
     let result = runner.run(&strategy::steps(MAX_STEPS), |steps| {
         runtime.block_on(run_case(&steps, &tally))
     });
+    if let Some(template) = TEMPLATE.get() {
+        remove_sqlite(template);
+    }
     let tally = tally.into_inner().expect("tally");
     eprintln!(
         "properties: {} cases, {} steps: {:#?}",
