@@ -22,6 +22,7 @@ mod durability;
 mod exports;
 mod exports_reports;
 mod facilities;
+mod fuzz_findings;
 mod grievance_log;
 mod helpers;
 mod http;

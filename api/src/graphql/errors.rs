@@ -233,6 +233,23 @@ pub fn answer_fault(
     }
 }
 
+/// Gives `BAD_USER_INPUT` to an argument async-graphql could not parse while
+/// executing (an `Int` literal beyond 32 bits, say): it reports those with
+/// no code. Every other error without a source is this layer's own, which
+/// always has one; errors with a source are faults, answered below.
+fn label_input_error(error: &mut async_graphql::ServerError) {
+    let coded = error
+        .extensions
+        .as_ref()
+        .is_some_and(|x| x.get("code").is_some());
+    if error.source.is_none() && !coded {
+        error
+            .extensions
+            .get_or_insert_with(Default::default)
+            .set("code", ErrorCode::BadUserInput.as_str());
+    }
+}
+
 /// Answers the faults of an operation (see the module docs), and asks for
 /// a database probe at once when one lost the connection.
 pub struct Faults;
@@ -252,6 +269,9 @@ impl Extension for Faults {
         next: NextExecute<'_>,
     ) -> Response {
         let mut response = next.run(ctx, operation_name).await;
+        for error in &mut response.errors {
+            label_input_error(error);
+        }
         if response.errors.iter().all(|e| e.source.is_none()) {
             return response;
         }
