@@ -29,6 +29,7 @@ mod layout;
 mod limits;
 mod linked_work;
 mod queries;
+mod rate_limits;
 mod reads;
 mod report_linked;
 mod report_support;
