@@ -1,6 +1,7 @@
 //! Rate limits: per user (the token's subject) and per client address,
 //! with separate budgets for reads (queries), writes (mutations) and
-//! exports (`GET /exports/*.csv`), kept by `governor`'s keyed GCRA limiters.
+//! exports (`GET /exports/*.csv`), kept by `governor`'s keyed GCRA limiters
+//! (state in a mutex-guarded `HashMap`, held for one lookup).
 //!
 //! - A budget of N per minute (per hour for exports) lets a burst of N
 //!   through and then one more every 60/N seconds (3600/N): a client that
