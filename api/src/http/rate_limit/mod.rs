@@ -28,6 +28,8 @@
 //!   verified tokens.
 
 mod client_address;
+#[cfg(test)]
+mod flags_tests;
 
 use std::net::IpAddr;
 use std::num::NonZeroU32;
