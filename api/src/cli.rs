@@ -11,7 +11,8 @@ use clap::{Args, Parser, Subcommand};
 use crate::auth::jwt::TokenRequest;
 use crate::auth::{KeySource, TokenSigner};
 use crate::config::{
-    AuthArgs, CheckpointArgs, Limits, LogFormat, PoolSettings, Settings, StorageArgs,
+    AuthArgs, CheckpointArgs, Limits, LogFormat, PoolSettings, RateLimitSettings, Settings,
+    StorageArgs,
 };
 use crate::domain::actor::Role;
 use crate::{db, graphql, ops, startup, telemetry};
@@ -114,6 +115,8 @@ struct ServeArgs {
     limits: Limits,
     #[command(flatten)]
     checkpoints: CheckpointArgs,
+    #[command(flatten)]
+    rate_limits: RateLimitSettings,
     /// Serve GraphiQL on `GET /graphql` to browsers.
     #[arg(long, env = "REDRESS_GRAPHIQL", default_value_t = true, action = clap::ArgAction::Set)]
     graphiql: bool,
@@ -334,6 +337,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         workers: args.workers,
         cors_origins: args.cors_origins,
         checkpoints: args.checkpoints.resolve(&args.storage.data_dir)?,
+        rate_limits: args.rate_limits,
     };
     let app = startup::Application::build(settings).await?;
     tracing::info!(address = %app.address(), "redress is listening; GraphQL at /graphql");

@@ -241,6 +241,88 @@ impl Default for PoolSettings {
     }
 }
 
+/// Rate limits per user (token subject) and per client address, with
+/// separate budgets for reads, writes and exports; exceeding one is a 429
+/// `RATE_LIMITED` with `Retry-After` (see `http::rate_limit`).
+#[derive(Args, Clone, Debug, PartialEq, Eq)]
+pub struct RateLimitSettings {
+    /// Apply the rate limits (`false`: none at all).
+    #[arg(long, env = "REDRESS_RATE_LIMITS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub rate_limits: bool,
+    /// Queries one user may run per minute (bursts of this many); 0: unlimited.
+    #[arg(
+        long,
+        env = "REDRESS_RATE_LIMIT_READS_PER_MINUTE",
+        default_value_t = 600
+    )]
+    pub rate_limit_reads_per_minute: u32,
+    /// Mutations one user may run per minute (bursts of this many); 0: unlimited.
+    #[arg(
+        long,
+        env = "REDRESS_RATE_LIMIT_WRITES_PER_MINUTE",
+        default_value_t = 120
+    )]
+    pub rate_limit_writes_per_minute: u32,
+    /// CSV exports one user may download per hour (bursts of this many); 0: unlimited.
+    #[arg(
+        long,
+        env = "REDRESS_RATE_LIMIT_EXPORTS_PER_HOUR",
+        default_value_t = 60
+    )]
+    pub rate_limit_exports_per_hour: u32,
+    /// A client address's budgets as a multiple of one user's (the users
+    /// behind a NAT or a terminal server share an address); 0: no
+    /// per-address budgets.
+    #[arg(long, env = "REDRESS_RATE_LIMIT_ADDRESS_FACTOR", default_value_t = 20)]
+    pub rate_limit_address_factor: u32,
+    /// Header from which a trusted reverse proxy's client address is taken,
+    /// e.g. `X-Forwarded-For`; only from a peer in `--trusted-proxies`.
+    #[arg(long, env = "REDRESS_TRUSTED_PROXY_HEADER", value_parser = parse_header_name)]
+    pub trusted_proxy_header: Option<actix_web::http::header::HeaderName>,
+    /// Comma-separated addresses or CIDR blocks of the reverse proxies
+    /// trusted to set `--trusted-proxy-header`.
+    #[arg(long, env = "REDRESS_TRUSTED_PROXIES", value_delimiter = ',', value_parser = parse_proxy)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+impl Default for RateLimitSettings {
+    /// What `serve` uses without configuration: limits on, no proxy.
+    fn default() -> Self {
+        RateLimitSettings {
+            rate_limits: true,
+            rate_limit_reads_per_minute: 600,
+            rate_limit_writes_per_minute: 120,
+            rate_limit_exports_per_hour: 60,
+            rate_limit_address_factor: 20,
+            trusted_proxy_header: None,
+            trusted_proxies: Vec::new(),
+        }
+    }
+}
+
+impl RateLimitSettings {
+    /// No rate limits (the tests' default).
+    pub fn off() -> Self {
+        RateLimitSettings {
+            rate_limits: false,
+            ..Self::default()
+        }
+    }
+}
+
+fn parse_header_name(s: &str) -> Result<actix_web::http::header::HeaderName, String> {
+    actix_web::http::header::HeaderName::from_bytes(s.trim().as_bytes())
+        .map_err(|_| format!("`{s}` is not an HTTP header name"))
+}
+
+/// A trusted proxy: an address (`10.0.0.7`, `::1`) or a CIDR block (`10.0.0.0/24`).
+pub fn parse_proxy(s: &str) -> Result<ipnet::IpNet, String> {
+    let s = s.trim();
+    s.parse::<ipnet::IpNet>()
+        .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| format!("`{s}` is not an address or a CIDR block like 10.0.0.0/24"))
+}
+
 /// Everything `serve` needs, resolved and validated.
 #[derive(Clone, Debug)]
 pub struct Settings {
@@ -261,6 +343,8 @@ pub struct Settings {
     pub cors_origins: Vec<String>,
     /// The audit checkpoint key and interval.
     pub checkpoints: CheckpointSettings,
+    /// Rate limits and the trusted reverse proxy's client-address header.
+    pub rate_limits: RateLimitSettings,
 }
 
 /// Creates `path` with `contents`, readable and writable by its owner only

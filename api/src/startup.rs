@@ -16,6 +16,7 @@ use crate::checkpoint_key::{CheckpointKeySource, CheckpointSigner};
 use crate::config::Settings;
 use crate::graphql::{self, SchemaOptions};
 use crate::http::graphql::{self as endpoint, GraphqlEndpoint};
+use crate::http::rate_limit::{self, RateLimits};
 use crate::http::tracing_span::RedressRootSpan;
 use crate::http::{exports, health};
 use crate::{db, services};
@@ -28,6 +29,8 @@ pub struct Application {
     db: DatabaseConnection,
     /// The periodic checkpoint task; stopped with the server.
     checkpoints: Option<TaskGuard>,
+    /// Forgets idle rate-limit keys; stopped with the server.
+    rate_limit_sweeper: TaskGuard,
 }
 
 impl Application {
@@ -87,6 +90,10 @@ impl Application {
             health: db_health.clone(),
         });
         let db_data = web::Data::new(db.clone());
+        let rate_limits = web::Data::new(RateLimits::new(&settings.rate_limits)?);
+        let rate_limit_sweeper = TaskGuard(tokio::spawn(rate_limit::forget_idle(
+            rate_limits.clone().into_inner(),
+        )));
         let health_data = web::Data::new(db_health);
 
         let cors_origins = settings.cors_origins.clone();
@@ -109,6 +116,7 @@ impl Application {
                 .app_data(endpoint.clone())
                 .app_data(db_data.clone())
                 .app_data(health_data.clone())
+                .app_data(rate_limits.clone())
                 .route("/healthz", web::get().to(health::healthz))
                 .route("/readyz", web::get().to(health::readyz))
                 .route("/exports/{file}", web::get().to(exports::export))
@@ -138,6 +146,7 @@ impl Application {
             server: server.run(),
             db,
             checkpoints,
+            rate_limit_sweeper,
         })
     }
 
@@ -154,6 +163,7 @@ impl Application {
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         self.server.await?;
         drop(self.checkpoints);
+        drop(self.rate_limit_sweeper);
         tracing::info!("server stopped; closing the database");
         self.db.close().await?;
         Ok(())

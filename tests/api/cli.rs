@@ -313,6 +313,22 @@ fn bad_configuration_is_refused_at_start() {
             &[("REDRESS_CHECKPOINT_INTERVAL", "soon")],
             "checkpoint-interval",
         ),
+        (
+            &[("REDRESS_TRUSTED_PROXY_HEADER", "X-Forwarded-For")],
+            "needs REDRESS_TRUSTED_PROXIES",
+        ),
+        (
+            &[("REDRESS_TRUSTED_PROXIES", "10.0.0.0/8")],
+            "needs REDRESS_TRUSTED_PROXY_HEADER",
+        ),
+        (
+            &[("REDRESS_TRUSTED_PROXIES", "proxy.example.org")],
+            "trusted-proxies",
+        ),
+        (
+            &[("REDRESS_RATE_LIMIT_READS_PER_MINUTE", "lots")],
+            "rate-limit-reads-per-minute",
+        ),
     ];
     for (env, expected) in cases {
         let mut command = redress();

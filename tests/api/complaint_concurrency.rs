@@ -317,6 +317,8 @@ impl ServerProcess {
             .env("REDRESS_JWT_ISSUER", ISSUER)
             .env("REDRESS_JWT_AUDIENCE", AUDIENCE)
             .env("REDRESS_WORKERS", "2")
+            // Durability under load, not rate limits (tests/api/rate_limits.rs).
+            .env("REDRESS_RATE_LIMITS", "false")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(std::fs::File::create(&log).unwrap())

@@ -33,6 +33,7 @@ mod limits;
 mod linked_work;
 mod properties;
 mod queries;
+mod rate_limits;
 mod reads;
 mod report_linked;
 mod report_support;

@@ -197,6 +197,8 @@ impl Server {
             .env("REDRESS_JWT_AUDIENCE", AUDIENCE)
             .env("REDRESS_WORKERS", "2")
             .env("REDRESS_SHUTDOWN_TIMEOUT_SECONDS", "2")
+            // Durability under load, not rate limits (tests/api/rate_limits.rs).
+            .env("REDRESS_RATE_LIMITS", "false")
             .env("RUST_LOG", "warn")
             .stdin(Stdio::null())
             .stdout(Stdio::null())

@@ -26,6 +26,8 @@
 //!   failed download — never a short file that looks complete.
 //!   Other reports are built whole through their `table()` (they are
 //!   aggregates: a few rows per facility and month).
+//! - Each request spends one export from its user's and its address's
+//!   budgets first (`http::rate_limit`): over either, 429 `RATE_LIMITED`.
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentDisposition, DispositionParam, DispositionType};
@@ -36,6 +38,7 @@ use serde_json::json;
 use tracing_actix_web::RequestId;
 
 use super::graphql::GraphqlEndpoint;
+use super::rate_limit::{Class, RateLimits};
 use crate::auth::AuthError;
 use crate::auth::jwks::KEYS_RETRY_AFTER_SECONDS;
 use crate::domain::report::Period;
@@ -191,6 +194,7 @@ pub async fn export(
     file: web::Path<String>,
     endpoint: web::Data<GraphqlEndpoint>,
     db: web::Data<DatabaseConnection>,
+    rate_limits: web::Data<RateLimits>,
     request_id: RequestId,
 ) -> HttpResponse {
     let verified = match request.headers().get(header::AUTHORIZATION) {
@@ -200,6 +204,15 @@ pub async fn export(
             Err(_) => Err(AuthError::MalformedHeader),
         }),
     };
+    // Rate limits (http/rate_limit.rs): an export counts against its user
+    // and address; without a valid token, against the address only.
+    let subject = match &verified {
+        Some(Ok(actor)) => Some(actor.subject.as_str()),
+        _ => None,
+    };
+    if let Err(limited) = rate_limits.gate(&request, subject).check(Class::Export) {
+        return limited.json_response();
+    }
     let actor = match verified {
         Some(Ok(actor)) => actor,
         None => return unauthorized("an export needs a bearer token"),

@@ -17,7 +17,9 @@ use std::time::Duration;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use migration::{Migrator, MigratorTrait};
 use redress_api::auth::{KeyConfig, KeySource};
-use redress_api::config::{AuthSettings, CheckpointSettings, Limits, PoolSettings, Settings};
+use redress_api::config::{
+    AuthSettings, CheckpointSettings, Limits, PoolSettings, RateLimitSettings, Settings,
+};
 use redress_api::startup::Application;
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
@@ -219,6 +221,8 @@ pub fn settings(database_url: &str) -> Settings {
         cors_origins: Vec::new(),
         // A fresh key per test, no periodic checkpoints.
         checkpoints: CheckpointSettings::ephemeral(),
+        // No rate limits unless a test turns them on (tests/api/rate_limits.rs).
+        rate_limits: RateLimitSettings::off(),
     }
 }
 

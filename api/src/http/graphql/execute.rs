@@ -17,10 +17,13 @@ use tracing_actix_web::RequestId;
 
 use super::GraphqlEndpoint;
 use super::request::Params;
-use super::response::{ResponseType, answer, database_unavailable, request_error, respond};
+use super::response::{
+    ResponseType, answer, database_unavailable, request_error, respond, too_many_requests,
+};
 use crate::domain::actor::Actor;
 use crate::graphql::context::RequestContext;
 use crate::graphql::document;
+use crate::http::rate_limit::{Class, Gate};
 
 /// Set by [`ExecutionMarker`] when a request passed parsing and validation
 /// and began to execute.
@@ -59,6 +62,7 @@ pub(super) async fn execute(
     actor: Option<Actor>,
     is_get: bool,
     request_id: RequestId,
+    gate: Gate<'_>,
 ) -> HttpResponse {
     let request_id = request_id.to_string();
     let started = ExecutionStarted::default();
@@ -116,6 +120,20 @@ pub(super) async fn execute(
         }
         Err(_) => false,
     };
+
+    // Rate limits (http/rate_limit.rs): the operation is chosen (the
+    // parsed document is cached) and nothing has run yet.
+    let operation = if parsed {
+        request
+            .parsed_query()
+            .ok()
+            .and_then(|doc| document::operation_type(doc, params.operation_name.as_deref()))
+    } else {
+        None
+    };
+    if let Err(limited) = gate.check(Class::of_operation(operation)) {
+        return too_many_requests(rt, &limited);
+    }
 
     if !endpoint.health.is_up() {
         return database_unavailable(rt, &request_id);

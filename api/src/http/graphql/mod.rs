@@ -11,6 +11,8 @@
 //!   queries, never mutations (405).
 //! - A bad token is a 401 before anything runs; a missing token may only
 //!   reach introspection and `__typename`.
+//! - Over a rate limit (`http::rate_limit`), a 429 `RATE_LIMITED` once the
+//!   operation is chosen, before it runs.
 //!
 //! async-graphql's own actix responder ignores `Accept` and runs mutations
 //! over GET, hence this module.
@@ -39,11 +41,12 @@ use self::request::{
     authenticate, header_str, is_json_content_type, params_from_query_string, refused,
 };
 pub use self::response::{ResponseType, negotiate};
-use self::response::{not_acceptable, request_error};
-use crate::auth::TokenVerifier;
+use self::response::{not_acceptable, request_error, too_many_requests};
+use crate::auth::{AuthError, TokenVerifier};
 use crate::config::Limits;
 use crate::db::DbHealth;
 use crate::graphql::RedressSchema;
+use crate::http::rate_limit::{self, RateLimits};
 
 /// Shared by every request.
 pub struct GraphqlEndpoint {
@@ -61,6 +64,7 @@ pub async fn post(
     request: HttpRequest,
     mut payload: web::Payload,
     endpoint: web::Data<GraphqlEndpoint>,
+    rate_limits: web::Data<RateLimits>,
     request_id: RequestId,
 ) -> HttpResponse {
     let Some(rt) = negotiate(header_str(request.headers(), header::ACCEPT)) else {
@@ -76,8 +80,10 @@ pub async fn post(
     }
     let actor = match authenticate(request.headers(), &endpoint.verifier).await {
         Ok(actor) => actor,
-        Err(e) => return refused(rt, &e),
+        Err(e) => return rate_limited_refusal(rt, &request, &rate_limits, &e),
     };
+    // Rate limits (http/rate_limit.rs): checked in `execute` once the operation is known.
+    let gate = rate_limits.gate(&request, actor.as_ref().map(|a| a.subject.as_str()));
 
     let max = endpoint.limits.max_body_bytes;
     let too_large = || {
@@ -121,7 +127,7 @@ pub async fn post(
         Ok(value) => params_from_json(value),
     };
     match params {
-        Ok(params) => execute(&endpoint, rt, params, actor, false, request_id).await,
+        Ok(params) => execute(&endpoint, rt, params, actor, false, request_id, gate).await,
         Err(message) => request_error(rt, StatusCode::BAD_REQUEST, "BAD_REQUEST", message),
     }
 }
@@ -130,6 +136,7 @@ pub async fn post(
 pub async fn get(
     request: HttpRequest,
     endpoint: web::Data<GraphqlEndpoint>,
+    rate_limits: web::Data<RateLimits>,
     request_id: RequestId,
 ) -> HttpResponse {
     let accept = header_str(request.headers(), header::ACCEPT);
@@ -149,11 +156,30 @@ pub async fn get(
     };
     let actor = match authenticate(request.headers(), &endpoint.verifier).await {
         Ok(actor) => actor,
-        Err(e) => return refused(rt, &e),
+        Err(e) => return rate_limited_refusal(rt, &request, &rate_limits, &e),
     };
+    // Rate limits (http/rate_limit.rs): checked in `execute` once the operation is known.
+    let gate = rate_limits.gate(&request, actor.as_ref().map(|a| a.subject.as_str()));
     match params_from_query_string(request.query_string()) {
-        Ok(params) => execute(&endpoint, rt, params, actor, true, request_id).await,
+        Ok(params) => execute(&endpoint, rt, params, actor, true, request_id, gate).await,
         Err(message) => request_error(rt, StatusCode::BAD_REQUEST, "BAD_REQUEST", message),
+    }
+}
+
+/// Rate limits (http/rate_limit.rs): a refused token counts as a read
+/// against the client address only; over that budget, 429 instead of 401.
+fn rate_limited_refusal(
+    rt: ResponseType,
+    request: &HttpRequest,
+    rate_limits: &RateLimits,
+    error: &AuthError,
+) -> HttpResponse {
+    match rate_limits
+        .gate(request, None)
+        .check(rate_limit::Class::Read)
+    {
+        Ok(()) => refused(rt, error),
+        Err(limited) => too_many_requests(rt, &limited),
     }
 }
 

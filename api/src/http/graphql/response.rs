@@ -75,6 +75,14 @@ pub(super) fn respond(rt: ResponseType, status: StatusCode, body: &Value) -> Htt
         .body(body.to_string())
 }
 
+/// 429 `RATE_LIMITED` with `Retry-After` (http/rate_limit.rs).
+pub(super) fn too_many_requests(
+    rt: ResponseType,
+    limited: &crate::http::rate_limit::Limited,
+) -> HttpResponse {
+    limited.with_retry_after(respond(rt, StatusCode::TOO_MANY_REQUESTS, &limited.body()))
+}
+
 pub(super) fn request_error(
     rt: ResponseType,
     status: StatusCode,
