@@ -21,6 +21,7 @@ mod durability;
 mod exports;
 mod exports_reports;
 mod facilities;
+mod graphiql;
 mod grievance_log;
 mod helpers;
 mod http;

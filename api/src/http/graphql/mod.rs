@@ -133,14 +133,7 @@ pub async fn get(
     let accept = header_str(request.headers(), header::ACCEPT);
     let wants_html = accept.is_some_and(|a| a.contains("text/html"));
     if endpoint.graphiql && wants_html {
-        return HttpResponse::Ok()
-            .content_type("text/html; charset=utf-8")
-            .body(
-                async_graphql::http::GraphiQLSource::build()
-                    .endpoint("/graphql")
-                    .title("Redress GraphiQL")
-                    .finish(),
-            );
+        return crate::http::graphiql::page();
     }
     let Some(rt) = negotiate(accept) else {
         return not_acceptable();
