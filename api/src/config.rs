@@ -229,6 +229,9 @@ pub struct Settings {
     pub cors_origins: Vec<String>,
     /// The audit checkpoint key and interval.
     pub checkpoints: CheckpointSettings,
+    /// Trusted documents: a manifest of the only operations the server
+    /// runs; `None` runs any document (development).
+    pub trusted_documents: Option<std::path::PathBuf>,
 }
 
 /// Creates `path` with `contents`, readable and writable by its owner only

@@ -14,6 +14,7 @@ use crate::auth::TokenVerifier;
 use crate::checkpoint_key::{CheckpointKeySource, CheckpointSigner};
 use crate::config::Settings;
 use crate::graphql::{self, SchemaOptions};
+use crate::http::graphql::trusted_documents::TrustedDocuments;
 use crate::http::graphql::{self as endpoint, GraphqlEndpoint};
 use crate::http::tracing_span::RedressRootSpan;
 use crate::http::{exports, graphiql, health};
@@ -77,11 +78,24 @@ impl Application {
                 field_suggestions: settings.field_suggestions,
             },
         );
+        let trusted_documents = match &settings.trusted_documents {
+            None => None,
+            Some(path) => {
+                let documents = TrustedDocuments::load(path)?;
+                tracing::info!(
+                    path = %path.display(),
+                    documents = documents.len(),
+                    "running only the trusted documents of this manifest"
+                );
+                Some(Arc::new(documents))
+            }
+        };
         let endpoint = web::Data::new(GraphqlEndpoint {
             schema,
             verifier: Arc::new(verifier),
             limits: settings.limits.clone(),
             graphiql: settings.graphiql,
+            trusted_documents,
             health: db_health.clone(),
         });
         let db_data = web::Data::new(db.clone());

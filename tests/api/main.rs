@@ -40,4 +40,5 @@ mod seed;
 mod seed_scale;
 mod service_recovery;
 mod survey_readiness;
+mod trusted_documents;
 mod validated_values;

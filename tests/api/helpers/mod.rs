@@ -217,6 +217,7 @@ pub fn settings(database_url: &str) -> Settings {
         cors_origins: Vec::new(),
         // A fresh key per test, no periodic checkpoints.
         checkpoints: CheckpointSettings::ephemeral(),
+        trusted_documents: None,
     }
 }
 

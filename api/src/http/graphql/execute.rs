@@ -18,6 +18,7 @@ use tracing_actix_web::RequestId;
 use super::GraphqlEndpoint;
 use super::request::Params;
 use super::response::{ResponseType, answer, database_unavailable, request_error, respond};
+use super::trusted_documents;
 use crate::domain::actor::Actor;
 use crate::graphql::context::RequestContext;
 use crate::graphql::document;
@@ -60,10 +61,20 @@ pub(super) async fn execute(
     is_get: bool,
     request_id: RequestId,
 ) -> HttpResponse {
+    let query = match trusted_documents::resolve(
+        endpoint.trusted_documents.as_deref(),
+        params.query,
+        params.document.as_ref(),
+    ) {
+        Ok(query) => query,
+        Err(refusal) => {
+            return request_error(rt, StatusCode::BAD_REQUEST, refusal.code, refusal.message);
+        }
+    };
     let request_id = request_id.to_string();
     let started = ExecutionStarted::default();
     let anonymous = actor.is_none();
-    let mut request = async_graphql::Request::new(params.query)
+    let mut request = async_graphql::Request::new(query)
         .variables(Variables::from_json(Value::Object(
             params.variables.unwrap_or_default(),
         )))

@@ -9,6 +9,9 @@
 //!   execution (parse, validation, variables) is a 400 without `data`.
 //! - `GET /graphql` serves GraphiQL to browsers when enabled, and runs
 //!   queries, never mutations (405).
+//! - With a trusted documents manifest, only its documents run, named by
+//!   `documentId` or `extensions.persistedQuery.sha256Hash`
+//!   (`trusted_documents`).
 //! - A bad token is a 401 before anything runs; a missing token may only
 //!   reach introspection and `__typename`.
 //!
@@ -22,6 +25,7 @@
 mod execute;
 mod request;
 mod response;
+pub mod trusted_documents;
 
 use std::sync::Arc;
 
@@ -49,6 +53,8 @@ pub struct GraphqlEndpoint {
     pub verifier: Arc<TokenVerifier>,
     pub limits: Limits,
     pub graphiql: bool,
+    /// The only documents run, when a manifest is configured.
+    pub trusted_documents: Option<Arc<trusted_documents::TrustedDocuments>>,
     /// Whether the database answers: while it does not, operations fail at
     /// once with 503 instead of each waiting on the pool.
     pub health: DbHealth,
