@@ -44,6 +44,19 @@ impl Application {
         settings: Settings,
         db: DatabaseConnection,
     ) -> anyhow::Result<Application> {
+        // A defective manifest stops start-up before the server is set up.
+        let trusted_documents = match &settings.trusted_documents {
+            None => None,
+            Some(path) => {
+                let documents = TrustedDocuments::load(path)?;
+                tracing::info!(
+                    path = %path.display(),
+                    documents = documents.len(),
+                    "running only the trusted documents of this manifest"
+                );
+                Some(Arc::new(documents))
+            }
+        };
         let verifier = TokenVerifier::new(
             &settings.auth.key,
             &settings.auth.issuer,
@@ -78,18 +91,6 @@ impl Application {
                 field_suggestions: settings.field_suggestions,
             },
         );
-        let trusted_documents = match &settings.trusted_documents {
-            None => None,
-            Some(path) => {
-                let documents = TrustedDocuments::load(path)?;
-                tracing::info!(
-                    path = %path.display(),
-                    documents = documents.len(),
-                    "running only the trusted documents of this manifest"
-                );
-                Some(Arc::new(documents))
-            }
-        };
         let endpoint = web::Data::new(GraphqlEndpoint {
             schema,
             verifier: Arc::new(verifier),

@@ -6,9 +6,12 @@ use reqwest::header::{CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
 
 use crate::helpers::*;
 
-const PAGE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
-     img-src 'self' data:; font-src 'self' data:; connect-src 'self'; \
-     base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+/// The page's policy around its per-response style nonce.
+const PAGE_CSP: (&str, &str) = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'nonce-",
+    "'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; \
+     base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+);
 const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
 
 fn header(response: &reqwest::Response, name: reqwest::header::HeaderName) -> String {
@@ -43,9 +46,8 @@ fn urls(text: &str) -> Vec<String> {
     found
 }
 
-#[tokio::test]
-async fn the_page_and_its_files_are_served_from_the_binary_under_a_strict_policy() {
-    let app = TestApp::spawn().await;
+/// The page and its style nonce, checking its status, type and policy.
+async fn load_page(app: &TestApp) -> (String, String) {
     let response = app
         .client
         .get(app.url("/graphql"))
@@ -55,8 +57,29 @@ async fn the_page_and_its_files_are_served_from_the_binary_under_a_strict_policy
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert_eq!(header(&response, CONTENT_TYPE), "text/html; charset=utf-8");
-    assert_eq!(header(&response, CONTENT_SECURITY_POLICY), PAGE_CSP);
+    assert_eq!(header(&response, CACHE_CONTROL), "no-store");
+    let csp = header(&response, CONTENT_SECURITY_POLICY);
+    let nonce = csp
+        .strip_prefix(PAGE_CSP.0)
+        .and_then(|rest| rest.strip_suffix(PAGE_CSP.1))
+        .unwrap_or_else(|| panic!("unexpected policy: {csp}"))
+        .to_owned();
+    assert!(nonce.len() >= 22, "{nonce}");
     let page = response.text().await.unwrap();
+    assert!(
+        page.contains(&format!(
+            r#"<meta name="redress-style-nonce" content="{nonce}">"#
+        )),
+        "{page}"
+    );
+    (page, nonce)
+}
+
+#[tokio::test]
+async fn the_page_and_its_files_are_served_from_the_binary_under_a_strict_policy() {
+    let app = TestApp::spawn().await;
+    let (page, nonce) = load_page(&app).await;
+    assert_ne!(load_page(&app).await.1, nonce, "a nonce is per response");
     assert!(
         !page.contains("<script>") && !page.contains("style="),
         "{page}"

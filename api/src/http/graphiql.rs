@@ -10,13 +10,19 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 
-/// The GraphiQL page's policy. GraphiQL's stylesheet embeds its fonts and a
-/// few images as `data:` URLs (hence `font-src`/`img-src data:`); its
-/// editors set styles through the DOM (`element.style`), which `style-src`
-/// does not restrict. Nothing else is loosened.
-pub const PAGE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
-     img-src 'self' data:; font-src 'self' data:; connect-src 'self'; \
-     base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+/// The GraphiQL page's policy, with a fresh style nonce per response.
+/// GraphiQL's stylesheet embeds its fonts and a few images as `data:` URLs
+/// (hence `font-src`/`img-src data:`); its editors set styles through the
+/// DOM (`element.style`), which `style-src` does not restrict; its dialogs
+/// add a `<style>` element while open, which carries the nonce (set by the
+/// page's script from the page). Nothing else is loosened.
+pub fn page_csp(style_nonce: &str) -> String {
+    format!(
+        "default-src 'none'; script-src 'self'; style-src 'self' 'nonce-{style_nonce}'; \
+         img-src 'self' data:; font-src 'self' data:; connect-src 'self'; \
+         base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
+}
 
 /// Every other response: it is data, never a document to render.
 pub const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
@@ -68,11 +74,13 @@ const ASSETS: &[Asset] = &[
 
 /// The page, with its own policy (the default headers leave it in place).
 pub fn page() -> HttpResponse {
+    use base64::Engine as _;
+    let nonce = base64::engine::general_purpose::STANDARD.encode(rand::random::<[u8; 16]>());
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
-        .insert_header((header::CONTENT_SECURITY_POLICY, PAGE_CSP))
-        .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .body(PAGE)
+        .insert_header((header::CONTENT_SECURITY_POLICY, page_csp(&nonce)))
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(PAGE.replace("STYLE_NONCE", &nonce))
 }
 
 /// `GET /graphiql/{file}`: a vendored file or the page's own script and

@@ -5,7 +5,7 @@
 //! The manifest is read once at start. Two formats, as web-client builds
 //! write them:
 //! - a JSON object `{ "<id>": "<document>" }`: graphql-codegen's client
-//!   preset (`persistedDocuments`, SHA-1 by default or SHA-256) and
+//!   preset (`persistedDocuments`, SHA-1 or SHA-256 by its `hashAlgorithm`) and
 //!   Relay's `persistConfig` local file (MD5 by default, or SHA-1/SHA-256);
 //! - Apollo's `{"format":"apollo-persisted-query-manifest","version":1,
 //!   "operations":[{"id","name","type","body"}]}`.
