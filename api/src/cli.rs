@@ -138,6 +138,10 @@ struct ServeArgs {
     /// Comma-separated browser origins allowed cross-origin (the web client's).
     #[arg(long, env = "REDRESS_CORS_ORIGINS", value_delimiter = ',', value_parser = crate::config::parse_origin)]
     cors_origins: Vec<String>,
+    /// A manifest of trusted documents (graphql-codegen/Relay JSON or an
+    /// Apollo persisted query manifest): only its operations run.
+    #[arg(long, env = "REDRESS_TRUSTED_DOCUMENTS", value_name = "FILE")]
+    trusted_documents: Option<std::path::PathBuf>,
 }
 
 #[derive(Args, Debug)]
@@ -338,6 +342,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         cors_origins: args.cors_origins,
         checkpoints: args.checkpoints.resolve(&args.storage.data_dir)?,
         rate_limits: args.rate_limits,
+        trusted_documents: args.trusted_documents,
     };
     let app = startup::Application::build(settings).await?;
     tracing::info!(address = %app.address(), "redress is listening; GraphQL at /graphql");

@@ -345,6 +345,9 @@ pub struct Settings {
     pub checkpoints: CheckpointSettings,
     /// Rate limits and the trusted reverse proxy's client-address header.
     pub rate_limits: RateLimitSettings,
+    /// Trusted documents: a manifest of the only operations the server
+    /// runs; `None` runs any document (development).
+    pub trusted_documents: Option<std::path::PathBuf>,
 }
 
 /// Creates `path` with `contents`, readable and writable by its owner only

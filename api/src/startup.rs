@@ -8,17 +8,17 @@ use actix_web::dev::Server;
 use actix_web::{App, HttpResponse, HttpServer, web};
 use anyhow::Context;
 use sea_orm::DatabaseConnection;
-use serde_json::json;
 use tracing_actix_web::TracingLogger;
 
 use crate::auth::TokenVerifier;
 use crate::checkpoint_key::{CheckpointKeySource, CheckpointSigner};
 use crate::config::Settings;
 use crate::graphql::{self, SchemaOptions};
+use crate::http::graphql::trusted_documents::TrustedDocuments;
 use crate::http::graphql::{self as endpoint, GraphqlEndpoint};
 use crate::http::rate_limit::{self, RateLimits};
 use crate::http::tracing_span::RedressRootSpan;
-use crate::http::{exports, health};
+use crate::http::{exports, graphiql, health};
 use crate::{db, services};
 
 /// A bound, ready server. `port()` is known before it runs (port 0 in tests).
@@ -47,6 +47,19 @@ impl Application {
         settings: Settings,
         db: DatabaseConnection,
     ) -> anyhow::Result<Application> {
+        // A defective manifest stops start-up before the server is set up.
+        let trusted_documents = match &settings.trusted_documents {
+            None => None,
+            Some(path) => {
+                let documents = TrustedDocuments::load(path)?;
+                tracing::info!(
+                    path = %path.display(),
+                    documents = documents.len(),
+                    "running only the trusted documents of this manifest"
+                );
+                Some(Arc::new(documents))
+            }
+        };
         let verifier = TokenVerifier::new(
             &settings.auth.key,
             &settings.auth.issuer,
@@ -87,6 +100,7 @@ impl Application {
             verifier: Arc::new(verifier),
             limits: settings.limits.clone(),
             graphiql: settings.graphiql,
+            trusted_documents,
             health: db_health.clone(),
         });
         let db_data = web::Data::new(db.clone());
@@ -97,6 +111,7 @@ impl Application {
         let health_data = web::Data::new(db_health);
 
         let cors_origins = settings.cors_origins.clone();
+        let graphiql_enabled = settings.graphiql;
         let listener = TcpListener::bind(&settings.listen)
             .with_context(|| format!("binding {}", settings.listen))?;
         let local = listener.local_addr()?;
@@ -107,7 +122,10 @@ impl Application {
                     actix_web::middleware::DefaultHeaders::new()
                         .add(("X-Content-Type-Options", "nosniff"))
                         .add(("Referrer-Policy", "no-referrer"))
-                        .add(("X-Frame-Options", "DENY")),
+                        .add(("X-Frame-Options", "DENY"))
+                        // The GraphiQL page sets its own policy; these are
+                        // only added where a response has none.
+                        .add(("Content-Security-Policy", graphiql::API_CSP)),
                 )
                 // Outermost last: the logger assigns the request id that the
                 // inner middleware echoes.
@@ -126,6 +144,11 @@ impl Application {
                         .route(web::get().to(endpoint::get))
                         .default_service(web::to(endpoint::method_not_allowed)),
                 )
+                .configure(|config| {
+                    if graphiql_enabled {
+                        config.route("/graphiql/{file:.+}", web::get().to(graphiql::asset));
+                    }
+                })
                 .default_service(web::to(not_found))
         })
         .shutdown_timeout(settings.shutdown_timeout_seconds)
@@ -249,7 +272,5 @@ async fn request_id_header(
 }
 
 async fn not_found() -> HttpResponse {
-    HttpResponse::NotFound().json(json!({
-        "errors": [{ "message": "not found; GraphQL is served at /graphql", "extensions": { "code": "NOT_FOUND" } }]
-    }))
+    crate::http::not_found()
 }

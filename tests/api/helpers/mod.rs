@@ -223,6 +223,7 @@ pub fn settings(database_url: &str) -> Settings {
         checkpoints: CheckpointSettings::ephemeral(),
         // No rate limits unless a test turns them on (tests/api/rate_limits.rs).
         rate_limits: RateLimitSettings::off(),
+        trusted_documents: None,
     }
 }
 

@@ -20,6 +20,7 @@ use super::request::Params;
 use super::response::{
     ResponseType, answer, database_unavailable, request_error, respond, too_many_requests,
 };
+use super::trusted_documents;
 use crate::domain::actor::Actor;
 use crate::graphql::context::RequestContext;
 use crate::graphql::document;
@@ -64,10 +65,20 @@ pub(super) async fn execute(
     request_id: RequestId,
     gate: Gate<'_>,
 ) -> HttpResponse {
+    let query = match trusted_documents::resolve(
+        endpoint.trusted_documents.as_deref(),
+        params.query,
+        params.document.as_ref(),
+    ) {
+        Ok(query) => query,
+        Err(refusal) => {
+            return request_error(rt, StatusCode::BAD_REQUEST, refusal.code, refusal.message);
+        }
+    };
     let request_id = request_id.to_string();
     let started = ExecutionStarted::default();
     let anonymous = actor.is_none();
-    let mut request = async_graphql::Request::new(params.query)
+    let mut request = async_graphql::Request::new(query)
         .variables(Variables::from_json(Value::Object(
             params.variables.unwrap_or_default(),
         )))

@@ -9,6 +9,9 @@
 //!   execution (parse, validation, variables) is a 400 without `data`.
 //! - `GET /graphql` serves GraphiQL to browsers when enabled, and runs
 //!   queries, never mutations (405).
+//! - With a trusted documents manifest, only its documents run, named by
+//!   `documentId` or `extensions.persistedQuery.sha256Hash`
+//!   (`trusted_documents`).
 //! - A bad token is a 401 before anything runs; a missing token may only
 //!   reach introspection and `__typename`.
 //! - Over a rate limit (`http::rate_limit`), a 429 `RATE_LIMITED` once the
@@ -24,6 +27,7 @@
 mod execute;
 mod request;
 mod response;
+pub mod trusted_documents;
 
 use std::sync::Arc;
 
@@ -54,6 +58,8 @@ pub struct GraphqlEndpoint {
     pub verifier: Arc<TokenVerifier>,
     pub limits: Limits,
     pub graphiql: bool,
+    /// The only documents run, when a manifest is configured.
+    pub trusted_documents: Option<Arc<trusted_documents::TrustedDocuments>>,
     /// Whether the database answers: while it does not, operations fail at
     /// once with 503 instead of each waiting on the pool.
     pub health: DbHealth,
@@ -142,14 +148,7 @@ pub async fn get(
     let accept = header_str(request.headers(), header::ACCEPT);
     let wants_html = accept.is_some_and(|a| a.contains("text/html"));
     if endpoint.graphiql && wants_html {
-        return HttpResponse::Ok()
-            .content_type("text/html; charset=utf-8")
-            .body(
-                async_graphql::http::GraphiQLSource::build()
-                    .endpoint("/graphql")
-                    .title("Redress GraphiQL")
-                    .finish(),
-            );
+        return crate::http::graphiql::page();
     }
     let Some(rt) = negotiate(accept) else {
         return not_acceptable();

@@ -7,6 +7,7 @@ use actix_web::http::header::{self, HeaderMap};
 use serde_json::{Map, Value};
 
 use super::response::{ResponseType, request_error, unauthorized};
+use super::trusted_documents::DocumentRef;
 use crate::auth::jwks::KEYS_RETRY_AFTER_SECONDS;
 use crate::auth::{AuthError, TokenVerifier};
 use crate::domain::actor::Actor;
@@ -54,7 +55,11 @@ pub(super) async fn authenticate(
 /// The parameters of a GraphQL-over-HTTP request.
 #[derive(Debug, Default)]
 pub struct Params {
-    pub query: String,
+    /// The document's text; `None` when the request names a trusted
+    /// document by id instead.
+    pub query: Option<String>,
+    /// `documentId` or `extensions.persistedQuery.sha256Hash`.
+    pub document: Option<DocumentRef>,
     pub operation_name: Option<String>,
     pub variables: Option<Map<String, Value>>,
     pub extensions: Option<Map<String, Value>>,
@@ -71,9 +76,14 @@ pub fn params_from_json(value: Value) -> Result<Params, &'static str> {
         _ => return Err("the request body must be a JSON object"),
     };
     let query = match object.remove("query") {
-        Some(Value::String(q)) => q,
+        Some(Value::String(q)) => Some(q),
+        None | Some(Value::Null) => None,
         Some(_) => return Err("`query` must be a string"),
-        None => return Err("`query` is required"),
+    };
+    let document_id = match object.remove("documentId") {
+        Some(Value::String(id)) => Some(DocumentRef::DocumentId(id)),
+        None | Some(Value::Null) => None,
+        Some(_) => return Err("`documentId` must be a string"),
     };
     let operation_name = match object.remove("operationName") {
         None | Some(Value::Null) => None,
@@ -85,17 +95,46 @@ pub fn params_from_json(value: Value) -> Result<Params, &'static str> {
         Some(Value::Object(v)) => Some(v),
         Some(_) => return Err("`variables` must be an object or null"),
     };
-    let extensions = match object.remove("extensions") {
+    let mut extensions = match object.remove("extensions") {
         None | Some(Value::Null) => None,
         Some(Value::Object(e)) => Some(e),
         Some(_) => return Err("`extensions` must be an object or null"),
     };
+    let persisted = match extensions.as_mut().and_then(|e| e.remove("persistedQuery")) {
+        None | Some(Value::Null) => None,
+        Some(value) => Some(persisted_query(value)?),
+    };
+    let document = match (document_id, persisted) {
+        (Some(_), Some(_)) => {
+            return Err("send `documentId` or `extensions.persistedQuery`, not both");
+        }
+        (Some(id), None) | (None, Some(id)) => Some(id),
+        (None, None) => None,
+    };
+    if query.is_none() && document.is_none() {
+        return Err("`query` is required");
+    }
     Ok(Params {
         query,
+        document,
         operation_name,
         variables,
         extensions,
     })
+}
+
+/// `extensions.persistedQuery`: `{"version": 1, "sha256Hash": "<hex>"}`.
+fn persisted_query(value: Value) -> Result<DocumentRef, &'static str> {
+    let Value::Object(mut object) = value else {
+        return Err("`extensions.persistedQuery` must be an object");
+    };
+    if object.remove("version") != Some(Value::from(1)) {
+        return Err("`extensions.persistedQuery.version` must be 1");
+    }
+    match object.remove("sha256Hash") {
+        Some(Value::String(hash)) => Ok(DocumentRef::Sha256(hash)),
+        _ => Err("`extensions.persistedQuery.sha256Hash` must be a string"),
+    }
 }
 
 /// GET parameters: `variables` and `extensions` are JSON text.
@@ -163,6 +202,9 @@ mod tests {
             json!({"query": "{ __typename }"}),
             json!({"query": "{ __typename }", "variables": null, "operationName": null, "extensions": null}),
             json!({"query": "{ __typename }", "variables": {"a": 1}, "extensions": {"x": "y"}}),
+            json!({"documentId": "sha256:00"}),
+            json!({"extensions": {"persistedQuery": {"version": 1, "sha256Hash": "00"}}}),
+            json!({"query": "{ __typename }", "documentId": "x"}),
         ];
         for value in ok {
             assert!(params_from_json(value.clone()).is_ok(), "{value}");
@@ -178,6 +220,13 @@ mod tests {
             json!({"query": "{ __typename }", "variables": "string"}),
             json!({"query": "{ __typename }", "variables": ["array"]}),
             json!({"query": "{ __typename }", "extensions": false}),
+            json!({"query": null}),
+            json!({"documentId": 1}),
+            json!({"extensions": {"persistedQuery": {"sha256Hash": "00"}}}),
+            json!({"extensions": {"persistedQuery": {"version": 2, "sha256Hash": "00"}}}),
+            json!({"extensions": {"persistedQuery": {"version": 1, "sha256Hash": 0}}}),
+            json!({"extensions": {"persistedQuery": "00"}}),
+            json!({"documentId": "a", "extensions": {"persistedQuery": {"version": 1, "sha256Hash": "00"}}}),
         ];
         for value in bad {
             assert!(params_from_json(value.clone()).is_err(), "{value}");
