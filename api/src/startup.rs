@@ -57,6 +57,12 @@ impl Application {
                     documents = documents.len(),
                     "running only the trusted documents of this manifest"
                 );
+                if settings.graphiql {
+                    tracing::warn!(
+                        "GraphiQL is on, but its free-form queries are refused in trusted \
+                         mode: set REDRESS_GRAPHIQL=false"
+                    );
+                }
                 Some(Arc::new(documents))
             }
         };
