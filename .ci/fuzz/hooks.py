@@ -330,33 +330,6 @@ def _outcome(field_name: str, response) -> str:
     return "accepted"
 
 
-# complaintAddNote and complaintLogContact take an `idempotencyKey` but their payloads have no
-# `replayed`: the same key from the same user answers with the first record and writes nothing.
-# Each pass runs in its own process with one token, so keys are remembered per user here.
-_keys_used: set[tuple[str, str]] = set()
-
-
-def _idempotency_key(field: graphql.FieldNode) -> str | None:
-    for argument in field.arguments or ():
-        if argument.name.value == "input" and isinstance(argument.value, graphql.ObjectValueNode):
-            for f in argument.value.fields:
-                if f.name.value == "idempotencyKey" and isinstance(f.value, graphql.StringValueNode):
-                    return f.value.value.strip()
-    return None
-
-
-def _replays_silently(case, field: graphql.FieldNode) -> bool:
-    """An accepted call that repeated an earlier accepted call's key, on a payload without `replayed`."""
-    payload = _payload_type(case, field.name.value)
-    key = _idempotency_key(field)
-    if payload is None or "replayed" in payload.fields or key is None:
-        return False
-    with _lock:
-        seen = (field.name.value, key) in _keys_used
-        _keys_used.add((field.name.value, key))
-    return seen
-
-
 def _refusal_codes(field_name: str, response) -> list[str]:
     """The codes of a mutation's top-level errors and user errors (for the figures)."""
     try:
@@ -392,8 +365,6 @@ def after_call(ctx, case, response):
             name = found[1].name.value
             entry["mutation"] = name
             entry["outcome"] = _outcome(name, response)
-            if entry["outcome"] == "accepted" and _replays_silently(case, found[1]):
-                entry["outcome"] = "replayed"
             if entry["outcome"] == "accepted":
                 _accepted_change(name, found[1])
             entry["links_request"] = name == "complaintCreate" and _links_request(found[1])

@@ -562,8 +562,8 @@ async fn note_and_contact_replays_are_logged_reads() {
     let app = TestApp::spawn().await;
     app.create_facility("MAIN").await;
     let c = app.create_complaint(&manager(), intake("MAIN")).await;
-    let note_call = "mutation($input: ComplaintAddNoteInput!) { complaintAddNote(input: $input) { note { id body } userErrors { code field } } }";
-    let contact_call = "mutation($input: ComplaintLogContactInput!) { complaintLogContact(input: $input) { contact { id summary } userErrors { code field } } }";
+    let note_call = "mutation($input: ComplaintAddNoteInput!) { complaintAddNote(input: $input) { note { id body } replayed userErrors { code field } } }";
+    let contact_call = "mutation($input: ComplaintLogContactInput!) { complaintLogContact(input: $input) { contact { id summary } replayed userErrors { code field } } }";
     let note = json!({ "complaintId": c["id"], "body": "Called back.", "idempotencyKey": "n-1" });
     let contact = json!({ "complaintId": c["id"], "direction": "INBOUND", "method": "EMAIL",
                           "contactedAt": chrono::Utc::now().to_rfc3339(),
@@ -579,6 +579,8 @@ async fn note_and_contact_replays_are_logged_reads() {
         let second = app.ok(&manager(), call, json!({ "input": input })).await;
         assert_eq!(first[op]["userErrors"], json!([]), "{first:#}");
         assert_eq!(first[op][field], second[op][field], "{second:#}");
+        assert_eq!(first[op]["replayed"], false, "{first:#}");
+        assert_eq!(second[op]["replayed"], true, "{second:#}");
         let entries = app.ok(&compliance(), log, json!({ "id": c["id"] })).await;
         let replays: Vec<&Value> = entries["accessLog"]["nodes"]
             .as_array()

@@ -176,7 +176,7 @@ pub async fn apply(w: &mut World, step: &Step) -> Outcome {
             let (op, action) = (command.operation(), command.audit_action().as_str());
             let r = complaints::add_note(&w.db, &caller, command, None)
                 .await
-                .map(|m| (m.id, None));
+                .map(|(m, _)| (m.id, None));
             created(op, action, "ComplaintNote", r)
         }
         Cmd::LogContact { in_range, summary } => {
@@ -195,7 +195,7 @@ pub async fn apply(w: &mut World, step: &Step) -> Outcome {
             let (op, action) = (command.operation(), command.audit_action().as_str());
             let r = complaints::log_contact(&w.db, &caller, command, None)
                 .await
-                .map(|m| (m.id, None));
+                .map(|(m, _)| (m.id, None));
             created(op, action, "ComplaintContact", r)
         }
         Cmd::ProposeRecovery {

@@ -282,8 +282,9 @@ impl ComplaintMutation {
             svc::add_note(db, &caller, command, key).await
         }
         .await;
-        payload(result, |note| ComplaintAddNotePayload {
+        payload(result, |(note, replayed)| ComplaintAddNotePayload {
             note: Some(note.into()),
+            replayed,
             user_errors: Vec::new(),
         })
     }
@@ -310,8 +311,9 @@ impl ComplaintMutation {
             svc::log_contact(db, &caller, command, key).await
         }
         .await;
-        payload(result, |contact| ComplaintLogContactPayload {
+        payload(result, |(contact, replayed)| ComplaintLogContactPayload {
             contact: ComplaintContact::from_model(contact),
+            replayed,
             user_errors: Vec::new(),
         })
     }

@@ -27,12 +27,18 @@ pub struct ComplaintPayload {
 #[derive(SimpleObject)]
 pub struct ComplaintAddNotePayload {
     pub note: Option<ComplaintNote>,
+    /// True when `idempotencyKey` matched an earlier note: nothing new was
+    /// written.
+    pub replayed: bool,
     pub user_errors: Vec<UserError>,
 }
 
 #[derive(SimpleObject)]
 pub struct ComplaintLogContactPayload {
     pub contact: Option<ComplaintContact>,
+    /// True when `idempotencyKey` matched an earlier contact: nothing new
+    /// was written.
+    pub replayed: bool,
     pub user_errors: Vec<UserError>,
 }
 
@@ -59,6 +65,7 @@ impl Payload for ComplaintAddNotePayload {
     fn refused(user_errors: Vec<UserError>) -> Self {
         ComplaintAddNotePayload {
             note: None,
+            replayed: false,
             user_errors,
         }
     }
@@ -68,6 +75,7 @@ impl Payload for ComplaintLogContactPayload {
     fn refused(user_errors: Vec<UserError>) -> Self {
         ComplaintLogContactPayload {
             contact: None,
+            replayed: false,
             user_errors,
         }
     }

@@ -236,25 +236,25 @@ pub fn contact_document(contact: &complaint_contact::Model) -> Value {
 }
 
 /// Appends a note through the one create path. A repeated
-/// `idempotency_key` returns the first note (a read: logged).
+/// `idempotency_key` returns the first note (a read: logged) and `true`.
 pub async fn add_note(
     db: &DatabaseConnection,
     caller: &Caller<'_>,
     command: AddNote,
     idempotency_key: Option<&str>,
-) -> Result<complaint_note::Model, ServiceError> {
+) -> Result<(complaint_note::Model, bool), ServiceError> {
     let c = create::create(db, caller, command, idempotency_key).await?;
-    Ok(note_row(c.id, &c.state))
+    Ok((note_row(c.id, &c.state), c.replayed))
 }
 
 /// Records a contact through the one create path. A repeated
-/// `idempotency_key` returns the first contact (a read: logged).
+/// `idempotency_key` returns the first contact (a read: logged) and `true`.
 pub async fn log_contact(
     db: &DatabaseConnection,
     caller: &Caller<'_>,
     command: LogContact,
     idempotency_key: Option<&str>,
-) -> Result<complaint_contact::Model, ServiceError> {
+) -> Result<(complaint_contact::Model, bool), ServiceError> {
     let c = create::create(db, caller, command, idempotency_key).await?;
-    Ok(contact_row(c.id, &c.state))
+    Ok((contact_row(c.id, &c.state), c.replayed))
 }
