@@ -29,7 +29,7 @@ use redress_api::services::{
 };
 use uuid::Uuid;
 
-use super::next::{advance, first_of_kind};
+use super::next::{advance, first_of_kind, progress};
 use super::strategy::{Amount, Cmd, Step, Text, VersionPick};
 use super::world::{World, actor, pick, user};
 
@@ -274,6 +274,15 @@ pub async fn apply(w: &mut World, step: &Step) -> Outcome {
             let cmd = advance(w, step, *table, usize::from(*choice)).await;
             let step = Step {
                 cmd,
+                ..step.clone()
+            };
+            return change_step(w, &caller, &step, &step.cmd, complaint).await;
+        }
+        Cmd::Progress { table } => {
+            let (cmd, target) = progress(w, step, *table).await;
+            let step = Step {
+                cmd,
+                target,
                 ..step.clone()
             };
             return change_step(w, &caller, &step, &step.cmd, complaint).await;

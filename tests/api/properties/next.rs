@@ -6,8 +6,8 @@
 use redress_api::domain::accessibility::{
     self as acc, AccessibilityRequestState, Action as RequestAction,
 };
-use redress_api::domain::complaint::ComplaintState;
 use redress_api::domain::complaint::lifecycle::{self, Action as ComplaintAction};
+use redress_api::domain::complaint::{ComplaintState, Status};
 use redress_api::domain::service_recovery::{
     self as sr, Action as RecoveryAction, ServiceRecoveryState,
 };
@@ -34,6 +34,9 @@ pub fn first_of_kind(w: &World, step: &Step) -> Option<Cmd> {
         | Cmd::Advance {
             table: Table::Recovery,
             ..
+        }
+        | Cmd::Progress {
+            table: Table::Recovery,
         } if w.pools.recoveries.is_empty() => Some(Cmd::ProposeRecovery {
             amount: if odd { Amount::Large } else { Amount::Small },
             description: Text::Good,
@@ -52,6 +55,9 @@ pub fn first_of_kind(w: &World, step: &Step) -> Option<Cmd> {
         | Cmd::Advance {
             table: Table::Request,
             ..
+        }
+        | Cmd::Progress {
+            table: Table::Request,
         } if w.pools.requests.is_empty() => Some(Cmd::FileRequest {
             facility: Fac::Main,
             on_complaint: odd,
@@ -125,4 +131,99 @@ pub async fn advance(w: &World, step: &Step, table: Table, choice: usize) -> Cmd
             }
         }
     }
+}
+
+/// The concrete command of a [`Cmd::Progress`], and the target (counted
+/// from the newest of its kind) it acts on: the move that takes the work
+/// toward its end, with the inputs its guards need. A complaint is given
+/// an owner, investigated, resolved with findings and a written response
+/// (with the QIO notice), and closed; while a resolved complaint has
+/// unfinished linked work, that work is moved on first (closing would be
+/// refused). A recovery is approved, then completed; a request is
+/// acknowledged, scheduled, then fulfilled. A withdrawn complaint is
+/// reopened; a record already at its end gets the last move again
+/// (refused by the table).
+pub async fn progress(w: &World, step: &Step, table: Table) -> (Cmd, usize) {
+    let good = Text::Good;
+    let target = step.target;
+    match table {
+        Table::Complaint => {
+            let id = pick(&w.pools.complaints, target);
+            let Some(c) = load::<ComplaintState>(w, id).await else {
+                return (Cmd::StartInvestigation, target);
+            };
+            if c.owner.is_none() && c.status.is_open() {
+                return (Cmd::Assign { owner: step.actor }, target);
+            }
+            let cmd = match c.status {
+                Status::Received | Status::Acknowledged => Cmd::StartInvestigation,
+                Status::Investigating => Cmd::Resolve {
+                    findings: true,
+                    response: true,
+                    qio: true,
+                },
+                Status::Resolved => {
+                    if let Some(work) = unfinished_work(w, id).await {
+                        return work;
+                    }
+                    Cmd::Close
+                }
+                Status::Withdrawn => Cmd::Reopen { reason: good },
+                Status::Closed => Cmd::Close,
+            };
+            (cmd, target)
+        }
+        Table::Recovery => {
+            let id = pick(&w.pools.recoveries, target);
+            let state = load::<ServiceRecoveryState>(w, id).await;
+            (recovery_move(state.map(|s| s.status)), target)
+        }
+        Table::Request => {
+            let id = pick(&w.pools.requests, target);
+            let state = load::<AccessibilityRequestState>(w, id).await;
+            (request_move(state.map(|s| s.status)), target)
+        }
+    }
+}
+
+fn recovery_move(status: Option<sr::Status>) -> Cmd {
+    match status {
+        Some(sr::Status::Proposed) => Cmd::Approve,
+        _ => Cmd::Complete { note: None },
+    }
+}
+
+fn request_move(status: Option<acc::Status>) -> Cmd {
+    match status {
+        Some(acc::Status::Requested) => Cmd::AcknowledgeRequest,
+        Some(acc::Status::Acknowledged) => Cmd::Schedule {
+            provider: Some(Text::Good),
+        },
+        _ => Cmd::Fulfill { note: None },
+    }
+}
+
+/// The next move of the first unfinished recovery or open request linked
+/// to complaint `id`, and its target.
+async fn unfinished_work(w: &World, id: Uuid) -> Option<(Cmd, usize)> {
+    let from_newest = |pool: &[Uuid], i: usize| pool.len() - 1 - i;
+    for (i, r) in w.pools.recoveries.iter().enumerate() {
+        if let Some(s) = load::<ServiceRecoveryState>(w, *r).await
+            && s.complaint_id == id
+            && !s.status.is_finished()
+        {
+            let target = from_newest(&w.pools.recoveries, i);
+            return Some((recovery_move(Some(s.status)), target));
+        }
+    }
+    for (i, r) in w.pools.requests.iter().enumerate() {
+        if let Some(s) = load::<AccessibilityRequestState>(w, *r).await
+            && s.complaint_id == Some(id)
+            && s.status.is_open()
+        {
+            let target = from_newest(&w.pools.requests, i);
+            return Some((request_move(Some(s.status)), target));
+        }
+    }
+    None
 }
