@@ -278,8 +278,8 @@ pub async fn apply(w: &mut World, step: &Step) -> Outcome {
             };
             return change_step(w, &caller, &step, &step.cmd, complaint).await;
         }
-        Cmd::Progress { table } => {
-            let (cmd, target) = progress(w, step, *table).await;
+        Cmd::Progress { table, choice } => {
+            let (cmd, target) = progress(w, step, *table, usize::from(*choice)).await;
             let step = Step {
                 cmd,
                 target,

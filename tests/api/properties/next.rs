@@ -37,6 +37,7 @@ pub fn first_of_kind(w: &World, step: &Step) -> Option<Cmd> {
         }
         | Cmd::Progress {
             table: Table::Recovery,
+            ..
         } if w.pools.recoveries.is_empty() => Some(Cmd::ProposeRecovery {
             amount: if odd { Amount::Large } else { Amount::Small },
             description: Text::Good,
@@ -58,6 +59,7 @@ pub fn first_of_kind(w: &World, step: &Step) -> Option<Cmd> {
         }
         | Cmd::Progress {
             table: Table::Request,
+            ..
         } if w.pools.requests.is_empty() => Some(Cmd::FileRequest {
             facility: Fac::Main,
             on_complaint: odd,
@@ -141,9 +143,10 @@ pub async fn advance(w: &World, step: &Step, table: Table, choice: usize) -> Cmd
 /// unfinished linked work, that work is moved on first (closing would be
 /// refused). A recovery is approved, then completed; a request is
 /// acknowledged, scheduled, then fulfilled. A withdrawn complaint is
-/// reopened; a record already at its end gets the last move again
-/// (refused by the table).
-pub async fn progress(w: &World, step: &Step, table: Table) -> (Cmd, usize) {
+/// reopened; a closed one gets the `choice`th of [`closed_moves`]; a
+/// recovery or request at its end gets its last move again (refused by
+/// the table).
+pub async fn progress(w: &World, step: &Step, table: Table, choice: usize) -> (Cmd, usize) {
     let good = Text::Good;
     let target = step.target;
     match table {
@@ -169,7 +172,10 @@ pub async fn progress(w: &World, step: &Step, table: Table) -> (Cmd, usize) {
                     Cmd::Close
                 }
                 Status::Withdrawn => Cmd::Reopen { reason: good },
-                Status::Closed => Cmd::Close,
+                Status::Closed => {
+                    let mut moves = closed_moves(step.actor);
+                    moves.swap_remove(choice % moves.len())
+                }
             };
             (cmd, target)
         }
@@ -184,6 +190,38 @@ pub async fn progress(w: &World, step: &Step, table: Table) -> (Cmd, usize) {
             (request_move(state.map(|s| s.status)), target)
         }
     }
+}
+
+/// What a user may still try on a closed complaint: every change but
+/// reopening is refused (by the table or by the closure guards), with
+/// inputs that would be valid on an open one.
+fn closed_moves(actor: usize) -> Vec<Cmd> {
+    let good = Text::Good;
+    vec![
+        Cmd::Close,
+        Cmd::Update {
+            description: good,
+            formal: Some(true),
+        },
+        Cmd::Assign { owner: actor },
+        Cmd::Acknowledge {
+            before_receipt: false,
+        },
+        Cmd::StartInvestigation,
+        Cmd::Escalate { reason: good },
+        Cmd::Resolve {
+            findings: true,
+            response: true,
+            qio: true,
+        },
+        Cmd::Withdraw { reason: good },
+        Cmd::Extend {
+            resolution_clock: true,
+            days: 5,
+            reason: good,
+        },
+        Cmd::Reopen { reason: good },
+    ]
 }
 
 fn recovery_move(status: Option<sr::Status>) -> Cmd {

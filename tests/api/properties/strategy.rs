@@ -204,8 +204,11 @@ pub enum Cmd {
     /// The move that takes the record toward its end (for a resolved
     /// complaint with unfinished linked work, that work's next move), with
     /// the inputs its guards need: what a user closing the case does next.
+    /// On a closed complaint, the `choice`th of the changes a closed
+    /// complaint must refuse (or its reopening).
     Progress {
         table: Table,
+        choice: u8,
     },
 }
 
@@ -426,12 +429,13 @@ fn progress_step() -> impl Strategy<Value = Step> {
             1 => Just(Table::Recovery),
             1 => Just(Table::Request)
         ],
+        any::<u8>(),
     )
-        .prop_map(|(actor, target, table)| Step {
+        .prop_map(|(actor, target, table, choice)| Step {
             actor,
             target,
             version: VersionPick::Current,
-            cmd: Cmd::Progress { table },
+            cmd: Cmd::Progress { table, choice },
         })
 }
 
