@@ -51,3 +51,50 @@ async fn an_int_beyond_32_bits_is_bad_user_input() {
         .await;
     assert_eq!(data["accessibilityRequests"]["totalCount"], 0);
 }
+
+/// A NUL character in a read's argument: PostgreSQL refuses it in text, so
+/// `facility(code: "…\u0000…")` was an INTERNAL_SERVER_ERROR there (SQLite
+/// simply found nothing). Found by the fuzzer on PostgreSQL. A read's
+/// arguments are lookups and filters, so a NUL is refused up front, written
+/// in the document or sent as a variable, on both databases alike; a
+/// mutation's text still answers with a VALIDATION user error on its field
+/// (tests/api/validated_values.rs).
+#[tokio::test]
+async fn a_nul_in_a_read_argument_is_bad_user_input() {
+    let app = TestApp::spawn().await;
+    app.create_facility("MAIN").await;
+    let token = token("fuzz", &["PATIENT_RELATIONS_MANAGER", "ADMIN"], &["*"]);
+    let cases = [
+        (
+            "a literal",
+            r#"{ facility(code: "MA\u0000IN") { code } }"#,
+            json!({}),
+        ),
+        (
+            "a variable",
+            "query($code: String!) { facility(code: $code) { code } }",
+            json!({ "code": "MA\u{0}IN" }),
+        ),
+        (
+            "a reference",
+            "query($r: String!) { complaintByReference(reference: $r) { id } }",
+            json!({ "r": "C-\u{0}" }),
+        ),
+        (
+            "a filter list",
+            r#"{ complaints(filter: { facilityCodes: ["MAIN", "\u0000"] }) { totalCount } }"#,
+            json!({}),
+        ),
+    ];
+    for (what, query, variables) in cases {
+        let (status, body) = app.graphql(Some(&token), query, variables).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{what}: {body:#}");
+        assert_eq!(error_code(&body), "BAD_USER_INPUT", "{what}: {body:#}");
+        assert!(body.get("data").is_none(), "{what}: {body:#}");
+    }
+    // Without the NUL, the same lookup answers.
+    let data = app
+        .ok(&token, r#"{ facility(code: "MAIN") { code } }"#, json!({}))
+        .await;
+    assert_eq!(data["facility"]["code"], "MAIN");
+}

@@ -75,6 +75,10 @@ pub(super) async fn execute(
             return request_error(rt, StatusCode::BAD_REQUEST, refusal.code, refusal.message);
         }
     };
+    let variables_hold_nul = params
+        .variables
+        .as_ref()
+        .is_some_and(|v| v.values().any(document::json_has_nul));
     let request_id = request_id.to_string();
     let started = ExecutionStarted::default();
     let anonymous = actor.is_none();
@@ -114,6 +118,22 @@ pub(super) async fn execute(
                     .headers_mut()
                     .insert(header::ALLOW, header::HeaderValue::from_static("POST"));
                 return response;
+            }
+            // A read's arguments are lookups and filters, not validated
+            // text: a NUL in one can match no record, and PostgreSQL would
+            // refuse it as a fault. (A mutation's text inputs are validated
+            // types, which answer a NUL with a VALIDATION user error on its
+            // field.)
+            if document::operation_type(doc, params.operation_name.as_deref())
+                == Some(OperationType::Query)
+                && (variables_hold_nul || document::has_nul(doc))
+            {
+                return request_error(
+                    rt,
+                    StatusCode::BAD_REQUEST,
+                    "BAD_USER_INPUT",
+                    "an argument holds a NUL character (U+0000), which no record contains",
+                );
             }
             let aliases = document::alias_count(doc);
             if aliases > endpoint.limits.max_aliases {
