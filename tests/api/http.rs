@@ -198,30 +198,6 @@ async fn get_runs_queries_but_never_mutations() {
 }
 
 #[tokio::test]
-async fn graphiql_is_served_to_browsers_when_enabled() {
-    let app = TestApp::spawn().await;
-    let response = app
-        .client
-        .get(app.url("/graphql"))
-        .header("Accept", "text/html")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    assert!(response.text().await.unwrap().contains("graphiql"));
-
-    let app = TestApp::spawn_with(|s| s.graphiql = false).await;
-    let response = app
-        .client
-        .get(app.url("/graphql"))
-        .header("Accept", "text/html")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::NOT_ACCEPTABLE);
-}
-
-#[tokio::test]
 async fn introspection_and_suggestions_can_be_switched_off() {
     let app = TestApp::spawn_with(|s| {
         s.introspection = false;

@@ -102,12 +102,12 @@ pub(super) async fn execute(
         }
     }
 
-    let parsed = match request.parsed_query() {
+    // `Some(the operation that will run)` once the document parses (the
+    // parsed document is cached for execution).
+    let parsed_operation = match request.parsed_query() {
         Ok(doc) => {
-            if is_get
-                && document::operation_type(doc, params.operation_name.as_deref())
-                    .is_some_and(|ty| ty != OperationType::Query)
-            {
+            let operation = document::operation_type(doc, params.operation_name.as_deref());
+            if is_get && operation.is_some_and(|ty| ty != OperationType::Query) {
                 let mut response = request_error(
                     rt,
                     StatusCode::METHOD_NOT_ALLOWED,
@@ -124,8 +124,7 @@ pub(super) async fn execute(
             // refuse it as a fault. (A mutation's text inputs are validated
             // types, which answer a NUL with a VALIDATION user error on its
             // field.)
-            if document::operation_type(doc, params.operation_name.as_deref())
-                == Some(OperationType::Query)
+            if operation == Some(OperationType::Query)
                 && (variables_hold_nul || document::has_nul(doc))
             {
                 return request_error(
@@ -147,21 +146,15 @@ pub(super) async fn execute(
                     ),
                 );
             }
-            true
+            Some(operation)
         }
-        Err(_) => false,
+        Err(_) => None,
     };
+    let parsed = parsed_operation.is_some();
+    let operation = parsed_operation.flatten();
 
-    // Rate limits (http/rate_limit.rs): the operation is chosen (the
-    // parsed document is cached) and nothing has run yet.
-    let operation = if parsed {
-        request
-            .parsed_query()
-            .ok()
-            .and_then(|doc| document::operation_type(doc, params.operation_name.as_deref()))
-    } else {
-        None
-    };
+    // Rate limits (http/rate_limit.rs): the operation is chosen and nothing
+    // has run yet.
     if let Err(limited) = gate.check(Class::of_operation(operation)) {
         return too_many_requests(rt, &limited);
     }
