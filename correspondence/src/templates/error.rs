@@ -53,6 +53,10 @@ pub enum TemplateError {
     /// The message exists but has no value (only attributes).
     #[error("{file}: message `{message}` has no text")]
     EmptyMessage { file: String, message: String },
+    /// A message or term no letter uses: most often a misspelt id, whose
+    /// text would silently be left out of every letter.
+    #[error("{file}: `{message}` is not used by any letter (a misspelt message id?)")]
+    Unused { file: String, message: String },
     /// A message or term is defined twice.
     #[error("{file}: `{message}` is defined twice")]
     Duplicate { file: String, message: String },

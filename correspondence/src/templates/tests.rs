@@ -642,6 +642,43 @@ fn bad_files() -> Vec<(&'static str, &'static str, String, Vec<&'static str>)> {
             vec!["en.ftl", "`resolution-results`", "must use", "`$results`"],
         ),
         (
+            "a required variable printed in only one variant of a select",
+            "en.ftl",
+            en_with(
+                "progress-notice-body",
+                "progress-notice-body = { $reference ->\n    [G-1] Soon.\n   *[other] By { $response-by }.\n}",
+            ),
+            vec![
+                "en.ftl",
+                "`progress-notice-body`",
+                "must use",
+                "`$response-by`",
+            ],
+        ),
+        (
+            "a message no letter uses (misspelt)",
+            "en.ftl",
+            format!("{EN}\nresolution-footnote = Thank you for your patience."),
+            vec!["en.ftl", "`resolution-footnote`", "not used"],
+        ),
+        (
+            "an unused term",
+            "en.ftl",
+            format!("{EN}\n-brand = Mercy"),
+            vec!["en.ftl", "`-brand`", "not used"],
+        ),
+        (
+            "reference to an undefined attribute",
+            "en.ftl",
+            en_with("other-title", "other-title = { other-closing.formal }"),
+            vec![
+                "en.ftl",
+                "`other-title`",
+                "`other-closing.formal`",
+                "not defined",
+            ],
+        ),
+        (
             "reference to an undefined message",
             "en.ftl",
             en_with("other-title", "other-title = { -brand } letter"),

@@ -3,6 +3,7 @@
 //! the composer does not give (walking the fluent-syntax AST, through the
 //! messages and terms a message refers to).
 
+use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 
 use fluent_bundle::FluentResource;
@@ -66,19 +67,42 @@ pub(crate) fn parse(file: &str, source: String) -> Result<FluentResource, Templa
     }
 }
 
-/// Checks every required message of a parsed file.
+/// Checks every required message of a parsed file, then that the file
+/// defines nothing no letter uses (a misspelt message id would otherwise
+/// be silently left out of every letter).
 pub(crate) fn validate(file: &str, resource: &FluentResource) -> Result<(), TemplateError> {
     let walker = Walker::new(file, resource)?;
-    for spec in required_messages() {
-        walker.check(&spec)?;
+    let required = required_messages();
+    for spec in &required {
+        walker.check(spec)?;
+    }
+    let reached = walker.reached.borrow();
+    for entry in resource.entries() {
+        let name = match entry {
+            Entry::Message(m) => m.id.name.to_owned(),
+            Entry::Term(t) => format!("-{}", t.id.name),
+            _ => continue,
+        };
+        if !reached.contains(&name) {
+            return Err(TemplateError::Unused {
+                file: file.to_owned(),
+                message: name,
+            });
+        }
     }
     Ok(())
 }
+
+/// The variables a pattern prints whichever variant is chosen (a select
+/// counts a variable only when every variant prints it).
+type Printed = BTreeSet<String>;
 
 struct Walker<'a> {
     file: &'a str,
     messages: HashMap<&'a str, &'a ast::Message<&'a str>>,
     terms: HashMap<&'a str, &'a ast::Term<&'a str>>,
+    /// Every message and term (`-name`) reached from a required message.
+    reached: RefCell<BTreeSet<String>>,
 }
 
 /// The variables in reach where an expression is formatted: a message's
@@ -86,8 +110,20 @@ struct Walker<'a> {
 struct Scope<'s> {
     allowed: &'s [&'s str],
     /// True inside a term: its variables are its arguments, not the
-    /// composer's, so they do not count as the message using them.
+    /// composer's, so they do not count as the message printing them.
     in_term: bool,
+}
+
+/// Where the walk is: the required message and the references followed.
+struct At<'p> {
+    spec: &'p MessageSpec,
+    path: Vec<String>,
+}
+
+impl At<'_> {
+    fn here(&self) -> String {
+        self.path.join(" → ")
+    }
 }
 
 impl<'a> Walker<'a> {
@@ -113,6 +149,7 @@ impl<'a> Walker<'a> {
             file,
             messages,
             terms,
+            reached: RefCell::new(BTreeSet::new()),
         })
     }
 
@@ -129,15 +166,18 @@ impl<'a> Walker<'a> {
                 message: spec.id.clone(),
             });
         };
-        let mut used = BTreeSet::new();
-        let mut path = vec![spec.id.clone()];
+        self.reached.borrow_mut().insert(spec.id.clone());
+        let mut at = At {
+            spec,
+            path: vec![spec.id.clone()],
+        };
         let scope = Scope {
             allowed: &spec.vars,
             in_term: false,
         };
-        self.pattern(value, &scope, spec, &mut used, &mut path)?;
+        let printed = self.pattern(value, &scope, &mut at)?;
         for variable in &spec.must_use {
-            if !used.contains(*variable) {
+            if !printed.contains(*variable) {
                 return Err(TemplateError::VariableNotUsed {
                     file: self.file.to_owned(),
                     message: spec.id.clone(),
@@ -152,34 +192,38 @@ impl<'a> Walker<'a> {
         &self,
         pattern: &Pattern<&'a str>,
         scope: &Scope<'_>,
-        spec: &MessageSpec,
-        used: &mut BTreeSet<String>,
-        path: &mut Vec<String>,
-    ) -> Result<(), TemplateError> {
+        at: &mut At<'_>,
+    ) -> Result<Printed, TemplateError> {
+        let mut printed = Printed::new();
         for element in &pattern.elements {
             if let PatternElement::Placeable { expression } = element {
-                self.expression(expression, scope, spec, used, path)?;
+                printed.extend(self.expression(expression, scope, at)?);
             }
         }
-        Ok(())
+        Ok(printed)
     }
 
     fn expression(
         &self,
         expression: &Expression<&'a str>,
         scope: &Scope<'_>,
-        spec: &MessageSpec,
-        used: &mut BTreeSet<String>,
-        path: &mut Vec<String>,
-    ) -> Result<(), TemplateError> {
+        at: &mut At<'_>,
+    ) -> Result<Printed, TemplateError> {
         match expression {
-            Expression::Inline(inline) => self.inline(inline, scope, spec, used, path),
+            Expression::Inline(inline) => self.inline(inline, scope, at),
             Expression::Select { selector, variants } => {
-                self.inline(selector, scope, spec, used, path)?;
+                // The selector is checked, but choosing by a variable is
+                // not printing it.
+                self.inline(selector, scope, at)?;
+                let mut every: Option<Printed> = None;
                 for variant in variants {
-                    self.pattern(&variant.value, scope, spec, used, path)?;
+                    let printed = self.pattern(&variant.value, scope, at)?;
+                    every = Some(match every {
+                        None => printed,
+                        Some(so_far) => so_far.intersection(&printed).cloned().collect(),
+                    });
                 }
-                Ok(())
+                Ok(every.unwrap_or_default())
             }
         }
     }
@@ -188,14 +232,10 @@ impl<'a> Walker<'a> {
         &self,
         inline: &InlineExpression<&'a str>,
         scope: &Scope<'_>,
-        spec: &MessageSpec,
-        used: &mut BTreeSet<String>,
-        path: &mut Vec<String>,
-    ) -> Result<(), TemplateError> {
-        let here = path.join(" → ");
-        let here = || here.clone();
+        at: &mut At<'_>,
+    ) -> Result<Printed, TemplateError> {
         match inline {
-            InlineExpression::NumberLiteral { .. } => Ok(()),
+            InlineExpression::NumberLiteral { .. } => Ok(Printed::new()),
             InlineExpression::StringLiteral { value } => {
                 match unescape_unicode_to_string(value)
                     .chars()
@@ -203,10 +243,10 @@ impl<'a> Walker<'a> {
                 {
                     Some(character) => Err(TemplateError::EscapedCharacter {
                         file: self.file.to_owned(),
-                        message: here(),
+                        message: at.here(),
                         character,
                     }),
-                    None => Ok(()),
+                    None => Ok(Printed::new()),
                 }
             }
             InlineExpression::VariableReference { id } => {
@@ -216,30 +256,29 @@ impl<'a> Walker<'a> {
                     } else {
                         format!(
                             "the composer does not give `{}` (it may use {})",
-                            spec.id,
-                            list(&spec.vars)
+                            at.spec.id,
+                            list(&at.spec.vars)
                         )
                     };
                     return Err(TemplateError::UnknownVariable {
                         file: self.file.to_owned(),
-                        message: here(),
+                        message: at.here(),
                         variable: id.name.to_owned(),
                         context,
                     });
                 }
+                let mut printed = Printed::new();
                 if !scope.in_term {
-                    used.insert(id.name.to_owned());
+                    printed.insert(id.name.to_owned());
                 }
-                Ok(())
+                Ok(printed)
             }
             InlineExpression::FunctionReference { id, .. } => Err(TemplateError::Function {
                 file: self.file.to_owned(),
-                message: here(),
+                message: at.here(),
                 function: id.name.to_owned(),
             }),
-            InlineExpression::Placeable { expression } => {
-                self.expression(expression, scope, spec, used, path)
-            }
+            InlineExpression::Placeable { expression } => self.expression(expression, scope, at),
             InlineExpression::MessageReference { id, attribute } => {
                 let name = match attribute {
                     Some(a) => format!("{}.{}", id.name, a.name),
@@ -256,24 +295,26 @@ impl<'a> Walker<'a> {
                 let Some(target) = target else {
                     return Err(TemplateError::UnknownReference {
                         file: self.file.to_owned(),
-                        message: here(),
+                        message: at.here(),
                         reference: name,
                     });
                 };
-                self.enter(name, target, scope, spec, used, path)
+                self.reached.borrow_mut().insert(id.name.to_owned());
+                self.enter(name, target, scope, at)
             }
             InlineExpression::TermReference {
                 id,
                 attribute,
                 arguments,
             } => {
+                // Fluent allows only literals as a term's arguments.
                 let mut names: Vec<&str> = Vec::new();
                 if let Some(arguments) = arguments {
                     for positional in &arguments.positional {
-                        self.inline(positional, scope, spec, used, path)?;
+                        self.inline(positional, scope, at)?;
                     }
                     for named in &arguments.named {
-                        self.inline(&named.value, scope, spec, used, path)?;
+                        self.inline(&named.value, scope, at)?;
                         names.push(named.name.name);
                     }
                 }
@@ -292,15 +333,16 @@ impl<'a> Walker<'a> {
                 let Some(target) = target else {
                     return Err(TemplateError::UnknownReference {
                         file: self.file.to_owned(),
-                        message: here(),
+                        message: at.here(),
                         reference: name,
                     });
                 };
+                self.reached.borrow_mut().insert(format!("-{}", id.name));
                 let term_scope = Scope {
                     allowed: &names,
                     in_term: true,
                 };
-                self.enter(name, target, &term_scope, spec, used, path)
+                self.enter(name, target, &term_scope, at)
             }
         }
     }
@@ -311,20 +353,18 @@ impl<'a> Walker<'a> {
         name: String,
         target: &Pattern<&'a str>,
         scope: &Scope<'_>,
-        spec: &MessageSpec,
-        used: &mut BTreeSet<String>,
-        path: &mut Vec<String>,
-    ) -> Result<(), TemplateError> {
-        if path.contains(&name) {
+        at: &mut At<'_>,
+    ) -> Result<Printed, TemplateError> {
+        if at.path.contains(&name) {
             return Err(TemplateError::Cycle {
                 file: self.file.to_owned(),
-                message: path.join(" → "),
+                message: at.here(),
                 through: name,
             });
         }
-        path.push(name);
-        let result = self.pattern(target, scope, spec, used, path);
-        path.pop();
+        at.path.push(name);
+        let result = self.pattern(target, scope, at);
+        at.path.pop();
         result
     }
 }
