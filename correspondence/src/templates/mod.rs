@@ -5,7 +5,7 @@
 //! A facility adds or replaces a language with a **file**,
 //! `<dir>/<FACILITY_CODE>/<lang>.ftl` (for example `templates/MERCY-WEST/vi.ftl`),
 //! read when Redress starts. Every file, shipped or added, is checked at
-//! load (see [`validate`]): a missing message, a variable the composer does
+//! load: a missing message, a variable the composer does
 //! not give, or a message that leaves out what the letter must say is an
 //! error naming the file, the message and the variable, never a blank in a
 //! patient's letter.
@@ -141,6 +141,16 @@ impl Templates {
         out
     }
 
+    /// The language a letter asked in `language` would be written in for
+    /// this facility (`es-MX` → `es`), or `None` when there is no template
+    /// for it (or `language` is not a language tag). Never English in
+    /// place of another language.
+    pub fn language_for(&self, facility_code: &str, language: &str) -> Option<String> {
+        let requested: LanguageIdentifier = language.parse().ok()?;
+        self.find(facility_code, &requested)
+            .map(|t| t.language.to_string())
+    }
+
     /// Puts `vars` into words with the facility's template in
     /// `vars.language` (or a less specific form of it).
     pub fn compose(
@@ -154,19 +164,23 @@ impl Templates {
                 .map_err(|_| ComposeError::InvalidLanguage {
                     language: vars.language.clone(),
                 })?;
-        let own = self.own(facility_code);
-        for candidate in lookup_chain(&requested) {
-            let found = own
-                .iter()
-                .chain(self.builtin.iter())
-                .find(|t| t.language == candidate);
-            if let Some(template) = found {
-                return compose::compose(template, vars);
-            }
+        match self.find(facility_code, &requested) {
+            Some(template) => compose::compose(template, vars),
+            None => Err(ComposeError::NoTemplate {
+                language: requested.to_string(),
+                kind: vars.kind,
+            }),
         }
-        Err(ComposeError::NoTemplate {
-            language: requested.to_string(),
-            kind: vars.kind,
+    }
+
+    /// The facility's own template first, then a shipped one, for the tag
+    /// and then each less specific form of it.
+    fn find(&self, facility_code: &str, requested: &LanguageIdentifier) -> Option<&Template> {
+        let own = self.own(facility_code);
+        lookup_chain(requested).into_iter().find_map(|candidate| {
+            own.iter()
+                .chain(self.builtin.iter())
+                .find(|t| t.language == candidate)
         })
     }
 

@@ -203,6 +203,11 @@ fn language_matching_follows_bcp47_lookup_and_never_falls_back_to_english() {
         let got = templates
             .compose("MAIN", &sample_vars(LetterKind::Resolution, asked))
             .map(|d| d.language);
+        assert_eq!(
+            templates.language_for("MAIN", asked),
+            want.clone().ok().map(str::to_owned),
+            "asked {asked}"
+        );
         assert_eq!(got, want.map(str::to_owned), "asked {asked}");
     }
     assert_eq!(templates.languages("MAIN"), ["en", "es"]);
@@ -512,6 +517,8 @@ fn a_facility_adds_a_language_and_rewords_a_shipped_one_for_itself_only() {
     assert_eq!(templates.languages("main"), ["en", "es", "fr"]);
     assert_eq!(templates.languages("NORTH_2"), ["en", "es"]);
     assert_eq!(templates.languages("ELSEWHERE"), ["en", "es"]);
+    assert_eq!(templates.language_for("MAIN", "fr-CA"), Some("fr".into()));
+    assert_eq!(templates.language_for("ELSEWHERE", "fr-CA"), None);
 
     let ack = |facility: &str, lang: &str| {
         templates
