@@ -4,9 +4,13 @@
 //! text for an email body or the portal and as a tagged PDF.
 
 mod document;
+mod pdf;
 mod text;
 mod vars;
 
 pub use document::{FacilityBlock, LetterDocument, LetterFormat, Section};
+pub use pdf::{
+    FontError, FontFile, Fonts, Paper, PdfOptions, RenderError, render_pdf, render_pdf_with,
+};
 pub use text::render_text;
 pub use vars::{ContactPerson, LetterKind, LetterVars, QioNotice};
