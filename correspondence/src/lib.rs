@@ -4,6 +4,7 @@
 //! text for an email body or the portal and as a tagged PDF.
 
 mod document;
+pub mod mail;
 mod pdf;
 mod text;
 mod vars;
