@@ -162,6 +162,29 @@ impl Fonts {
         })
     }
 
+    /// The built-in family and the fallback fonts listed in
+    /// `REDRESS_PDF_FONTS`: `PATH` or `PATH#FACE` entries separated by `:`
+    /// (like `PATH`), tried in order. Unset or empty: the built-in family.
+    pub fn from_env() -> Result<Self, FontError> {
+        Self::from_lookup(|name| std::env::var_os(name))
+    }
+
+    /// [`Self::from_env`] with the variable from `lookup`.
+    pub fn from_lookup(
+        lookup: impl Fn(&str) -> Option<std::ffi::OsString>,
+    ) -> Result<Self, FontError> {
+        let mut fonts = Self::builtin()?;
+        if let Some(list) = lookup("REDRESS_PDF_FONTS") {
+            for path in std::env::split_paths(&list) {
+                let spec = path.to_string_lossy();
+                if !spec.trim().is_empty() {
+                    fonts = fonts.with_fallback(&FontFile::parse(spec.trim()))?;
+                }
+            }
+        }
+        Ok(fonts)
+    }
+
     pub(super) fn faces(&self, bold: bool) -> &[Face] {
         if bold { &self.bold } else { &self.regular }
     }
@@ -394,6 +417,30 @@ mod tests {
             matches!(err, RenderError::RightToLeft { script: "Hebrew" }),
             "{err:?}"
         );
+    }
+
+    #[test]
+    fn fallback_fonts_from_the_environment() {
+        let names = |fonts: &Fonts| -> Vec<String> {
+            fonts.regular.iter().map(|f| f.name.clone()).collect()
+        };
+        let none = Fonts::from_lookup(|_| None).unwrap();
+        assert_eq!(names(&none), ["DejaVuSans.ttf"]);
+        let empty = Fonts::from_lookup(|_| Some("".into())).unwrap();
+        assert_eq!(names(&empty), ["DejaVuSans.ttf"]);
+        // Two entries, the second a face of a collection: both are loaded
+        // (the vendored fonts stand in for installed ones).
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/assets/fonts");
+        let list = format!("{dir}/DejaVuSans-Bold.ttf:{dir}/DejaVuSans.ttf#0");
+        let two =
+            Fonts::from_lookup(|name| (name == "REDRESS_PDF_FONTS").then(|| list.clone().into()))
+                .unwrap();
+        assert_eq!(
+            names(&two),
+            ["DejaVuSans.ttf", "DejaVuSans-Bold.ttf", "DejaVuSans.ttf"]
+        );
+        let missing = Fonts::from_lookup(|_| Some("/nonexistent/font.ttf".into()));
+        assert!(matches!(missing, Err(FontError::Read { .. })));
     }
 
     #[test]
