@@ -5,10 +5,15 @@
 
 mod document;
 pub mod templates;
+pub mod mail;
+mod pdf;
 mod text;
 mod vars;
 
 pub use document::{FacilityBlock, LetterDocument, LetterFormat, Section};
 pub use templates::{ComposeError, TemplateError, Templates};
+pub use pdf::{
+    FontError, FontFile, Fonts, Paper, PdfOptions, RenderError, render_pdf, render_pdf_with,
+};
 pub use text::render_text;
 pub use vars::{ContactPerson, LetterKind, LetterVars, QioNotice};
