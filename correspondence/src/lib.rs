@@ -4,16 +4,16 @@
 //! text for an email body or the portal and as a tagged PDF.
 
 mod document;
-pub mod templates;
 pub mod mail;
 mod pdf;
+pub mod templates;
 mod text;
 mod vars;
 
 pub use document::{FacilityBlock, LetterDocument, LetterFormat, Section};
-pub use templates::{ComposeError, TemplateError, Templates};
 pub use pdf::{
     FontError, FontFile, Fonts, Paper, PdfOptions, RenderError, render_pdf, render_pdf_with,
 };
+pub use templates::{ComposeError, TemplateError, Templates};
 pub use text::render_text;
 pub use vars::{ContactPerson, LetterKind, LetterVars, QioNotice};

@@ -179,10 +179,15 @@ pub fn clock<'a>(c: &'a Value, kind: &str) -> &'a Value {
         .unwrap()
 }
 
-/// 23:30 local on the last day of the month `back` months before now's
-/// month at `tz`, as an instant.
+/// 23:30 local at `tz` on the last day of the month `back` months before
+/// the current month.
+///
+/// "The current month" is WEST's, whichever `tz` is asked for, as in
+/// [`filter_since`]: on the first of a month, between Chicago's midnight
+/// and Los Angeles' (06:00–08:00 UTC), each zone's own month differs, and
+/// the same `back` would name different months in the two facilities.
 pub fn late_on_last_day(tz: Tz, back: u32) -> DateTime<Utc> {
-    let today = Utc::now().with_timezone(&tz).date_naive();
+    let today = Utc::now().with_timezone(&WEST_TZ).date_naive();
     let first = today.with_day(1).unwrap() - chrono::Months::new(back - 1);
     let last = first.pred_opt().unwrap();
     tz.from_local_datetime(&last.and_hms_opt(23, 30, 0).unwrap())
