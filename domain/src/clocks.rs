@@ -1,7 +1,8 @@
 //! Deadline policies and complaint clocks.
 //!
-//! Each complaint runs two clocks (acknowledgement and resolution) against a
-//! [`PolicyRules`] chosen by facility and program. Instants are stored in UTC;
+//! Each complaint runs two clocks (acknowledgement and resolution), and a
+//! third (the seven-day progress notice) where its policy has that duty,
+//! against a [`PolicyRules`] chosen by facility and program. Instants are stored in UTC;
 //! day arithmetic happens in the facility's IANA time zone ([`Tz`]).
 //!
 //! Conventions used throughout:
@@ -28,7 +29,10 @@ use crate::spelled::spelled_enum;
 use std::fmt;
 
 use super::FieldError;
-use super::text::{Summary, TextError, TextKind};
+use super::text::{Summary, TextKind};
+
+mod extension;
+pub use extension::check_extension;
 
 /// Longest span allowed in a policy, in (calendar or business) days.
 pub const MAX_DAYS: u32 = 365;
@@ -72,6 +76,12 @@ spelled_enum! {
         Acknowledgement = "ACKNOWLEDGEMENT",
         /// Resolve (written response for a grievance) within the policy's time.
         Resolution = "RESOLUTION",
+        /// Tell the complainant, while the grievance is still unresolved,
+        /// that it is being worked and when the written response will come
+        /// (CMS hospital: by day 7, A-0122). Met by a sent progress notice,
+        /// or by resolution within the period; only where the policy has
+        /// the duty ([`PolicyRules::progress_notice`]).
+        ProgressNotice = "PROGRESS_NOTICE",
     }
 }
 
@@ -150,6 +160,11 @@ pub struct PolicyRules {
     pub max_extensions: u32,
     /// Longest single extension.
     pub max_extension: Option<Span>,
+    /// Time by which an unresolved complaint owes the complainant a
+    /// progress notice; `None` where the policy has no such duty (no
+    /// clock is run). Absent in documents written before this rule.
+    #[serde(default)]
+    pub progress_notice: Option<Span>,
 }
 
 impl PolicyRules {
@@ -172,7 +187,9 @@ impl PolicyRules {
 /// expedited resolution not longer than standard resolution, both compared
 /// with [`approx_hours`] (a business day counts as 24 h for this sanity check
 /// only); `max_extensions` ≤ [`MAX_EXTENSIONS_CAP`]; `max_extension` present
-/// exactly when `max_extensions > 0`.
+/// exactly when `max_extensions > 0`; a progress notice, when present, like
+/// any span. It may be longer than the resolution: a complaint still
+/// unresolved at the notice's due time owes the notice all the same.
 pub fn validate_rules(rules: &PolicyRules) -> Result<(), Vec<FieldError>> {
     let mut errors = Vec::new();
     check_span(&mut errors, "acknowledgement", rules.acknowledgement);
@@ -197,6 +214,9 @@ pub fn validate_rules(rules: &PolicyRules) -> Result<(), Vec<FieldError>> {
                 ),
             ));
         }
+    }
+    if let Some(notice) = rules.progress_notice {
+        check_span(&mut errors, "progressNotice", notice);
     }
     if rules.max_extensions > MAX_EXTENSIONS_CAP {
         errors.push(FieldError::new(
@@ -250,7 +270,13 @@ fn check_span(errors: &mut Vec<FieldError>, field: &str, span: Span) {
 ///
 /// * `CMS_HOSPITAL` (42 CFR 482.13) and `COMMERCIAL`: acknowledge in 7
 ///   calendar days, resolve in 30 calendar days, no expedited span, no
-///   extensions.
+///   extensions; a progress notice by day 7 (7 calendar days) while the
+///   grievance is unresolved (Interpretive Guidelines A-0122: a grievance
+///   not resolved within 7 days gets a written notice that it is still being
+///   worked). `COMMERCIAL` mirrors it: the Conditions of Participation bind
+///   the hospital whoever pays.
+/// * The managed-care programs below have no progress-notice duty by
+///   default (`None`); a facility configures one if it wants the clock.
 /// * `MEDICARE_ADVANTAGE` (42 CFR 422.564): resolve in 30 calendar days,
 ///   expedited in 24 hours, one extension of up to 14 calendar days. The
 ///   7-calendar-day acknowledgement is a house choice: 422.564 sets none.
@@ -266,6 +292,7 @@ pub fn default_rules(program: Program) -> PolicyRules {
             expedited_resolution: None,
             max_extensions: 0,
             max_extension: None,
+            progress_notice: Some(Span::new(7, CalendarDays)),
         },
         Program::MedicareAdvantage => PolicyRules {
             acknowledgement: Span::new(7, CalendarDays),
@@ -273,6 +300,7 @@ pub fn default_rules(program: Program) -> PolicyRules {
             expedited_resolution: Some(Span::new(24, Hours)),
             max_extensions: 1,
             max_extension: Some(Span::new(14, CalendarDays)),
+            progress_notice: None,
         },
         Program::MedicaidManagedCare => PolicyRules {
             acknowledgement: Span::new(5, BusinessDays),
@@ -280,6 +308,7 @@ pub fn default_rules(program: Program) -> PolicyRules {
             expedited_resolution: None,
             max_extensions: 1,
             max_extension: Some(Span::new(14, CalendarDays)),
+            progress_notice: None,
         },
     }
 }
@@ -391,70 +420,6 @@ fn after_gap(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
     Utc.from_utc_datetime(&local)
 }
 
-/// Checks a request to extend a clock, reporting every problem at once.
-///
-/// Refused when the policy allows no extensions, when `extensions_so_far`
-/// has reached `max_extensions`, when `requested` has amount 0 or is longer
-/// than `max_extension` (compared with [`approx_hours`], so business days
-/// count as 24 h each against the limit), when `reason` is blank after
-/// trimming, when `reason` exceeds [`MAX_REASON_CHARS`] characters or holds
-/// a control character other than tab and line breaks. Returns the reason
-/// to store.
-pub fn check_extension(
-    rules: &PolicyRules,
-    extensions_so_far: u32,
-    requested: Span,
-    reason: &str,
-) -> Result<Summary, Vec<FieldError>> {
-    let mut errors = Vec::new();
-    if rules.max_extensions == 0 {
-        errors.push(FieldError::new(
-            &["input", "by"],
-            "this policy allows no extensions",
-        ));
-    } else if extensions_so_far >= rules.max_extensions {
-        errors.push(FieldError::new(
-            &["input", "by"],
-            format!(
-                "already extended {extensions_so_far} times; the policy allows {}",
-                rules.max_extensions
-            ),
-        ));
-    }
-    if requested.amount == 0 {
-        errors.push(FieldError::new(
-            &["input", "by", "amount"],
-            "must be at least 1",
-        ));
-    } else if let Some(max) = rules.max_extension
-        && rules.max_extensions > 0
-        && approx_hours(requested) > approx_hours(max)
-    {
-        errors.push(FieldError::new(
-            &["input", "by"],
-            format!("an extension may be at most {max}; requested {requested}"),
-        ));
-    }
-    let reason = match Summary::check(reason) {
-        Ok(reason) => Some(reason),
-        Err(TextError::Empty) => {
-            errors.push(FieldError::new(
-                &["input", "reason"],
-                "a reason is required",
-            ));
-            None
-        }
-        Err(e) => {
-            errors.push(FieldError::new(&["input", "reason"], e.message("")));
-            None
-        }
-    };
-    match reason {
-        Some(reason) if errors.is_empty() => Ok(reason),
-        _ => Err(errors),
-    }
-}
-
 /// One running or finished clock of a complaint.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -512,6 +477,20 @@ pub fn initial_due(
     let resolution = due_at(received_at, tz, rules.resolution_for(expedited));
     let acknowledgement = due_at(received_at, tz, rules.acknowledgement).min(resolution);
     (acknowledgement, resolution)
+}
+
+/// When the progress notice of a complaint received at `received_at` in
+/// zone `tz` is due: [`due_at`] of the policy's span from receipt (the
+/// expedited flag does not change it), `None` where the policy has no such
+/// duty.
+pub fn progress_notice_due(
+    rules: &PolicyRules,
+    received_at: DateTime<Utc>,
+    tz: Tz,
+) -> Option<DateTime<Utc>> {
+    rules
+        .progress_notice
+        .map(|span| due_at(received_at, tz, span))
 }
 
 #[cfg(test)]
@@ -651,6 +630,49 @@ mod tests {
         let mc = default_rules(Program::MedicaidManagedCare);
         assert_eq!(mc.acknowledgement, Span::new(5, BD));
         assert_eq!(mc.resolution, Span::new(90, CD));
+        // The seven-day progress notice is the CMS hospital duty (and
+        // COMMERCIAL's, which mirrors it); the managed-care programs have none.
+        let notice: &[(Program, Option<Span>)] = &[
+            (Program::CmsHospital, Some(Span::new(7, CD))),
+            (Program::Commercial, Some(Span::new(7, CD))),
+            (Program::MedicareAdvantage, None),
+            (Program::MedicaidManagedCare, None),
+        ];
+        for (p, want) in notice {
+            assert_eq!(default_rules(*p).progress_notice, *want, "{p:?}");
+        }
+    }
+
+    #[test]
+    fn policy_documents_without_a_progress_notice_read_as_none() {
+        let json = r#"{"acknowledgement":{"amount":7,"unit":"CALENDAR_DAYS"},
+            "resolution":{"amount":30,"unit":"CALENDAR_DAYS"},
+            "expeditedResolution":null,"maxExtensions":0,"maxExtension":null}"#;
+        let rules: PolicyRules = serde_json::from_str(json).unwrap();
+        assert_eq!(rules.progress_notice, None);
+    }
+
+    #[test]
+    #[rustfmt::skip]
+    fn progress_notice_due_under_each_policy() {
+        // Saturday 7 March 2026 12:00 EST; DST starts Sunday 8 March.
+        let received = t("2026-03-07T17:00:00Z");
+        let hours = PolicyRules { progress_notice: Some(Span::new(72, H)), ..default_rules(Program::MedicareAdvantage) };
+        let business = PolicyRules { progress_notice: Some(Span::new(5, BD)), ..default_rules(Program::MedicaidManagedCare) };
+        let cases: &[(&str, PolicyRules, Tz, Option<&str>)] = &[
+            // 7 calendar days keep the local 12:00 across the DST change.
+            ("cms", default_rules(Program::CmsHospital), New_York, Some("2026-03-14T16:00:00Z")),
+            ("commercial", default_rules(Program::Commercial), New_York, Some("2026-03-14T16:00:00Z")),
+            ("cms utc", default_rules(Program::CmsHospital), UTC, Some("2026-03-14T17:00:00Z")),
+            ("medicare advantage: no duty", default_rules(Program::MedicareAdvantage), New_York, None),
+            ("medicaid: no duty", default_rules(Program::MedicaidManagedCare), New_York, None),
+            ("configured hours", hours, New_York, Some("2026-03-10T17:00:00Z")),
+            ("configured business days", business, New_York, Some("2026-03-14T04:00:00Z")),
+        ];
+        for (label, rules, tz, want) in cases {
+            assert_eq!(validate_rules(rules), Ok(()), "{label}");
+            assert_eq!(progress_notice_due(rules, received, *tz), want.map(t), "{label}");
+        }
     }
 
     #[test]
@@ -670,10 +692,14 @@ mod tests {
             (PolicyRules { max_extensions: 0, ..base.clone() }, vec!["input.maxExtension"]),
             (PolicyRules { max_extension: Some(Span::new(0, CD)), ..base.clone() }, vec!["input.maxExtension.amount"]),
             (PolicyRules { max_extension: Some(Span::new(400, BD)), ..base.clone() }, vec!["input.maxExtension.amount"]),
+            (PolicyRules { progress_notice: Some(Span::new(0, CD)), ..base.clone() }, vec!["input.progressNotice.amount"]),
+            (PolicyRules { progress_notice: Some(Span::new(8761, H)), ..base.clone() }, vec!["input.progressNotice.amount"]),
+            (PolicyRules { progress_notice: Some(Span::new(366, BD)), ..base.clone() }, vec!["input.progressNotice.amount"]),
             (
                 PolicyRules {
                     acknowledgement: Span::new(0, CD), resolution: Span::new(0, CD),
                     expedited_resolution: None, max_extensions: 20, max_extension: None,
+                    progress_notice: None,
                 },
                 vec!["input.acknowledgement.amount", "input.resolution.amount", "input.maxExtensions", "input.maxExtension"],
             ),

@@ -71,6 +71,10 @@ spelled_enum! {
         /// A-0122: an open grievance past its resolution due time (its
         /// policy's time frame, extensions included).
         ResolutionOverdue = "RESOLUTION_OVERDUE",
+        /// A-0122: an open grievance past its progress-notice due time (7
+        /// days under the CMS hospital policy) with no notice sent that it
+        /// is still being worked and when the response will come.
+        ProgressNoticeOverdue = "PROGRESS_NOTICE_OVERDUE",
         /// A-0123: a grievance resolved (or closed) with no written
         /// response at all.
         WrittenResponseMissing = "WRITTEN_RESPONSE_MISSING",
@@ -101,7 +105,9 @@ impl SurveyRule {
     /// The tag it is cited under.
     pub fn tag(self) -> SurveyTag {
         match self {
-            SurveyRule::AcknowledgementOverdue | SurveyRule::ResolutionOverdue => SurveyTag::A0122,
+            SurveyRule::AcknowledgementOverdue
+            | SurveyRule::ResolutionOverdue
+            | SurveyRule::ProgressNoticeOverdue => SurveyTag::A0122,
             SurveyRule::WrittenResponseMissing | SurveyRule::WrittenResponseIncomplete => {
                 SurveyTag::A0123
             }
@@ -154,6 +160,18 @@ pub fn complaint_findings(c: &ComplaintState, now: DateTime<Utc>, tz: Tz) -> Vec
                 format!(
                     "Resolution was due {} and the grievance is still open: send the written response, or grant an extension the policy allows and tell the complainant when to expect it.",
                     local(clocks.resolution_due_at, tz)
+                ),
+            ));
+        }
+        if let Some(due) = clocks.progress_notice_due_at
+            && clocks.progress_notice_met_at.is_none()
+            && due < now
+        {
+            out.push(finding(
+                SurveyRule::ProgressNoticeOverdue,
+                format!(
+                    "A progress notice was due {} and none has been sent: tell the complainant in writing that the grievance is still being worked and when the written response will come.",
+                    local(due, tz)
                 ),
             ));
         }

@@ -88,31 +88,60 @@ fn complaint_rules_table() {
     let cases: Vec<(&str, ComplaintState, DateTime<Utc>, Vec<SurveyRule>)> = vec![
         ("new grievance, on time", grievance(), day_one, vec![]),
         (
-            "grievance past acknowledgement",
+            "grievance past acknowledgement (and the 7-day progress notice)",
             grievance(),
+            ack_late,
+            vec![AcknowledgementOverdue, ProgressNoticeOverdue],
+        ),
+        (
+            "grievance past acknowledgement, progress notice sent",
+            edit(grievance(), |c| {
+                c.clocks.progress_notice_met_at = Some(c.received_at + Duration::days(6));
+            }),
             ack_late,
             vec![AcknowledgementOverdue],
         ),
         (
-            "grievance acknowledged, not yet due",
+            "grievance past acknowledgement, policy without a progress notice",
+            edit(grievance(), |c| c.clocks.progress_notice_due_at = None),
+            ack_late,
+            vec![AcknowledgementOverdue],
+        ),
+        (
+            "grievance acknowledged, progress notice sent, not yet due",
             edit(grievance(), |c| {
                 c.status = Status::Acknowledged;
                 c.clocks.acknowledgement_met_at = Some(c.received_at);
+                c.clocks.progress_notice_met_at = Some(c.received_at + Duration::days(6));
             }),
             ack_late,
             vec![],
         ),
         (
-            "grievance past both clocks",
-            grievance(),
-            both_late,
-            vec![AcknowledgementOverdue, ResolutionOverdue],
+            "grievance acknowledged, no progress notice by day 7",
+            edit(grievance(), |c| {
+                c.status = Status::Acknowledged;
+                c.clocks.acknowledgement_met_at = Some(c.received_at);
+            }),
+            ack_late,
+            vec![ProgressNoticeOverdue],
         ),
         (
-            "acknowledged grievance past resolution",
+            "grievance past every clock",
+            grievance(),
+            both_late,
+            vec![
+                AcknowledgementOverdue,
+                ResolutionOverdue,
+                ProgressNoticeOverdue,
+            ],
+        ),
+        (
+            "acknowledged grievance past resolution, progress notice sent late",
             edit(grievance(), |c| {
                 c.status = Status::Investigating;
                 c.clocks.acknowledgement_met_at = Some(c.received_at);
+                c.clocks.progress_notice_met_at = Some(c.received_at + Duration::days(9));
             }),
             both_late,
             vec![ResolutionOverdue],
@@ -405,6 +434,7 @@ fn every_rule_has_its_tag() {
     let table = [
         (AcknowledgementOverdue, SurveyTag::A0122),
         (ResolutionOverdue, SurveyTag::A0122),
+        (ProgressNoticeOverdue, SurveyTag::A0122),
         (WrittenResponseMissing, SurveyTag::A0123),
         (WrittenResponseIncomplete, SurveyTag::A0123),
         (QioNoticeMissing, SurveyTag::A0120),

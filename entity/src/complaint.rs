@@ -29,6 +29,10 @@ pub struct Model {
     pub acknowledgement_met_at: Option<DateTimeUtc>,
     pub resolution_due_at: DateTimeUtc,
     pub resolution_met_at: Option<DateTimeUtc>,
+    /// The progress-notice clock; NULL due = no such duty under the
+    /// complaint's policy, or stored before the clock existed.
+    pub progress_notice_due_at: Option<DateTimeUtc>,
+    pub progress_notice_met_at: Option<DateTimeUtc>,
     /// Whether a finished complaint's written response falls short of
     /// what a surveyor checks (`domain::survey::response_falls_short`);
     /// NULL for rows written before it was projected.

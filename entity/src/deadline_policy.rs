@@ -22,6 +22,9 @@ pub struct Model {
     pub max_extensions: i32,
     pub max_extension_amount: Option<i32>,
     pub max_extension_unit: Option<String>,
+    /// The progress notice's span; NULL where the policy has no such duty.
+    pub progress_notice_amount: Option<i32>,
+    pub progress_notice_unit: Option<String>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -137,8 +137,27 @@ async fn copy_facilities(from: &DatabaseConnection, to: &DatabaseConnection) {
     }
 }
 
+/// Copies the deadline policies into a database whose policy table
+/// predates the progress notice.
+async fn copy_policies(from: &DatabaseConnection, to: &DatabaseConnection) {
+    let rows = deadline_policy::Entity::find()
+        .all(from)
+        .await
+        .expect("read policies");
+    deadline_policy::Entity::insert_many(rows.into_iter().map(|m| {
+        let mut row = m.into_active_model();
+        row.progress_notice_amount = sea_orm::ActiveValue::NotSet;
+        row.progress_notice_unit = sea_orm::ActiveValue::NotSet;
+        row
+    }))
+    .exec_without_returning(to)
+    .await
+    .expect("copy policies");
+}
+
 /// Copies the complaints into a database whose complaint table predates
-/// `response_gap` (added for the survey-readiness report).
+/// `response_gap` (added for the survey-readiness report) and the
+/// progress-notice columns.
 async fn copy_complaints(from: &DatabaseConnection, to: &DatabaseConnection) {
     let rows = complaint::Entity::find()
         .all(from)
@@ -147,6 +166,8 @@ async fn copy_complaints(from: &DatabaseConnection, to: &DatabaseConnection) {
     complaint::Entity::insert_many(rows.into_iter().map(|m| {
         let mut row = m.into_active_model();
         row.response_gap = sea_orm::ActiveValue::NotSet;
+        row.progress_notice_due_at = sea_orm::ActiveValue::NotSet;
+        row.progress_notice_met_at = sea_orm::ActiveValue::NotSet;
         row
     }))
     .exec_without_returning(to)
@@ -256,7 +277,7 @@ async fn every_entry_of_both_old_logs_reaches_the_one_log() {
         .expect("migrate to the two logs");
     let from = source.connect().await;
     copy_facilities(&from, &db).await;
-    copy::<deadline_policy::Entity>(&from, &db).await;
+    copy_policies(&from, &db).await;
     copy_complaints(&from, &db).await;
     copy::<service_recovery_action::Entity>(&from, &db).await;
     let complaint_reads = entries(

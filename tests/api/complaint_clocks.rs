@@ -271,7 +271,8 @@ async fn overdue_is_visible_and_filterable() {
         .await;
     assert_eq!(refs(&on_time), [fresh["reference"].as_str().unwrap()]);
 
-    // Acknowledging late meets the clock, late; no longer overdue.
+    // Acknowledging late meets the clock, late. Still overdue: ten days
+    // unresolved with no progress notice (the CMS seven-day notice).
     let c = app
         .complaint_must(
             &manager(),
@@ -281,7 +282,8 @@ async fn overdue_is_visible_and_filterable() {
         .await;
     assert_eq!(clock(&c, "ACKNOWLEDGEMENT")["status"], "MET_LATE");
     assert_eq!(clock(&c, "ACKNOWLEDGEMENT")["metOnTime"], false);
-    assert_eq!(c["overdue"], false);
+    assert_eq!(clock(&c, "PROGRESS_NOTICE")["status"], "OVERDUE");
+    assert_eq!(c["overdue"], true);
 
     // Which clocks were met, and which were missed, are filterable.
     let met = app

@@ -205,7 +205,8 @@ async fn open_state_actions_refused_once_finished() {
                 .iter()
                 .map(|k| k["status"].as_str().unwrap())
                 .collect();
-            assert_eq!(statuses, ["STOPPED", "STOPPED"]);
+            // Acknowledgement, resolution and (CMS) the progress notice.
+            assert_eq!(statuses, ["STOPPED", "STOPPED", "STOPPED"]);
             assert_eq!(c["overdue"], false);
         }
         for (mutation, extra) in [

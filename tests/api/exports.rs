@@ -13,7 +13,7 @@ use uuid::Uuid;
 use crate::grievance_log::fixture::{Fixture, create, grievance, log_app, officer, refs};
 use crate::helpers::*;
 
-const HEADER: [&str; 30] = [
+const HEADER: [&str; 34] = [
     "reference",
     "facility_code",
     "facility_name",
@@ -41,6 +41,10 @@ const HEADER: [&str; 30] = [
     "resolution_met_at",
     "resolution_clock",
     "resolution_missed",
+    "progress_notice_due_at",
+    "progress_notice_met_at",
+    "progress_notice_clock",
+    "progress_notice_missed",
     "outcome",
     "reopen_count",
     "days_open",

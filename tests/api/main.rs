@@ -32,6 +32,7 @@ mod jwks;
 mod layout;
 mod limits;
 mod linked_work;
+mod progress_notice;
 mod properties;
 mod queries;
 mod rate_limits;

@@ -17,9 +17,11 @@ const REPORT: &str = r#"query T($filter: ReportFilterInput!) { timelinessReport(
   asOf
   rows { facilityCode facilityName month received withdrawn judged acknowledgedWithinPolicy
          acknowledgedWithinPolicyShare resolved resolvedWithinPolicy resolvedWithinPolicyShare
-         medianDaysToResolve p90DaysToResolve extensionsGranted overdueNow }
+         medianDaysToResolve p90DaysToResolve extensionsGranted overdueNow
+         progressNoticeOwed progressNoticeWithinPolicy progressNoticeWithinPolicyShare }
   totals { facilityCode month received withdrawn judged acknowledgedWithinPolicy resolved
-           resolvedWithinPolicy medianDaysToResolve p90DaysToResolve extensionsGranted overdueNow } } }"#;
+           resolvedWithinPolicy medianDaysToResolve p90DaysToResolve extensionsGranted overdueNow
+           progressNoticeOwed progressNoticeWithinPolicy progressNoticeWithinPolicyShare } } }"#;
 
 /// The figures the test expects for one facility-month (or total).
 #[derive(Default, Debug, PartialEq)]
@@ -32,6 +34,8 @@ struct Expected {
     seconds: Vec<i64>,
     extensions: i64,
     overdue: i64,
+    notice_owed: i64,
+    notice_on_time: i64,
 }
 
 fn days(seconds: Option<i64>) -> Value {
@@ -81,10 +85,22 @@ fn expected(
             }
             e.extensions +=
                 ack["extensions"].as_i64().unwrap() + res["extensions"].as_i64().unwrap();
+            // The progress notice, where the complaint's policy has it.
+            let notice = c["clocks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|k| k["kind"] == "PROGRESS_NOTICE");
+            if let Some(n) = notice {
+                e.notice_owed += 1;
+                if !n["metAt"].is_null() && time(&n["metAt"]) <= time(&n["dueAt"]) {
+                    e.notice_on_time += 1;
+                }
+            }
             let open = ["RECEIVED", "ACKNOWLEDGED", "INVESTIGATING"]
                 .contains(&c["status"].as_str().unwrap());
             let late = |k: &Value| k["metAt"].is_null() && time(&k["dueAt"]) < as_of;
-            if open && (late(ack) || late(res)) {
+            if open && (late(ack) || late(res) || notice.is_some_and(late)) {
                 e.overdue += 1;
             }
         }
@@ -135,6 +151,19 @@ fn check(row: &Value, e: &Expected, ctx: &str) {
     );
     assert_eq!(row["extensionsGranted"], e.extensions, "{ctx} extensions");
     assert_eq!(row["overdueNow"], e.overdue, "{ctx} overdue");
+    assert_eq!(
+        row["progressNoticeOwed"], e.notice_owed,
+        "{ctx} notice owed"
+    );
+    assert_eq!(
+        row["progressNoticeWithinPolicy"], e.notice_on_time,
+        "{ctx} notice on time"
+    );
+    assert_eq!(
+        row["progressNoticeWithinPolicyShare"],
+        share(e.notice_on_time, e.notice_owed),
+        "{ctx} notice share"
+    );
 }
 
 #[tokio::test]
@@ -319,10 +348,19 @@ async fn timeliness_matches_an_independent_count_per_facility_and_local_month() 
     );
     assert_eq!(main["resolved"], 4);
     assert_eq!(main["overdueNow"], 1);
+    // MAIN runs the CMS default (7-day progress notice): the 5 judged
+    // grievances owed one; only the one resolved on day 2 met it (the
+    // others were resolved after day 7 with no notice, or are still open).
+    assert_eq!(main["progressNoticeOwed"], 5);
+    assert_eq!(main["progressNoticeWithinPolicy"], 1);
+    assert_eq!(main["progressNoticeWithinPolicyShare"], json!(0.2));
     assert_eq!(west["received"], 4);
     assert_eq!(west["extensionsGranted"], 2);
     assert_eq!(west["resolvedWithinPolicy"], 0);
     assert_eq!(west["overdueNow"], 1);
+    // WEST's changed policy has no progress notice: no duty, no share.
+    assert_eq!(west["progressNoticeOwed"], 0);
+    assert_eq!(west["progressNoticeWithinPolicyShare"], Value::Null);
 
     // One facility: only its rows, still one entry.
     let only_west = filter_since(14, &["WEST"]);

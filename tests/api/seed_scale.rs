@@ -190,6 +190,34 @@ async fn seed_scale_counts_distributions_and_verify() {
             .iter()
             .any(|c| missed(c.resolution_due_at, c.resolution_met_at))
     );
+    // The progress notice: absent under the policies without the duty,
+    // met on time (a notice, or resolution by day 7) and missed.
+    assert!(
+        complaints
+            .iter()
+            .any(|c| c.progress_notice_due_at.is_none())
+    );
+    let notice = |c: &complaint::Model| {
+        c.progress_notice_due_at
+            .map(|d| (d, c.progress_notice_met_at))
+    };
+    assert!(
+        complaints
+            .iter()
+            .filter_map(notice)
+            .any(|(due, at)| met(due, at))
+    );
+    assert!(
+        complaints
+            .iter()
+            .filter_map(notice)
+            .any(|(due, at)| missed(due, at))
+    );
+    assert!(
+        complaints
+            .iter()
+            .all(|c| c.progress_notice_met_at.is_none() || c.progress_notice_due_at.is_some())
+    );
     let resolved_on_time = complaints
         .iter()
         .filter(|c| met(c.resolution_due_at, c.resolution_met_at))

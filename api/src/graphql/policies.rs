@@ -53,6 +53,13 @@ impl DeadlinePolicy {
     async fn max_extension(&self) -> Option<Span> {
         self.0.rules.max_extension.map(Into::into)
     }
+    /// By when a complaint still unresolved owes the complainant a
+    /// progress notice (the `PROGRESS_NOTICE` clock); null when the policy
+    /// has no such duty (no clock is run). CMS hospital default: 7
+    /// calendar days.
+    async fn progress_notice(&self) -> Option<Span> {
+        self.0.rules.progress_notice.map(Into::into)
+    }
     /// Send it back as `expectedVersion` to change the policy.
     async fn version(&self) -> i32 {
         self.0.model.version
@@ -124,6 +131,10 @@ pub struct DeadlinePolicyUpsertInput {
     pub max_extensions: i32,
     /// Required when `maxExtensions` > 0.
     pub max_extension: Option<SpanInput>,
+    /// The progress-notice duty (`PROGRESS_NOTICE` clock); omitted or null
+    /// means the policy has none. Like every field here it is replaced on
+    /// change: send it again to keep it (the CMS default is 7 calendar days).
+    pub progress_notice: Option<SpanInput>,
     /// Omit to create; to change an existing policy, the version you read.
     pub expected_version: Option<i32>,
 }
@@ -166,6 +177,7 @@ impl PolicyMutation {
                 expedited_resolution: input.expedited_resolution.map(SpanInput::to_domain),
                 max_extensions: u32::try_from(input.max_extensions).unwrap_or(u32::MAX),
                 max_extension: input.max_extension.map(SpanInput::to_domain),
+                progress_notice: input.progress_notice.map(SpanInput::to_domain),
             },
             expected_version: input.expected_version,
         };

@@ -63,6 +63,13 @@ pub fn rules_of(m: &deadline_policy::Model) -> Option<PolicyRules> {
             )?),
             None => None,
         },
+        progress_notice: match m.progress_notice_amount {
+            Some(_) => Some(span(
+                m.progress_notice_amount,
+                m.progress_notice_unit.as_deref(),
+            )?),
+            None => None,
+        },
     })
 }
 
@@ -125,6 +132,8 @@ fn row(
         max_extensions: i32_of(rules.max_extensions),
         max_extension_amount: rules.max_extension.map(|s| i32_of(s.amount)),
         max_extension_unit: rules.max_extension.map(|s| s.unit.as_str().to_owned()),
+        progress_notice_amount: rules.progress_notice.map(|s| i32_of(s.amount)),
+        progress_notice_unit: rules.progress_notice.map(|s| s.unit.as_str().to_owned()),
         version,
         created_at,
         updated_at,

@@ -138,6 +138,7 @@ fn policy_input(name: Option<&str>, max_extensions: u32) -> PolicyInput {
             expedited_resolution: None,
             max_extensions,
             max_extension: (max_extensions > 0).then_some(Span::new(14, TimeUnit::CalendarDays)),
+            progress_notice: None,
         },
     }
 }
@@ -230,6 +231,7 @@ fn policies_take_their_setting_and_keep_their_document() {
             "expeditedResolution": [null, null],
             "maxExtensions": 0,
             "maxExtension": [null, null],
+            "progressNotice": [null, null],
             "version": 1,
         })
     );

@@ -52,6 +52,13 @@ pub enum ComplaintCommand {
         by: Span,
         reason: String,
     },
+    /// A progress notice went to the complainant at `sent_at` (a
+    /// PROGRESS_NOTICE letter marked sent): meets the progress-notice
+    /// clock. A recorded contact with the complainant, so it takes
+    /// `LogContact`.
+    RecordProgressNotice {
+        sent_at: DateTime<Utc>,
+    },
 }
 
 /// The permission a lifecycle action needs.
@@ -109,6 +116,7 @@ impl Command for ComplaintCommand {
             ComplaintCommand::Withdraw { .. } => Operation::WithdrawComplaint,
             ComplaintCommand::Reopen { .. } => Operation::ReopenComplaint,
             ComplaintCommand::ExtendDeadline { .. } => Operation::ExtendDeadline,
+            ComplaintCommand::RecordProgressNotice { .. } => Operation::LogContact,
         }
     }
 
@@ -138,6 +146,9 @@ impl Command for ComplaintCommand {
             ComplaintCommand::Withdraw { .. } => AuditAction::ComplaintWithdraw,
             ComplaintCommand::Reopen { .. } => AuditAction::ComplaintReopen,
             ComplaintCommand::ExtendDeadline { .. } => AuditAction::ComplaintExtendDeadline,
+            ComplaintCommand::RecordProgressNotice { .. } => {
+                AuditAction::ComplaintProgressNoticeRecorded
+            }
         }
     }
 
@@ -192,6 +203,9 @@ impl Command for ComplaintCommand {
                     return Err(missing("the complaint's deadline policy"));
                 };
                 lifecycle::extend_deadline(state, &a, &policy.rules, policy.tz, clock, by, &reason)
+            }
+            ComplaintCommand::RecordProgressNotice { sent_at } => {
+                lifecycle::record_progress_notice(state, &a, sent_at)
             }
         }
     }

@@ -58,6 +58,9 @@ fn commands(state: &ComplaintState) -> Vec<C> {
             by: Span::new(7, TimeUnit::CalendarDays),
             reason: "Waiting for records".into(),
         },
+        C::RecordProgressNotice {
+            sent_at: state.received_at + Duration::days(1),
+        },
     ]
 }
 
@@ -82,7 +85,7 @@ fn context<'a>(actor: &'a Actor, state: &ComplaintState) -> Context<'a> {
 #[test]
 fn status_command_table() {
     #[rustfmt::skip]
-    let table: [[bool; 6]; 11] = [
+    let table: [[bool; 6]; 12] = [
         /* Update */                  [true,  true,  true,  false, false, false],
         /* Assign */                  [true,  true,  true,  false, false, false],
         /* Acknowledge */             [true,  false, false, false, false, false],
@@ -94,6 +97,7 @@ fn status_command_table() {
         /* Withdraw */                [true,  true,  true,  false, false, false],
         /* Reopen */                  [false, false, false, true,  true,  true],
         /* ExtendDeadline */          [true,  true,  true,  false, false, false],
+        /* RecordProgressNotice */    [true,  true,  true,  false, false, false],
     ];
     let manager = actor(&[Role::PatientRelationsManager]);
     assert_eq!(Status::ALL.len(), 6);
@@ -119,7 +123,7 @@ fn status_command_table() {
 #[test]
 fn role_command_table() {
     use Operation::*;
-    let expected: [(Operation, [bool; 5]); 11] = [
+    let expected: [(Operation, [bool; 5]); 12] = [
         (UpdateComplaint, [false, true, true, false, false]),
         (AssignComplaint, [false, true, true, false, false]),
         (AcknowledgeComplaint, [false, true, true, false, false]),
@@ -131,6 +135,7 @@ fn role_command_table() {
         (WithdrawComplaint, [false, true, true, false, false]),
         (ReopenComplaint, [false, true, true, false, false]),
         (ExtendDeadline, [false, false, true, false, false]),
+        (LogContact, [false, true, true, false, false]),
     ];
     let state = state_in(Status::Received);
     for (c, (op, row)) in commands(&state).iter().zip(expected) {
@@ -222,6 +227,7 @@ fn audit_actions_reasons_and_needs() {
                 unfinished_work: false,
             },
         ),
+        ("COMPLAINT_PROGRESS_NOTICE_RECORDED", None, Needs::NOTHING),
     ];
     for (c, (action, reason, needs)) in commands(&state).iter().zip(expected) {
         assert_eq!(c.audit_action().as_str(), action);

@@ -46,6 +46,7 @@ impl PolicyState {
             "expeditedResolution": pair(r.expedited_resolution),
             "maxExtensions": r.max_extensions,
             "maxExtension": pair(r.max_extension),
+            "progressNotice": pair(r.progress_notice),
             "version": self.version,
         })
     }

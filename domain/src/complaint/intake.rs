@@ -255,6 +255,8 @@ pub fn open(draft: &IntakeDraft, o: Opening<'_>) -> Result<ComplaintState, Vec<V
             resolution_due_at: res_due,
             resolution_met_at: None,
             extensions: Vec::new(),
+            progress_notice_due_at: clocks::progress_notice_due(o.rules, received_at, o.tz),
+            progress_notice_met_at: None,
         },
         version: 1,
         created_at: o.now,

@@ -171,6 +171,29 @@ pub fn acknowledge(
     Ok(())
 }
 
+/// A progress notice was sent at `sent_at` (a PROGRESS_NOTICE letter
+/// marked sent): meets the progress-notice clock through
+/// [`ComplaintState::progress_notice_sent`]. Refused when that would change
+/// nothing (no duty under the policy, already met, complaint not open) so
+/// that no empty change reaches the trail; the services check first and
+/// skip the command then.
+pub fn record_progress_notice(
+    state: &mut ComplaintState,
+    cx: &Actx<'_>,
+    sent_at: DateTime<Utc>,
+) -> Result<(), Vec<Violation>> {
+    let sent_at = chrono::SubsecRound::trunc_subsecs(sent_at, 6);
+    check_moment(state, sent_at, cx.now, &["input", "sentAt"])?;
+    if state.progress_notice_sent(sent_at) {
+        Ok(())
+    } else {
+        Err(vec![Violation::guard(
+            &["input", "id"],
+            "no progress notice is owed on this complaint: its policy has none, it is already met, or the complaint is not open",
+        )])
+    }
+}
+
 /// RECEIVED/ACKNOWLEDGED → INVESTIGATING: needs an owner. A complaint that
 /// needs investigation was not resolved at the time: it becomes a grievance.
 pub fn start_investigation(
@@ -229,8 +252,7 @@ pub fn resolve_at_point_of_service(
         summary: Some(summary),
         written_response: None,
     });
-    state.clocks.acknowledgement_met_at.get_or_insert(cx.now);
-    state.clocks.resolution_met_at.get_or_insert(cx.now);
+    state.clocks.meet_on_resolution(cx.now);
     Ok(())
 }
 
@@ -260,8 +282,7 @@ pub fn resolve(
         summary,
         written_response,
     });
-    state.clocks.acknowledgement_met_at.get_or_insert(cx.now);
-    state.clocks.resolution_met_at.get_or_insert(cx.now);
+    state.clocks.meet_on_resolution(cx.now);
     Ok(())
 }
 
@@ -408,6 +429,14 @@ pub fn extend_deadline(
             state.clocks.resolution_due_at,
             state.clocks.resolution_met_at,
         ),
+        // The notice is what a facility sends when it needs more time: it
+        // tells the complainant when the written response will come.
+        ClockKind::ProgressNotice => {
+            return Err(vec![Violation::guard(
+                &["input", "clock"],
+                "the PROGRESS_NOTICE clock cannot be extended; send the progress notice instead",
+            )]);
+        }
     };
     if met.is_some() {
         return Err(vec![Violation::guard(
@@ -418,9 +447,10 @@ pub fn extend_deadline(
     let reason = clocks::check_extension(rules, state.clocks.extension_count(clock), by, reason)
         .map_err(|errors| errors.into_iter().map(Violation::from).collect::<Vec<_>>())?;
     let new_due = clocks::extend(due, tz, by);
-    match clock {
-        ClockKind::Acknowledgement => state.clocks.acknowledgement_due_at = new_due,
-        ClockKind::Resolution => state.clocks.resolution_due_at = new_due,
+    if clock == ClockKind::Acknowledgement {
+        state.clocks.acknowledgement_due_at = new_due;
+    } else {
+        state.clocks.resolution_due_at = new_due;
     }
     state.clocks.extensions.push(super::Extension {
         clock,

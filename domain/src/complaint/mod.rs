@@ -8,6 +8,8 @@
 pub mod classification;
 pub mod intake;
 pub mod lifecycle;
+#[cfg(test)]
+mod progress_notice_tests;
 pub mod resolution;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -333,11 +335,30 @@ pub struct Clocks {
     pub resolution_due_at: DateTime<Utc>,
     pub resolution_met_at: Option<DateTime<Utc>>,
     pub extensions: Vec<Extension>,
+    /// When the progress notice is due; `None` when the complaint's policy
+    /// has no such duty (or the complaint was stored before the clock
+    /// existed): no clock. Left out of the document when `None`, so records
+    /// written before it read and replay unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub progress_notice_due_at: Option<DateTime<Utc>>,
+    /// When the progress-notice duty was met: a progress notice sent, or
+    /// the complaint resolved (see [`ComplaintState::progress_notice_sent`]
+    /// and [`Clocks::meet_on_resolution`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub progress_notice_met_at: Option<DateTime<Utc>>,
 }
 
 impl Clocks {
-    /// Both clocks, started at receipt (escalation keeps that start).
-    pub fn states(&self, received_at: DateTime<Utc>) -> [ClockState; 2] {
+    /// The complaint's clocks, started at receipt (escalation keeps that
+    /// start): acknowledgement, resolution, and the progress notice where
+    /// the policy has that duty.
+    pub fn states(&self, received_at: DateTime<Utc>) -> Vec<ClockState> {
+        let notice = self.progress_notice_due_at.map(|due_at| ClockState {
+            kind: ClockKind::ProgressNotice,
+            started_at: received_at,
+            due_at,
+            met_at: self.progress_notice_met_at,
+        });
         [
             ClockState {
                 kind: ClockKind::Acknowledgement,
@@ -352,6 +373,23 @@ impl Clocks {
                 met_at: self.resolution_met_at,
             },
         ]
+        .into_iter()
+        .chain(notice)
+        .collect()
+    }
+
+    /// Resolution ends every clock still running, at the resolution's
+    /// time. For the progress notice this means: resolved by its due time,
+    /// the duty is met on time (the written response came within the
+    /// period, no notice was owed); resolved after it with no notice sent,
+    /// it is met *late* at the resolution, which every report counts as
+    /// missed. A clock already met keeps its time.
+    pub fn meet_on_resolution(&mut self, at: DateTime<Utc>) {
+        self.acknowledgement_met_at.get_or_insert(at);
+        self.resolution_met_at.get_or_insert(at);
+        if self.progress_notice_due_at.is_some() {
+            self.progress_notice_met_at.get_or_insert(at);
+        }
     }
 
     pub fn extension_count(&self, clock: ClockKind) -> u32 {
@@ -419,6 +457,24 @@ impl ComplaintState {
         } else {
             clock.status(now)
         }
+    }
+
+    /// A progress notice was sent to the complainant at `at`: meets the
+    /// progress-notice clock (on time or late, by `at` against its due
+    /// time). Returns whether anything changed: nothing does when the
+    /// policy has no such duty, when the clock is already met (by an
+    /// earlier notice or by resolution), or when the complaint is not open
+    /// (a withdrawn complaint's clock stays stopped; a resolved one's is
+    /// already met).
+    pub fn progress_notice_sent(&mut self, at: DateTime<Utc>) -> bool {
+        if self.clocks.progress_notice_due_at.is_none()
+            || self.clocks.progress_notice_met_at.is_some()
+            || !self.status.is_open()
+        {
+            return false;
+        }
+        self.clocks.progress_notice_met_at = Some(at);
+        true
     }
 
     /// Any clock past due and not met, while the complaint is open.
@@ -508,6 +564,8 @@ pub(crate) mod testing {
                 acknowledgement_met_at: None,
                 resolution_due_at: received_at + chrono::Duration::days(30),
                 resolution_met_at: None,
+                progress_notice_due_at: Some(received_at + chrono::Duration::days(7)),
+                progress_notice_met_at: None,
                 extensions: Vec::new(),
             },
             version: 1,
@@ -520,13 +578,13 @@ pub(crate) mod testing {
     fn unmet_clocks_stop_when_the_complaint_is_withdrawn() {
         let mut state = sample(Classification::Complaint);
         let late = state.received_at + chrono::Duration::days(60);
-        let [ack, _] = state.clocks.states(state.received_at);
+        let ack = state.clocks.states(state.received_at)[0].clone();
         assert_eq!(state.clock_status(&ack, late), ClockStatus::Overdue);
         state.status = Status::Withdrawn;
         assert_eq!(state.clock_status(&ack, late), ClockStatus::Stopped);
         assert!(!state.is_overdue(late));
         state.clocks.acknowledgement_met_at = Some(state.received_at);
-        let [ack, _] = state.clocks.states(state.received_at);
+        let ack = state.clocks.states(state.received_at)[0].clone();
         assert_eq!(state.clock_status(&ack, late), ClockStatus::MetOnTime);
     }
 

@@ -11,7 +11,7 @@ use crate::report_support::*;
 
 pub(super) async fn grievance_log(w: &World) {
     let e = w.export("grievance-log", "export:grievance-log", "").await;
-    assert_eq!(e.header.len(), 30);
+    assert_eq!(e.header.len(), 34);
     assert_eq!(e.header[0], "reference");
     let got: BTreeSet<String> = e.rows.iter().map(|r| r[0].clone()).collect();
     assert_eq!(got, w.references(None));
@@ -94,7 +94,7 @@ pub(super) async fn timeliness(w: &World) {
         e.header[..4],
         ["facility", "facility_name", "month", "received"]
     );
-    assert_eq!(e.header.len(), 15);
+    assert_eq!(e.header.len(), 18);
     let data = w
         .graphql(
             "query($filter: ReportFilterInput!) { timelinessReport(filter: $filter) {

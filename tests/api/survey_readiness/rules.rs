@@ -20,9 +20,14 @@ async fn findings_per_rule_in_each_facility_zone() {
     let before_dst = dst - Duration::days(3);
     let received = local(CHICAGO, y, 3, before_dst.day(), 10, 0);
     let unacked = s.complaint("MAIN", "LETTER", received, json!({})).await;
+    // MAIN runs the CMS policy: no progress notice by day 7 either.
     expect(
         &unacked,
-        &["ACKNOWLEDGEMENT_OVERDUE", "RESOLUTION_OVERDUE"],
+        &[
+            "ACKNOWLEDGEMENT_OVERDUE",
+            "RESOLUTION_OVERDUE",
+            "PROGRESS_NOTICE_OVERDUE",
+        ],
         &mut want,
     );
     let ack_due = CHICAGO
@@ -43,7 +48,11 @@ async fn findings_per_rule_in_each_facility_zone() {
     let acked = s
         .act(&c, "complaintAcknowledge", json!({ "method": "LETTER" }))
         .await;
-    expect(&acked, &["RESOLUTION_OVERDUE"], &mut want);
+    expect(
+        &acked,
+        &["RESOLUTION_OVERDUE", "PROGRESS_NOTICE_OVERDUE"],
+        &mut want,
+    );
 
     // Medicare quality grievances: one resolved as the guards ask (near
     // miss), one whose record lost its QIO notice.
@@ -164,7 +173,11 @@ async fn findings_per_rule_in_each_facility_zone() {
         .act(&c, "complaintAcknowledge", json!({ "method": "PHONE" }))
         .await;
     assert_eq!(escalated["classification"], "GRIEVANCE");
-    expect(&escalated, &["RESOLUTION_OVERDUE"], &mut want);
+    expect(
+        &escalated,
+        &["RESOLUTION_OVERDUE", "PROGRESS_NOTICE_OVERDUE"],
+        &mut want,
+    );
     let c = s
         .complaint("MAIN", "PHONE", local(CHICAGO, y, 6, 11, 9, 0), json!({}))
         .await;
@@ -286,6 +299,7 @@ async fn findings_per_rule_in_each_facility_zone() {
     let tags = [
         ("ACKNOWLEDGEMENT_OVERDUE", "A_0122", "A-0122"),
         ("RESOLUTION_OVERDUE", "A_0122", "A-0122"),
+        ("PROGRESS_NOTICE_OVERDUE", "A_0122", "A-0122"),
         ("WRITTEN_RESPONSE_MISSING", "A_0123", "A-0123"),
         ("WRITTEN_RESPONSE_INCOMPLETE", "A_0123", "A-0123"),
         ("QIO_NOTICE_MISSING", "A_0120", "A-0120"),

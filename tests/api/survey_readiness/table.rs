@@ -115,6 +115,17 @@ async fn the_table_has_a_row_per_finding_in_local_time() {
                 "",
                 "",
             ],
+            vec![
+                "PROGRESS_NOTICE_OVERDUE",
+                "A-0122",
+                "MAIN",
+                "Emergency Department",
+                reference,
+                &received,
+                "",
+                "",
+                "",
+            ],
         ]
     );
     assert!(table.rows.iter().all(|r| !r[9].is_empty()));

@@ -203,7 +203,8 @@ impl GrievanceLogEntry {
     async fn qio_notice_included(&self) -> Option<bool> {
         self.0.qio_notice_included
     }
-    /// The acknowledgement and resolution clocks.
+    /// The acknowledgement and resolution clocks, and the progress notice
+    /// where the grievance's policy has that duty.
     async fn clocks(&self) -> Vec<GrievanceLogClock> {
         self.0
             .clocks

@@ -135,6 +135,25 @@ impl TimelinessFigures {
         self.0.p90_seconds_to_resolve.map(days)
     }
 
+    /// Judged grievances whose policy has the progress-notice duty (a
+    /// `PROGRESS_NOTICE` clock): the denominator of
+    /// `progressNoticeWithinPolicyShare`.
+    async fn progress_notice_owed(&self) -> i64 {
+        self.0.progress_notice_owed
+    }
+
+    /// Of those, the progress notice met at or before its due time: a
+    /// notice sent, or the grievance resolved, by then.
+    async fn progress_notice_within_policy(&self) -> i64 {
+        self.0.progress_notice_within_policy
+    }
+
+    /// `progressNoticeWithinPolicy / progressNoticeOwed`; null when no
+    /// grievance owed one.
+    async fn progress_notice_within_policy_share(&self) -> Option<f64> {
+        self.0.progress_notice_share()
+    }
+
     /// Deadline extensions granted on these grievances (either clock).
     async fn extensions_granted(&self) -> i64 {
         self.0.extensions_granted

@@ -3,7 +3,8 @@
 //! service recovery, interpreter sessions and accessibility requests
 //! around it), sometimes extended, resolved, closed, and about one in ten
 //! reopened and resolved again. Clocks are met or missed as the simulated
-//! times fall against each complaint's own policy.
+//! times fall against each complaint's own policy (a progress notice is
+//! sent on most complaints still unresolved at its due time).
 
 use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
@@ -356,6 +357,28 @@ fn investigate<'w>(
         let d = work::accessibility_request(sim, w.chain, batch, f, Some(w.id), &department, at)?;
         *work_unfinished |= !d.finished;
         resolve_at = resolve_at.max(d.last + Duration::hours(1));
+    }
+
+    // A progress notice where the policy has the duty and the complaint
+    // is still unresolved at its due time: mostly on time, some late,
+    // some never (the clock is then met late by the resolution).
+    if let Some(notice_due) = w.state.clocks.progress_notice_due_at
+        && resolve_at > notice_due
+        && sim.chance(0.8)
+    {
+        let at = if notice_due > *t && sim.chance(0.85) {
+            sim.between(*t, notice_due, 0.3..=0.95)
+        } else {
+            notice_due.max(*t) + Duration::hours(sim.rng.random_range(2..=96))
+        };
+        if at < resolve_at {
+            let sender = sim.actor_for(Operation::LogContact, owner);
+            let notice = ComplaintCommand::RecordProgressNotice { sent_at: at };
+            if !w.step(sim, sender, notice, at, None)? {
+                return Ok(false);
+            }
+            *t = at;
+        }
     }
 
     *t = resolve_at.max(*t + Duration::minutes(5)).max(received);

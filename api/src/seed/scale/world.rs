@@ -133,7 +133,8 @@ pub fn codes() -> Vec<&'static str> {
 }
 
 /// A stricter commercial contract than the CMS default: acknowledge in 2
-/// business days, resolve in 14 calendar days, up to two 7-day extensions.
+/// business days, resolve in 14 calendar days, up to two 7-day extensions,
+/// a progress notice by day 5.
 fn commercial_rules() -> PolicyRules {
     PolicyRules {
         acknowledgement: Span::new(2, TimeUnit::BusinessDays),
@@ -141,6 +142,7 @@ fn commercial_rules() -> PolicyRules {
         expedited_resolution: Some(Span::new(72, TimeUnit::Hours)),
         max_extensions: 2,
         max_extension: Some(Span::new(7, TimeUnit::CalendarDays)),
+        progress_notice: Some(Span::new(5, TimeUnit::CalendarDays)),
     }
 }
 

@@ -2,16 +2,19 @@
 //! `services::create`), how they are stored and projected (`store`: every
 //! change goes through `services::change`), the reads the API offers
 //! (`reads`, and `reader`: the read path's complaint lookups), and the
-//! notes and contacts added to them (`notes`).
+//! notes and contacts added to them (`notes`); a progress notice sent
+//! meets its clock (`progress_notice`).
 
 mod create;
 mod notes;
+mod progress_notice;
 mod reader;
 mod reads;
 mod store;
 
 pub use create::{CreateDraft, OP_CREATE, create};
 pub use notes::{OP_CONTACT, OP_NOTE, add_note, contact_document, log_contact, note_document};
+pub use progress_notice::record_progress_notice;
 pub use reads::*;
 pub use store::issue_rows;
 
@@ -66,6 +69,8 @@ pub fn row(id: Uuid, s: &ComplaintState) -> Result<complaint::Model, DbErr> {
         acknowledgement_met_at: s.clocks.acknowledgement_met_at,
         resolution_due_at: s.clocks.resolution_due_at,
         resolution_met_at: s.clocks.resolution_met_at,
+        progress_notice_due_at: s.clocks.progress_notice_due_at,
+        progress_notice_met_at: s.clocks.progress_notice_met_at,
         response_gap: Some(crate::domain::survey::response_falls_short(s)),
         record: serde_json::to_string(s).map_err(|e| stored::corrupt("complaint", id, &e))?,
         version: s.version,

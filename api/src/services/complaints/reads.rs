@@ -79,6 +79,9 @@ pub struct ComplaintFilter {
     pub acknowledgement_met: Option<bool>,
     /// The resolution clock is met (or, with false, not yet).
     pub resolution_met: Option<bool>,
+    /// The progress-notice clock is met (or, with false, owed and not yet
+    /// met); complaints without the clock match neither.
+    pub progress_notice_met: Option<bool>,
     /// A clock was met late, or is past due and unmet on an open complaint
     /// (or, with false, neither).
     pub missed_deadline: Option<bool>,
@@ -111,7 +114,8 @@ fn open_statuses() -> Vec<&'static str> {
         .collect()
 }
 
-/// Overdue: open, and a clock past due and not met.
+/// Overdue: open, and a clock past due and not met (the progress notice
+/// only where it has a due time: NULL is no clock).
 fn overdue_condition(now: DateTime<Utc>) -> Condition {
     Condition::all()
         .add(complaint::Column::Status.is_in(open_statuses()))
@@ -126,8 +130,18 @@ fn overdue_condition(now: DateTime<Utc>) -> Condition {
                     Condition::all()
                         .add(complaint::Column::ResolutionMetAt.is_null())
                         .add(complaint::Column::ResolutionDueAt.lt(now)),
-                ),
+                )
+                .add(progress_notice_overdue(now)),
         )
+}
+
+/// The progress-notice clock exists, is not met and is past due (the
+/// caller adds "open"). Never SQL NULL: every comparison is guarded.
+pub(in crate::services) fn progress_notice_overdue(now: DateTime<Utc>) -> Condition {
+    Condition::all()
+        .add(complaint::Column::ProgressNoticeDueAt.is_not_null())
+        .add(complaint::Column::ProgressNoticeMetAt.is_null())
+        .add(complaint::Column::ProgressNoticeDueAt.lt(now))
 }
 
 /// A clock met after its due time, or overdue now. Each comparison is
@@ -149,6 +163,15 @@ fn missed_condition(now: DateTime<Utc>) -> Condition {
                 .add(
                     Expr::col(complaint::Column::ResolutionMetAt)
                         .gt(Expr::col(complaint::Column::ResolutionDueAt)),
+                ),
+        )
+        .add(
+            Condition::all()
+                .add(complaint::Column::ProgressNoticeDueAt.is_not_null())
+                .add(complaint::Column::ProgressNoticeMetAt.is_not_null())
+                .add(
+                    Expr::col(complaint::Column::ProgressNoticeMetAt)
+                        .gt(Expr::col(complaint::Column::ProgressNoticeDueAt)),
                 ),
         )
         .add(overdue_condition(now))
@@ -233,6 +256,16 @@ fn filtered(actor: &Actor, filter: &ComplaintFilter, now: DateTime<Utc>) -> Sele
     }
     if let Some(met) = filter.resolution_met {
         let column = complaint::Column::ResolutionMetAt;
+        q = q.filter(if met {
+            column.is_not_null()
+        } else {
+            column.is_null()
+        });
+    }
+    if let Some(met) = filter.progress_notice_met {
+        // Only complaints with the clock: "not met" is "owed and not sent".
+        q = q.filter(complaint::Column::ProgressNoticeDueAt.is_not_null());
+        let column = complaint::Column::ProgressNoticeMetAt;
         q = q.filter(if met {
             column.is_not_null()
         } else {

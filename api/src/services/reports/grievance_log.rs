@@ -218,7 +218,19 @@ fn open_statuses() -> Vec<&'static str> {
 
 /// A clock missed: met after its due time, or unmet on an open complaint
 /// and past due at `now` (a withdrawn complaint's unmet clock stopped).
+/// A NULL due time (no progress-notice duty) is no clock, never missed;
+/// the guard keeps the condition from being SQL NULL under `NOT`.
 fn clock_missed(due: complaint::Column, met: complaint::Column, now: DateTime<Utc>) -> Condition {
+    Condition::all()
+        .add(due.is_not_null())
+        .add(clock_missed_when_due(due, met, now))
+}
+
+fn clock_missed_when_due(
+    due: complaint::Column,
+    met: complaint::Column,
+    now: DateTime<Utc>,
+) -> Condition {
     Condition::any()
         .add(
             Condition::all()
@@ -243,6 +255,11 @@ fn missed(now: DateTime<Utc>) -> Condition {
         .add(clock_missed(
             complaint::Column::ResolutionDueAt,
             complaint::Column::ResolutionMetAt,
+            now,
+        ))
+        .add(clock_missed(
+            complaint::Column::ProgressNoticeDueAt,
+            complaint::Column::ProgressNoticeMetAt,
             now,
         ))
 }

@@ -196,6 +196,10 @@ pub fn header() -> Vec<&'static str> {
         "resolution_met_at",
         "resolution_clock",
         "resolution_missed",
+        "progress_notice_due_at",
+        "progress_notice_met_at",
+        "progress_notice_clock",
+        "progress_notice_missed",
         "outcome",
         "reopen_count",
         "days_open",
@@ -248,11 +252,18 @@ pub fn row_cells(r: &LogRow) -> Vec<String> {
             .map(|b| b.to_string())
             .unwrap_or_default(),
     ];
-    for c in &r.clocks {
-        cells.push(r.local(c.due_at));
-        cells.push(time(c.met_at));
-        cells.push(c.status.as_str().to_owned());
-        cells.push(c.missed.to_string());
+    // Fixed columns per clock kind; a clock the complaint does not run
+    // (no progress-notice duty) leaves its four cells empty.
+    for kind in ClockKind::ALL {
+        match r.clocks.iter().find(|c| c.kind == *kind) {
+            Some(c) => {
+                cells.push(r.local(c.due_at));
+                cells.push(time(c.met_at));
+                cells.push(c.status.as_str().to_owned());
+                cells.push(c.missed.to_string());
+            }
+            None => cells.extend(std::iter::repeat_n(String::new(), 4)),
+        }
     }
     cells.push(r.outcome.as_str().to_owned());
     cells.push(r.reopen_count.to_string());

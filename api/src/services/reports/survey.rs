@@ -278,7 +278,8 @@ fn complaint_condition(now: DateTime<Utc>) -> Condition {
                             Condition::all()
                                 .add(C::ResolutionMetAt.is_null())
                                 .add(C::ResolutionDueAt.lt(now)),
-                        ),
+                        )
+                        .add(crate::services::complaints::progress_notice_overdue(now)),
                 ),
         )
         .add(

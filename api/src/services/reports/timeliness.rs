@@ -2,7 +2,10 @@
 //! many grievances were acknowledged and resolved within their own clocks
 //! (each complaint's stored due times: its facility's policy for its
 //! program, extensions included), the median and 90th-percentile time to
-//! resolve, extensions granted and how many are overdue now.
+//! resolve, extensions granted and how many are overdue now; and, among
+//! the grievances whose policy has the seven-day progress notice (their
+//! stored `progress_notice_due_at` is set), how many met it on time (a
+//! notice sent, or resolution, by its due time).
 //!
 //! Which complaints count: grievances (classification `GRIEVANCE` now,
 //! escalated complaints included, at their original receipt), since the
@@ -46,6 +49,10 @@ pub struct TimelinessRow {
     pub acknowledged_within_policy: i64,
     pub resolved: i64,
     pub resolved_within_policy: i64,
+    /// Judged grievances with a progress-notice clock (the duty applied).
+    pub progress_notice_owed: i64,
+    /// Of those, met at or before its due time.
+    pub progress_notice_within_policy: i64,
     /// Seconds from receipt to resolution, nearest rank.
     pub median_seconds_to_resolve: Option<i64>,
     pub p90_seconds_to_resolve: Option<i64>,
@@ -67,6 +74,14 @@ impl TimelinessRow {
 
     pub fn resolved_share(&self) -> Option<f64> {
         share(self.resolved_within_policy, self.judged())
+    }
+
+    /// Progress notices met on time among the grievances that owed one.
+    pub fn progress_notice_share(&self) -> Option<f64> {
+        share(
+            self.progress_notice_within_policy,
+            self.progress_notice_owed,
+        )
     }
 }
 
@@ -155,6 +170,8 @@ fn add(total: &mut TimelinessRow, row: &TimelinessRow) {
     total.acknowledged_within_policy += row.acknowledged_within_policy;
     total.resolved += row.resolved;
     total.resolved_within_policy += row.resolved_within_policy;
+    total.progress_notice_owed += row.progress_notice_owed;
+    total.progress_notice_within_policy += row.progress_notice_within_policy;
     total.extensions_granted += row.extensions_granted;
     total.overdue_now += row.overdue_now;
 }
@@ -194,7 +211,8 @@ async fn counts(
                 sea_orm::Condition::all()
                     .add(C::ResolutionMetAt.is_null())
                     .add(C::ResolutionDueAt.lt(now)),
-            ),
+            )
+            .add(crate::services::complaints::progress_notice_overdue(now)),
     );
     let query = Query::select()
         .expr(bucket_expr(scope, C::FacilityCode, C::ReceivedAt, false))
@@ -212,6 +230,18 @@ async fn counts(
             Expr::col(C::ResolutionMetAt).lte(Expr::col(C::ResolutionDueAt)),
         )))
         .expr(count_if(overdue))
+        .expr(count_if(
+            sea_orm::Condition::all()
+                .add(judged())
+                .add(C::ProgressNoticeDueAt.is_not_null()),
+        ))
+        .expr(count_if(
+            sea_orm::Condition::all()
+                .add(judged())
+                .add(C::ProgressNoticeDueAt.is_not_null())
+                .add(C::ProgressNoticeMetAt.is_not_null())
+                .add(Expr::col(C::ProgressNoticeMetAt).lte(Expr::col(C::ProgressNoticeDueAt))),
+        ))
         .from(complaint::Entity)
         .cond_where(scope.within(C::FacilityCode, C::ReceivedAt, C::Department))
         .and_where(C::Classification.eq(GRIEVANCE))
@@ -227,6 +257,8 @@ async fn counts(
         row.resolved = r.try_get_by_index(4)?;
         row.resolved_within_policy = r.try_get_by_index(5)?;
         row.overdue_now = r.try_get_by_index(6)?;
+        row.progress_notice_owed = r.try_get_by_index(7)?;
+        row.progress_notice_within_policy = r.try_get_by_index(8)?;
     }
     Ok(())
 }
@@ -297,7 +329,7 @@ async fn resolution_times(
     Ok(out)
 }
 
-const HEADER: [&str; 15] = [
+const HEADER: [&str; 18] = [
     "facility",
     "facility_name",
     "month",
@@ -312,6 +344,9 @@ const HEADER: [&str; 15] = [
     "p90_days_to_resolve",
     "extensions_granted",
     "overdue_now",
+    "progress_notice_owed",
+    "progress_notice_within_policy",
+    "progress_notice_within_policy_share",
     "as_of",
 ];
 
@@ -356,6 +391,9 @@ pub async fn table(
                 .unwrap_or_default(),
             r.extensions_granted.to_string(),
             r.overdue_now.to_string(),
+            r.progress_notice_owed.to_string(),
+            r.progress_notice_within_policy.to_string(),
+            decimal(r.progress_notice_share()),
             as_of(r),
         ]);
     };

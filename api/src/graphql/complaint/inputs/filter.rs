@@ -30,6 +30,9 @@ pub struct ComplaintFilterInput {
     pub acknowledgement_met: Option<bool>,
     /// The resolution clock is met (or, with false, not yet).
     pub resolution_met: Option<bool>,
+    /// The progress-notice clock is met (or, with false, owed and not yet
+    /// met); complaints whose policy has no progress notice match neither.
+    pub progress_notice_met: Option<bool>,
     /// A clock was met late, or is overdue now (or, with false, every
     /// clock so far met on time or still running on time).
     pub missed_deadline: Option<bool>,
@@ -59,6 +62,7 @@ impl ComplaintFilterInput {
             reopened: self.reopened,
             acknowledgement_met: self.acknowledgement_met,
             resolution_met: self.resolution_met,
+            progress_notice_met: self.progress_notice_met,
             missed_deadline: self.missed_deadline,
         })
     }

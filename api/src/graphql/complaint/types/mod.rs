@@ -260,7 +260,9 @@ impl Complaint {
     async fn expedited(&self) -> bool {
         self.state.clocks.expedited
     }
-    /// Acknowledgement and resolution clocks, from receipt.
+    /// Acknowledgement and resolution clocks, from receipt, and the
+    /// `PROGRESS_NOTICE` clock where the complaint's policy has that duty
+    /// (absent otherwise).
     async fn clocks(&self, ctx: &Context<'_>) -> Result<Vec<Clock>> {
         let facility = loaders(ctx)?
             .facilities
