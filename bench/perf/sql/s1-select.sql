@@ -1,0 +1,4 @@
+-- s1-read: captured by `bench/perf/run capture` from PostgreSQL's statement log;
+-- parameters inlined (see bench/perf/pglog.py for what is made fresh per run).
+\set r1 random(1, 9000000000000000000)
+SELECT "complaint"."id", "complaint"."reference", "complaint"."facility_id", "complaint"."facility_code", "complaint"."department", "complaint"."channel", "complaint"."classification", "complaint"."status", "complaint"."received_at", "complaint"."medicare_beneficiary", "complaint"."owner_subject", "complaint"."created_by_subject", "complaint"."reopen_count", "complaint"."policy_id", "complaint"."acknowledgement_due_at", "complaint"."acknowledgement_met_at", "complaint"."resolution_due_at", "complaint"."resolution_met_at", "complaint"."response_gap", "complaint"."record", "complaint"."version", "complaint"."created_at", "complaint"."updated_at" FROM "complaint" WHERE "complaint"."id" = '@complaint:CMP-2024-000488@' LIMIT '1';
