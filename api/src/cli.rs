@@ -32,6 +32,8 @@ pub struct Cli {
     serve: ServeArgs,
 }
 
+// Parsed once at start: the size of the serve variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run the GraphQL server (the default).
@@ -142,6 +144,8 @@ struct ServeArgs {
     /// Apollo persisted query manifest): only its operations run.
     #[arg(long, env = "REDRESS_TRUSTED_DOCUMENTS", value_name = "FILE")]
     trusted_documents: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    attachments: crate::config::AttachmentArgs,
 }
 
 #[derive(Args, Debug)]
@@ -343,6 +347,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         checkpoints: args.checkpoints.resolve(&args.storage.data_dir)?,
         rate_limits: args.rate_limits,
         trusted_documents: args.trusted_documents,
+        attachments: args.attachments.resolve(&args.storage.data_dir)?,
     };
     let app = startup::Application::build(settings).await?;
     tracing::info!(address = %app.address(), "redress is listening; GraphQL at /graphql");

@@ -7,6 +7,7 @@
 mod access_log_migration;
 mod access_review;
 mod accessibility;
+mod attachments;
 mod audit_trail;
 mod auth;
 mod authz_walk;
