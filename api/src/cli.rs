@@ -100,6 +100,9 @@ struct SeedArgs {
     seed: u64,
     #[command(flatten)]
     storage: StorageArgs,
+    /// Where `--demo` keeps its attachment (the same settings as `serve`).
+    #[command(flatten)]
+    attachments: crate::config::AttachmentArgs,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -221,6 +224,17 @@ pub async fn run() -> anyhow::Result<ExitCode> {
                     seeded.interpreter_sessions,
                     seeded.accessibility_requests
                 );
+                let store = args.attachments.resolve(&args.storage.data_dir)?.store;
+                let objects = crate::attachments::Objects::open(&store)?;
+                if crate::seed::attachments::demo_letter(&db, &objects)
+                    .await?
+                    .is_some()
+                {
+                    println!(
+                        "attached the original letter to a LETTER complaint ({})",
+                        objects.describe
+                    );
+                }
             }
             if let Some(n) = args.scale {
                 let summary = crate::seed::scale::scale(&db, n, args.seed).await?;

@@ -528,3 +528,48 @@ async fn required_documents_guard_resolve() {
     let phone = app.complaint_in("RESOLVED").await;
     assert_eq!(phone["status"], "RESOLVED");
 }
+
+/// `redress seed --demo` attaches the original letter to a LETTER
+/// complaint: listed, downloadable, and the trail still verifies.
+#[tokio::test]
+async fn the_demo_data_has_an_incoming_letter() {
+    let db = TestDb::new().await;
+    let conn = db.connect().await;
+    redress_api::seed::demo(&conn).await.unwrap();
+    let mut settings = settings(&db.url);
+    let objects = redress_api::attachments::Objects::open(&settings.attachments.store).unwrap();
+    let id = redress_api::seed::attachments::demo_letter(&conn, &objects)
+        .await
+        .unwrap()
+        .expect("the demo has a LETTER complaint");
+    settings.attachments.max_bytes = 1024 * 1024;
+    let app = TestApp::start(
+        redress_api::startup::Application::build(settings)
+            .await
+            .unwrap(),
+    );
+    let co = token("co-all", &["COMPLIANCE"], &["*"]);
+    let data = app
+        .ok(
+            &co,
+            "{ complaints(first: 100, filter: { }) { nodes { channel attachments { id kind mediaType downloadPath } } } auditTrailVerification { intact } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(data["auditTrailVerification"]["intact"], true);
+    let attached: Vec<&Value> = data["complaints"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|c| c["attachments"].as_array().unwrap())
+        .collect();
+    assert_eq!(attached.len(), 1, "{data:#}");
+    assert_eq!(attached[0]["id"], id.to_string());
+    assert_eq!(attached[0]["kind"], "INCOMING_CORRESPONDENCE");
+    assert_eq!(attached[0]["mediaType"], "text/plain");
+    let r = app
+        .download(Some(&co), attached[0]["downloadPath"].as_str().unwrap())
+        .await;
+    assert_eq!(r.status(), StatusCode::OK);
+    assert!(r.text().await.unwrap().contains("Dear Patient Relations"));
+}

@@ -4,6 +4,7 @@
 //! as the API, so it is validated and on the audit trail, attributed to
 //! the seeding user.
 
+pub mod attachments;
 mod complaints;
 mod linked;
 pub mod scale;
