@@ -19,7 +19,7 @@ use super::audit::{RECORD_ATTACHMENT, RECORD_COMPLAINT};
 use super::create::{self, Create};
 use super::reads::{ComplaintPart, Reader, Unread};
 use super::stored::Stored;
-use super::{Caller, Refusal, RefusalCode, ServiceError, access_log, complaints, facilities};
+use super::{Caller, Refusal, RefusalCode, ServiceError, access_log, facilities};
 use crate::domain::actor::{Actor, UserRef};
 use crate::domain::attachment::required::DocumentsOnFile;
 use crate::domain::attachment::{AttachmentKind, AttachmentState, attachment_document};
@@ -135,7 +135,7 @@ async fn complaint_of(
     complaint_id: Uuid,
 ) -> Result<ComplaintOf, ServiceError> {
     match Complaint::find_by_id(complaint_id).one(db).await? {
-        Some(m) if complaints::visible(actor, &m) => Ok(ComplaintOf {
+        Some(m) if visible(actor, &m.facility_code, &m.created_by_subject) => Ok(ComplaintOf {
             complaint_id,
             facility_code: m.facility_code,
             created_by: m.created_by_subject,
