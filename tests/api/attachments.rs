@@ -573,3 +573,86 @@ async fn the_demo_data_has_an_incoming_letter() {
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.text().await.unwrap().contains("Dear Patient Relations"));
 }
+
+/// Role × whose complaint: who may upload. STAFF only to complaints they
+/// logged (another's does not exist to them); patient relations to any in
+/// their facilities; compliance and ADMIN change nothing.
+#[tokio::test]
+async fn who_may_upload_table() {
+    let app = TestApp::spawn().await;
+    app.create_facility("MAIN").await;
+    let staff = token("staff-1", &["STAFF"], &["MAIN"]);
+    let own = app.create_complaint(&staff, intake("MAIN")).await;
+    let other = app.open_complaint().await;
+    let cases: &[(&str, String, &Value, StatusCode)] = &[
+        ("STAFF, own", staff.clone(), &own, StatusCode::CREATED),
+        (
+            "STAFF, another's",
+            staff.clone(),
+            &other,
+            StatusCode::NOT_FOUND,
+        ),
+        (
+            "PATIENT_RELATIONS",
+            specialist(),
+            &other,
+            StatusCode::CREATED,
+        ),
+        (
+            "PATIENT_RELATIONS_MANAGER",
+            manager(),
+            &own,
+            StatusCode::CREATED,
+        ),
+        ("COMPLIANCE", compliance(), &other, StatusCode::FORBIDDEN),
+        ("ADMIN", admin(), &other, StatusCode::FORBIDDEN),
+    ];
+    for (who, token, complaint, status) in cases {
+        let (got, body) = app
+            .upload(
+                Some(token),
+                &complaint["id"],
+                "PHOTO",
+                "p.png",
+                None,
+                PNG.to_vec(),
+            )
+            .await;
+        assert_eq!(got, *status, "{who}: {body:#}");
+    }
+}
+
+/// The same idempotency key returns the first upload (200, replayed)
+/// instead of a second record; another key makes a second one.
+#[tokio::test]
+async fn uploads_are_idempotent_by_key() {
+    let app = TestApp::spawn().await;
+    app.create_facility("MAIN").await;
+    let c = app.open_complaint().await;
+    let id = c["id"].as_str().unwrap();
+    let send = |key: &'static str| {
+        app.client
+            .post(app.url(&format!(
+                "/complaints/{id}/attachments?kind=PHOTO&idempotencyKey={key}"
+            )))
+            .bearer_auth(specialist())
+            .header("Content-Disposition", "attachment; filename=\"p.png\"")
+            .body(PNG.to_vec())
+            .send()
+    };
+    let first = send("scan-1").await.unwrap();
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: Value = first.json().await.unwrap();
+    let again = send("scan-1").await.unwrap();
+    assert_eq!(again.status(), StatusCode::OK);
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(again["id"], first["id"]);
+    assert_eq!(again["replayed"], true);
+    let other = send("scan-2").await.unwrap();
+    assert_eq!(other.status(), StatusCode::CREATED);
+    let data = app.ok(&specialist(), LIST, json!({ "id": c["id"] })).await;
+    assert_eq!(
+        data["complaint"]["attachments"].as_array().unwrap().len(),
+        2
+    );
+}
