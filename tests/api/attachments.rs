@@ -557,6 +557,17 @@ async fn the_demo_data_has_an_incoming_letter() {
         )
         .await;
     assert_eq!(data["auditTrailVerification"]["intact"], true);
+    // `redress verify`: the attachment agrees with its ATTACHMENT_ADD event.
+    let report = redress_api::ops::verify::verify(
+        &conn,
+        &redress_api::ops::verify::CheckpointInput {
+            trusted: None,
+            supplied: &[],
+        },
+    )
+    .await
+    .unwrap();
+    assert!(report.is_whole(), "{report:?}");
     let attached: Vec<&Value> = data["complaints"]["nodes"]
         .as_array()
         .unwrap()
@@ -655,4 +666,32 @@ async fn uploads_are_idempotent_by_key() {
         data["complaint"]["attachments"].as_array().unwrap().len(),
         2
     );
+}
+
+/// A body without `Content-Length` (chunked) is cut off as it streams past
+/// the limit: 413, and nothing stored.
+#[tokio::test]
+async fn a_streamed_body_past_the_limit_is_413() {
+    let app = TestApp::spawn_with(|s| s.attachments.max_bytes = 4096).await;
+    app.create_facility("MAIN").await;
+    let c = app.open_complaint().await;
+    let chunks = (0..16).map(|i| {
+        let mut chunk = if i == 0 { PDF.to_vec() } else { Vec::new() };
+        chunk.resize(1024, b' ');
+        Ok::<_, std::io::Error>(chunk)
+    });
+    let body = reqwest::Body::wrap_stream(futures_util::stream::iter(chunks));
+    let id = c["id"].as_str().unwrap();
+    let response = app
+        .client
+        .post(app.url(&format!("/complaints/{id}/attachments?kind=OTHER")))
+        .bearer_auth(specialist())
+        .header("Content-Disposition", "attachment; filename=\"big.pdf\"")
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let data = app.ok(&specialist(), LIST, json!({ "id": c["id"] })).await;
+    assert_eq!(data["complaint"]["attachments"], json!([]));
 }

@@ -148,7 +148,7 @@ mod tests {
             ("gif", GIF, Some("image/gif")),
             ("tiff", TIFF, Some("image/tiff")),
             ("webp", WEBP, Some("image/webp")),
-            ("heic", HEIC, Some("image/heic")),
+            ("heic", HEIC, Some("image/heif")),
             (
                 "text",
                 b"Dear Sir,\nI write about my stay.\n",
