@@ -32,6 +32,8 @@ pub struct Cli {
     serve: ServeArgs,
 }
 
+// Parsed once at start: the size of the serve variant costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Run the GraphQL server (the default).
@@ -98,6 +100,9 @@ struct SeedArgs {
     seed: u64,
     #[command(flatten)]
     storage: StorageArgs,
+    /// Where `--demo` keeps its attachment (the same settings as `serve`).
+    #[command(flatten)]
+    attachments: crate::config::AttachmentArgs,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -142,6 +147,8 @@ struct ServeArgs {
     /// Apollo persisted query manifest): only its operations run.
     #[arg(long, env = "REDRESS_TRUSTED_DOCUMENTS", value_name = "FILE")]
     trusted_documents: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    attachments: crate::config::AttachmentArgs,
 }
 
 #[derive(Args, Debug)]
@@ -217,6 +224,17 @@ pub async fn run() -> anyhow::Result<ExitCode> {
                     seeded.interpreter_sessions,
                     seeded.accessibility_requests
                 );
+                let store = args.attachments.resolve(&args.storage.data_dir)?.store;
+                let objects = crate::attachments::Objects::open(&store)?;
+                if crate::seed::attachments::demo_letter(&db, &objects)
+                    .await?
+                    .is_some()
+                {
+                    println!(
+                        "attached the original letter to a LETTER complaint ({})",
+                        objects.describe
+                    );
+                }
             }
             if let Some(n) = args.scale {
                 let summary = crate::seed::scale::scale(&db, n, args.seed).await?;
@@ -343,6 +361,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         checkpoints: args.checkpoints.resolve(&args.storage.data_dir)?,
         rate_limits: args.rate_limits,
         trusted_documents: args.trusted_documents,
+        attachments: args.attachments.resolve(&args.storage.data_dir)?,
     };
     let app = startup::Application::build(settings).await?;
     tracing::info!(address = %app.address(), "redress is listening; GraphQL at /graphql");

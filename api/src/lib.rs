@@ -16,6 +16,7 @@
 //! - [`startup`], [`config`], [`cli`], [`db`], [`telemetry`]: running it;
 //!   [`seed`]: the demo data set.
 
+pub mod attachments;
 pub mod auth;
 pub mod checkpoint_key;
 pub mod cli;

@@ -18,7 +18,7 @@ use crate::http::graphql::trusted_documents::TrustedDocuments;
 use crate::http::graphql::{self as endpoint, GraphqlEndpoint};
 use crate::http::rate_limit::{self, RateLimits};
 use crate::http::tracing_span::RedressRootSpan;
-use crate::http::{exports, graphiql, health};
+use crate::http::{attachments, exports, graphiql, health};
 use crate::{db, services};
 
 /// A bound, ready server. `port()` is known before it runs (port 0 in tests).
@@ -115,6 +115,12 @@ impl Application {
             rate_limits.clone().into_inner(),
         )));
         let health_data = web::Data::new(db_health);
+        let objects = crate::attachments::Objects::open(&settings.attachments.store)?;
+        tracing::info!(store = %objects.describe, "keeping attachments in this object store");
+        let attachment_store = web::Data::new(attachments::AttachmentStore {
+            objects,
+            max_bytes: settings.attachments.max_bytes,
+        });
 
         let cors_origins = settings.cors_origins.clone();
         let graphiql_enabled = settings.graphiql;
@@ -141,9 +147,15 @@ impl Application {
                 .app_data(db_data.clone())
                 .app_data(health_data.clone())
                 .app_data(rate_limits.clone())
+                .app_data(attachment_store.clone())
                 .route("/healthz", web::get().to(health::healthz))
                 .route("/readyz", web::get().to(health::readyz))
                 .route("/exports/{file}", web::get().to(exports::export))
+                .route(
+                    "/complaints/{id}/attachments",
+                    web::post().to(attachments::upload),
+                )
+                .route("/attachments/{id}", web::get().to(attachments::download))
                 .service(
                     web::resource("/graphql")
                         .route(web::post().to(endpoint::post))
@@ -246,8 +258,10 @@ fn cors(origins: &[String]) -> Cors {
             actix_web::http::header::AUTHORIZATION,
             actix_web::http::header::CONTENT_TYPE,
             actix_web::http::header::ACCEPT,
+            // Attachment uploads name their file.
+            actix_web::http::header::CONTENT_DISPOSITION,
         ])
-        .expose_headers(["x-request-id"])
+        .expose_headers(["x-request-id", "content-disposition"])
         .block_on_origin_mismatch(false)
         .max_age(3600);
     for origin in origins {

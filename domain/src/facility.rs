@@ -5,6 +5,7 @@ use std::str::FromStr;
 use chrono_tz::Tz;
 
 use super::FieldError;
+use super::attachment::required::{self, DocumentRequirement};
 use super::money::{Money, RawAmount};
 use super::text::{Name, TextError, TextKind};
 
@@ -19,6 +20,9 @@ pub struct FacilityDraft {
     pub approval_threshold_currency: String,
     /// BCP 47 tag; `None` keeps what the facility has (`en` when new).
     pub default_language: Option<String>,
+    /// Documents required before resolution, by channel; `None` keeps what
+    /// the facility has (none when new).
+    pub required_documents: Option<Vec<DocumentRequirement>>,
 }
 
 /// A facility that passed every rule, normalised.
@@ -30,6 +34,8 @@ pub struct ValidFacility {
     pub approval_threshold: Money,
     /// Normalised BCP 47 tag, when the draft named one.
     pub default_language: Option<String>,
+    /// Normalised, when the draft named them.
+    pub required_documents: Option<Vec<DocumentRequirement>>,
 }
 
 /// The language a facility works in unless it says otherwise.
@@ -122,6 +128,20 @@ pub fn validate(draft: &FacilityDraft) -> Result<ValidFacility, Vec<FieldError>>
         },
     };
 
+    let required_documents = match &draft.required_documents {
+        None => None,
+        Some(list) => match required::validate(&["input", "requiredDocuments"], list) {
+            Ok(list) => Some(list),
+            Err(v) => {
+                errors.push(FieldError {
+                    field: v.field,
+                    message: v.message,
+                });
+                None
+            }
+        },
+    };
+
     match (time_zone, threshold) {
         (Some(time_zone), Some(approval_threshold)) if errors.is_empty() => Ok(ValidFacility {
             code,
@@ -129,6 +149,7 @@ pub fn validate(draft: &FacilityDraft) -> Result<ValidFacility, Vec<FieldError>>
             time_zone,
             approval_threshold,
             default_language,
+            required_documents,
         }),
         _ => Err(errors),
     }
@@ -146,6 +167,7 @@ mod tests {
             approval_threshold_amount: RawAmount::from("250.00"),
             approval_threshold_currency: "USD".into(),
             default_language: None,
+            required_documents: None,
         }
     }
 
@@ -190,6 +212,7 @@ mod tests {
             approval_threshold_amount: RawAmount::from("-1"),
             approval_threshold_currency: "USD".into(),
             default_language: None,
+            required_documents: None,
         };
         let fields: Vec<String> = validate(&d)
             .err()

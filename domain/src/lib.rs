@@ -4,6 +4,7 @@
 
 pub mod accessibility;
 pub mod actor;
+pub mod attachment;
 pub mod audit;
 pub mod checkpoint;
 pub mod clocks;

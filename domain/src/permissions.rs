@@ -80,10 +80,12 @@ pub enum Operation {
     /// The information-system activity review over the access log
     /// (45 CFR 164.308(a)(1)(ii)(D)): who read what.
     ReviewAccess,
+    /// Upload a document to a complaint (reading one is `ReadComplaints`).
+    AddAttachment,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 41] = [
+    pub const ALL: [Operation; 42] = [
         Operation::ReadFacilities,
         Operation::UpsertFacility,
         Operation::ReadDeadlinePolicies,
@@ -125,6 +127,7 @@ impl Operation {
         Operation::ReadRecordAccessLog,
         Operation::ReadReports,
         Operation::ReviewAccess,
+        Operation::AddAttachment,
     ];
 }
 
@@ -178,6 +181,7 @@ impl Operation {
             ReadRecordAccessLog => "read who viewed a record",
             ReadReports => "run compliance reports",
             ReviewAccess => "review who read what (the access review)",
+            AddAttachment => "add documents to complaints",
         }
     }
 
@@ -256,6 +260,9 @@ pub fn role_allows(role: Role, op: Operation) -> bool {
         ReadReports => matches!(role, PatientRelationsManager | Compliance),
         // Who read what is compliance's to review.
         ReviewAccess => matches!(role, Compliance),
+        // The front desk scans the letter it logged; patient relations add
+        // photos, forms and sent letters. Compliance changes nothing.
+        AddAttachment => matches!(role, Staff | PatientRelations | PatientRelationsManager),
     }
 }
 
@@ -330,6 +337,7 @@ mod tests {
             (ReadRecordAccessLog, [false, false, false, true, false]),
             (ReadReports, [false, false, true, true, false]),
             (ReviewAccess, [false, false, false, true, false]),
+            (AddAttachment, [true, true, true, false, false]),
         ];
         assert_eq!(table.len(), Operation::ALL.len());
         for (op, row) in table {

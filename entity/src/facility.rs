@@ -21,6 +21,9 @@ pub struct Model {
     pub approval_threshold_amount: String,
     /// ISO 4217 currency code of the threshold.
     pub approval_threshold_currency: String,
+    /// The documents a complaint must have before it is resolved, by
+    /// channel: a JSON list of `{"channel": …, "kinds": […]}` (`[]`: none).
+    pub required_documents: String,
     /// Optimistic-concurrency version, bumped by every change.
     pub version: i32,
     pub created_at: DateTimeUtc,

@@ -4,6 +4,7 @@
 
 pub mod access_log_entry;
 pub mod accessibility_request;
+pub mod attachment;
 pub mod audit_checkpoint;
 pub mod audit_event;
 pub mod complaint;

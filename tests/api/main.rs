@@ -7,6 +7,8 @@
 mod access_log_migration;
 mod access_review;
 mod accessibility;
+mod attachments;
+mod attachments_s3;
 mod audit_trail;
 mod auth;
 mod authz_walk;

@@ -11,6 +11,9 @@ use super::common::{ConnectionFields, DEFAULT_PAGE_SIZE, Payload, UserError, pag
 use super::context::ContextExt;
 use super::errors;
 use super::money::{MoneyInput, MoneyObject};
+use crate::domain::attachment::AttachmentKind;
+use crate::domain::attachment::required::DocumentRequirement;
+use crate::domain::complaint::Channel;
 use crate::domain::facility::FacilityDraft;
 use crate::domain::money::Money;
 use crate::domain::permissions::Operation;
@@ -25,6 +28,7 @@ pub struct Facility {
     name: String,
     time_zone: String,
     default_language: String,
+    required_documents: Vec<RequiredDocuments>,
     approval_threshold: Option<Money>,
     version: i32,
     created_at: DateTime<Utc>,
@@ -33,7 +37,15 @@ pub struct Facility {
 
 impl From<entity::facility::Model> for Facility {
     fn from(m: entity::facility::Model) -> Self {
+        let required_documents = services::facilities::required_documents_of(&m)
+            .into_iter()
+            .map(|r| RequiredDocuments {
+                channel: r.channel,
+                kinds: r.kinds,
+            })
+            .collect();
         Facility {
+            required_documents,
             approval_threshold: Money::from_stored(
                 &m.approval_threshold_amount,
                 &m.approval_threshold_currency,
@@ -71,6 +83,11 @@ impl Facility {
     /// (`languageAccessGaps`).
     async fn default_language(&self) -> &str {
         &self.default_language
+    }
+    /// Documents a complaint must have attached before it is resolved, by
+    /// the channel it came through.
+    async fn required_documents(&self) -> &[RequiredDocuments] {
+        &self.required_documents
     }
     /// Service recovery above this amount needs a manager's approval.
     async fn approval_threshold(&self) -> Result<MoneyObject> {
@@ -149,6 +166,20 @@ impl FacilityQuery {
     }
 }
 
+/// For complaints that came through `channel`, a document of each of
+/// `kinds` must be attached before resolution.
+#[derive(Clone, Debug, SimpleObject)]
+pub struct RequiredDocuments {
+    pub channel: Channel,
+    pub kinds: Vec<AttachmentKind>,
+}
+
+#[derive(InputObject)]
+pub struct RequiredDocumentsInput {
+    pub channel: Channel,
+    pub kinds: Vec<AttachmentKind>,
+}
+
 #[derive(InputObject)]
 pub struct FacilityUpsertInput {
     /// 2–32 of A–Z, 0–9, `-`, `_` (lower case is upper-cased).
@@ -161,6 +192,10 @@ pub struct FacilityUpsertInput {
     /// BCP 47 tag of the language the facility works in; omit to keep
     /// what it has (`en` for a new facility).
     pub default_language: Option<String>,
+    /// Documents required before resolution, by channel (e.g. the original
+    /// letter, `INCOMING_CORRESPONDENCE`, for `LETTER` complaints); omit to
+    /// keep what the facility has (none for a new facility), `[]` for none.
+    pub required_documents: Option<Vec<RequiredDocumentsInput>>,
     /// Omit to create; to change an existing facility, the version you read.
     pub expected_version: Option<i32>,
 }
@@ -203,6 +238,14 @@ impl FacilityMutation {
             approval_threshold_amount: input.approval_threshold.amount.0,
             approval_threshold_currency: input.approval_threshold.currency,
             default_language: input.default_language,
+            required_documents: input.required_documents.map(|list| {
+                list.into_iter()
+                    .map(|r| DocumentRequirement {
+                        channel: r.channel,
+                        kinds: r.kinds,
+                    })
+                    .collect()
+            }),
         };
         let result =
             services::facilities::upsert(ctx.db()?, &caller, &draft, input.expected_version).await;

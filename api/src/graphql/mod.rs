@@ -2,6 +2,7 @@
 //! area, merged into the query and mutation roots.
 
 pub mod accessibility;
+pub mod attachments;
 pub mod audit;
 pub mod checkpoints;
 pub mod common;

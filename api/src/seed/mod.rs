@@ -4,6 +4,7 @@
 //! as the API, so it is validated and on the audit trail, attributed to
 //! the seeding user.
 
+pub mod attachments;
 mod complaints;
 mod linked;
 pub mod scale;
@@ -82,6 +83,7 @@ pub async fn demo(db: &DatabaseConnection) -> anyhow::Result<Seeded> {
             approval_threshold_amount: "250.00".into(),
             approval_threshold_currency: "USD".to_owned(),
             default_language: None,
+            required_documents: None,
         };
         facilities::upsert(db, &caller, &draft, None)
             .await

@@ -19,6 +19,7 @@ pub use super::facility_lookup::{by_code, by_id, by_ids, count, for_input, list}
 use super::stored::{Stored, Versioned};
 use super::{Caller, Refusal, RefusalCode, ServiceError, change, refused};
 use crate::domain::actor::Actor;
+use crate::domain::attachment::required::DocumentRequirement;
 use crate::domain::command::CreateCommand;
 use crate::domain::command::facility::{CreateFacility, FacilityState, UpdateFacility};
 use crate::domain::facility::FacilityDraft;
@@ -39,6 +40,7 @@ pub fn state_of(m: &facility::Model) -> FacilityState {
         approval_threshold_amount: m.approval_threshold_amount.clone(),
         approval_threshold_currency: m.approval_threshold_currency.clone(),
         default_language: m.default_language.clone(),
+        required_documents: required_documents_of(m),
         version: m.version,
         created_at: m.created_at,
         updated_at: m.updated_at,
@@ -54,10 +56,27 @@ pub fn row(id: Uuid, s: &FacilityState) -> facility::Model {
         approval_threshold_amount: s.approval_threshold_amount.clone(),
         approval_threshold_currency: s.approval_threshold_currency.clone(),
         default_language: s.default_language.clone(),
+        required_documents: serde_json::to_string(&s.required_documents)
+            .unwrap_or_else(|_| "[]".to_owned()),
         version: s.version,
         created_at: s.created_at,
         updated_at: s.updated_at,
     }
+}
+
+/// The facility's required documents. A value this server cannot read is
+/// logged (without content: it holds only channels and kinds) and read as
+/// none; `redress verify` reports the facility's document as differing
+/// from its trail.
+pub fn required_documents_of(m: &facility::Model) -> Vec<DocumentRequirement> {
+    serde_json::from_str(&m.required_documents).unwrap_or_else(|e| {
+        tracing::error!(
+            facility = %m.code,
+            error = ?e.classify(),
+            "facility holds required documents this server cannot read"
+        );
+        Vec::new()
+    })
 }
 
 /// The audit document of a facility (`redress verify` replays it).

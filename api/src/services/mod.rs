@@ -3,6 +3,7 @@
 
 pub mod access_log;
 pub mod accessibility;
+pub mod attachments;
 pub mod audit;
 pub mod change;
 pub mod checkpoints;

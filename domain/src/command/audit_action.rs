@@ -40,6 +40,7 @@ spelled_enum! {
         FacilityUpdate = "FACILITY_UPDATE",
         DeadlinePolicyCreate = "DEADLINE_POLICY_CREATE",
         DeadlinePolicyUpdate = "DEADLINE_POLICY_UPDATE",
+        AttachmentAdd = "ATTACHMENT_ADD",
     }
 }
 
@@ -85,6 +86,7 @@ mod tests {
             "FACILITY_UPDATE",
             "DEADLINE_POLICY_CREATE",
             "DEADLINE_POLICY_UPDATE",
+            "ATTACHMENT_ADD",
         ];
         let spelled: Vec<&str> = AuditAction::ALL.iter().map(|a| a.as_str()).collect();
         assert_eq!(spelled, expected);

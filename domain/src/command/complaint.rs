@@ -172,6 +172,10 @@ impl Command for ComplaintCommand {
                 policy: true,
                 ..Needs::NOTHING
             },
+            ComplaintCommand::Resolve(_) => Needs {
+                documents: true,
+                ..Needs::NOTHING
+            },
             _ => Needs::NOTHING,
         }
     }
@@ -194,7 +198,15 @@ impl Command for ComplaintCommand {
             ComplaintCommand::ResolveAtPointOfService { resolution } => {
                 lifecycle::resolve_at_point_of_service(state, &a, &resolution)
             }
-            ComplaintCommand::Resolve(input) => lifecycle::resolve(state, &a, &input),
+            ComplaintCommand::Resolve(input) => {
+                lifecycle::resolve(state, &a, &input)?;
+                // The facility's required documents (attachment/required.rs),
+                // once the lifecycle allows the move.
+                let Some(documents) = &cx.documents else {
+                    return Err(missing("the complaint's documents"));
+                };
+                crate::attachment::required::check(state.channel, documents)
+            }
             ComplaintCommand::Close => lifecycle::close(state, &a, &cx.unfinished),
             ComplaintCommand::Withdraw { reason } => lifecycle::withdraw(state, &a, &reason),
             ComplaintCommand::Reopen { reason } => lifecycle::reopen(state, &a, &reason),

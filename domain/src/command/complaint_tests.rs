@@ -77,6 +77,7 @@ fn context<'a>(actor: &'a Actor, state: &ComplaintState) -> Context<'a> {
         rules: default_rules(Program::MedicareAdvantage),
         tz: chrono_tz::America::New_York,
     });
+    cx.documents = Some(Default::default());
     cx
 }
 
@@ -204,13 +205,20 @@ fn audit_actions_reasons_and_needs() {
             None,
             Needs::NOTHING,
         ),
-        ("COMPLAINT_RESOLVE", None, Needs::NOTHING),
+        (
+            "COMPLAINT_RESOLVE",
+            None,
+            Needs {
+                documents: true,
+                ..Needs::NOTHING
+            },
+        ),
         (
             "COMPLAINT_CLOSE",
             None,
             Needs {
                 unfinished_work: true,
-                policy: false,
+                ..Needs::NOTHING
             },
         ),
         (
@@ -224,7 +232,7 @@ fn audit_actions_reasons_and_needs() {
             Some("Waiting for records"),
             Needs {
                 policy: true,
-                unfinished_work: false,
+                ..Needs::NOTHING
             },
         ),
         ("COMPLAINT_PROGRESS_NOTICE_RECORDED", None, Needs::NOTHING),
@@ -249,6 +257,50 @@ fn a_missing_policy_is_refused() {
         reason: "Waiting".into(),
     };
     assert!(c.handle(&mut s, &cx).is_err());
+}
+
+/// Resolve meets the facility's required documents after the lifecycle:
+/// for each (channel, attached) the move is refused, naming the kind,
+/// until the document is attached; without the documents loaded it is
+/// refused rather than guessed.
+#[test]
+fn resolve_needs_the_required_documents() {
+    use crate::attachment::AttachmentKind as K;
+    use crate::attachment::required::{DocumentRequirement, DocumentsOnFile};
+    use crate::complaint::Channel;
+    let worker = actor(&[Role::PatientRelations]);
+    let required = vec![DocumentRequirement {
+        channel: Channel::Letter,
+        kinds: vec![K::IncomingCorrespondence],
+    }];
+    let cases: &[(Channel, &[K], bool)] = &[
+        (Channel::Letter, &[], false),
+        (Channel::Letter, &[K::Photo], false),
+        (Channel::Letter, &[K::IncomingCorrespondence], true),
+        (Channel::Phone, &[], true),
+    ];
+    for (channel, attached, allowed) in cases {
+        let mut s = state_in(Status::Investigating);
+        s.channel = *channel;
+        let mut cx = context(&worker, &s);
+        cx.documents = Some(DocumentsOnFile {
+            required: required.clone(),
+            attached: attached.to_vec(),
+        });
+        let outcome = C::Resolve(response_input(&s)).handle(&mut s, &cx);
+        assert_eq!(
+            outcome.is_ok(),
+            *allowed,
+            "{channel:?} {attached:?}: {outcome:?}"
+        );
+        if let Err(v) = outcome {
+            assert!(v[0].message.contains("INCOMING_CORRESPONDENCE"), "{v:?}");
+        }
+    }
+    let mut s = state_in(Status::Investigating);
+    let mut cx = context(&worker, &s);
+    cx.documents = None;
+    assert!(C::Resolve(response_input(&s)).handle(&mut s, &cx).is_err());
 }
 
 /// `allowed_actions` for every status × role: the table's moves that the

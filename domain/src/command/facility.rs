@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use super::{AuditAction, Command, Context, CreateCommand};
 use crate::Violation;
+use crate::attachment::required::DocumentRequirement;
 use crate::facility::{FacilityDraft, ValidFacility, validate};
 use crate::permissions::Operation;
 
@@ -24,6 +25,9 @@ pub struct FacilityState {
     /// BCP 47 tag of the language the facility works in.
     #[serde(default = "default_language")]
     pub default_language: String,
+    /// Documents required before resolution, by channel.
+    #[serde(default)]
+    pub required_documents: Vec<DocumentRequirement>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -49,6 +53,10 @@ impl FacilityState {
         if self.default_language != crate::facility::DEFAULT_LANGUAGE {
             doc["defaultLanguage"] = json!(self.default_language);
         }
+        // Likewise once a facility requires documents.
+        if !self.required_documents.is_empty() {
+            doc["requiredDocuments"] = json!(self.required_documents);
+        }
         doc
     }
 
@@ -60,6 +68,9 @@ impl FacilityState {
         self.approval_threshold_currency = valid.approval_threshold.currency;
         if let Some(language) = valid.default_language {
             self.default_language = language;
+        }
+        if let Some(required) = valid.required_documents {
+            self.required_documents = required;
         }
     }
 }
@@ -116,6 +127,7 @@ impl CreateCommand for CreateFacility {
             approval_threshold_amount: String::new(),
             approval_threshold_currency: String::new(),
             default_language: default_language(),
+            required_documents: Vec::new(),
             version: 1,
             created_at: cx.now,
             updated_at: cx.now,

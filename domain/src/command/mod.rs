@@ -5,6 +5,7 @@
 //! services run every command through one path; the API only builds them.
 
 pub mod accessibility;
+pub mod attachment;
 mod audit_action;
 pub mod complaint;
 pub mod facility;
@@ -44,12 +45,15 @@ pub struct Needs {
     pub policy: bool,
     /// The complaint's linked work that is not finished yet.
     pub unfinished_work: bool,
+    /// The facility's required documents and the complaint's attachments.
+    pub documents: bool,
 }
 
 impl Needs {
     pub const NOTHING: Needs = Needs {
         policy: false,
         unfinished_work: false,
+        documents: false,
     };
 }
 
@@ -69,6 +73,8 @@ pub struct Context<'a> {
     pub now: DateTime<Utc>,
     pub policy: Option<PolicyContext>,
     pub unfinished: Vec<UnfinishedWork>,
+    /// Loaded when `Needs::documents` asks.
+    pub documents: Option<crate::attachment::required::DocumentsOnFile>,
 }
 
 impl<'a> Context<'a> {
@@ -83,6 +89,7 @@ impl<'a> Context<'a> {
             now,
             policy: None,
             unfinished: Vec::new(),
+            documents: None,
         }
     }
 }

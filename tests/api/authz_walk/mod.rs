@@ -17,6 +17,7 @@
 //! that reach nothing. The CSV exports are walked the same way
 //! ([`exports`]).
 
+mod attachments;
 mod checks;
 mod exports;
 mod refusals;

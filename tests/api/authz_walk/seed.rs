@@ -15,6 +15,8 @@ use crate::helpers::*;
 
 /// What every sentinel starts with: a leak is this substring anywhere.
 pub const SENTINEL: &str = "SENTINEL-7f3a";
+/// The content of the seeded attachment: only a download reaches it.
+pub const ATTACHMENT_CONTENT: &str = "SENTINEL-7f3a-attachment-content";
 
 pub const FACILITY_A: &str = "MAIN";
 pub const FACILITY_B: &str = "NORTH";
@@ -32,6 +34,8 @@ pub struct Seeded {
     pub service_recovery: String,
     pub interpreter_session: String,
     pub accessibility_request: String,
+    /// The download path of the complaint's attachment.
+    pub attachment: String,
     /// Every seeded record's global id and its raw UUID (simple and
     /// hyphenated), and the complaint's reference: none may reach an
     /// outsider's `data`.
@@ -244,6 +248,30 @@ pub async fn seed(app: &TestApp) -> Seeded {
         )
         .await;
 
+    // A document on the complaint: its file name is a sentinel (listed by
+    // `Complaint.attachments`); its content is one too, reached only by
+    // downloading it (authz_walk/attachments.rs), so it is not among the
+    // sentinels the schema walk must find.
+    let filename = format!("{}.txt", s.text("attachment-filename"));
+    let uploaded = app
+        .client
+        .post(app.url(&format!(
+            "/complaints/{}/attachments?kind=INCOMING_CORRESPONDENCE",
+            id.as_str().unwrap()
+        )))
+        .bearer_auth(&owner)
+        .header(
+            "Content-Disposition",
+            format!("attachment; filename=\"{filename}\""),
+        )
+        .body(format!("{ATTACHMENT_CONTENT}\n"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(uploaded.status(), reqwest::StatusCode::CREATED);
+    let uploaded: Value = uploaded.json().await.unwrap();
+    let attachment_id = uploaded["id"].as_str().unwrap().to_owned();
+
     let global = |v: &Value| v.as_str().unwrap().to_owned();
     let reference = global(&complaint["reference"]);
     let ids = [
@@ -252,7 +280,7 @@ pub async fn seed(app: &TestApp) -> Seeded {
         global(&session["id"]),
         global(&request["id"]),
     ];
-    let mut identifiers = vec![reference.clone()];
+    let mut identifiers = vec![reference.clone(), attachment_id.clone()];
     for id in &ids {
         let (_, uuid) = redress_api::ids::decode_id(id).expect("a global id");
         identifiers.extend([
@@ -274,6 +302,7 @@ pub async fn seed(app: &TestApp) -> Seeded {
         service_recovery,
         interpreter_session,
         accessibility_request,
+        attachment: format!("/attachments/{attachment_id}"),
         identifiers,
         sentinels: s.0,
         from: (today - chrono::Duration::days(2)).to_string(),

@@ -161,6 +161,7 @@ fn a_field_without_an_entry_is_named() {
         service_recovery: String::new(),
         interpreter_session: String::new(),
         accessibility_request: String::new(),
+        attachment: String::new(),
         identifiers: Vec::new(),
         sentinels: Default::default(),
         from: String::new(),

@@ -18,7 +18,8 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use migration::{Migrator, MigratorTrait};
 use redress_api::auth::{KeyConfig, KeySource};
 use redress_api::config::{
-    AuthSettings, CheckpointSettings, Limits, PoolSettings, RateLimitSettings, Settings,
+    AttachmentSettings, AuthSettings, CheckpointSettings, Limits, PoolSettings, RateLimitSettings,
+    Settings,
 };
 use redress_api::startup::Application;
 use reqwest::StatusCode;
@@ -224,6 +225,10 @@ pub fn settings(database_url: &str) -> Settings {
         // No rate limits unless a test turns them on (tests/api/rate_limits.rs).
         rate_limits: RateLimitSettings::off(),
         trusted_documents: None,
+        // A fresh object directory per app.
+        attachments: AttachmentSettings::in_dir(
+            std::env::temp_dir().join(format!("redress-objects-{}", uuid::Uuid::now_v7())),
+        ),
     }
 }
 

@@ -113,6 +113,7 @@ impl World {
                 approval_threshold_amount: "250.00".into(),
                 approval_threshold_currency: "USD".into(),
                 default_language: None,
+                required_documents: None,
             };
             facilities::upsert(&db, &caller, &draft, None)
                 .await

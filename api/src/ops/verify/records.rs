@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use entity::audit_event::{self, Entity as AuditEvent};
 use entity::{
-    accessibility_request, complaint, complaint_contact, complaint_issue, complaint_note, facility,
-    interpreter_session, service_recovery_action,
+    accessibility_request, attachment, complaint, complaint_contact, complaint_issue,
+    complaint_note, facility, interpreter_session, service_recovery_action,
 };
 use sea_orm::sea_query::Query;
 use sea_orm::{
@@ -25,10 +25,12 @@ use crate::domain::complaint::ComplaintState;
 use crate::domain::interpreter::InterpreterSessionState;
 use crate::domain::service_recovery::ServiceRecoveryState;
 use crate::services::audit::{
-    RECORD_ACCESSIBILITY_REQUEST, RECORD_COMPLAINT, RECORD_CONTACT, RECORD_FACILITY,
-    RECORD_INTERPRETER_SESSION, RECORD_NOTE, RECORD_SERVICE_RECOVERY,
+    RECORD_ACCESSIBILITY_REQUEST, RECORD_ATTACHMENT, RECORD_COMPLAINT, RECORD_CONTACT,
+    RECORD_FACILITY, RECORD_INTERPRETER_SESSION, RECORD_NOTE, RECORD_SERVICE_RECOVERY,
 };
-use crate::services::{accessibility, complaints, facilities, interpreter, service_recovery};
+use crate::services::{
+    accessibility, attachments, complaints, facilities, interpreter, service_recovery,
+};
 
 /// Rows read per batch.
 const BATCH: u64 = 250;
@@ -44,6 +46,7 @@ pub(super) async fn check(db: &impl ConnectionTrait) -> Result<[Section; 3], DbE
     records.scan(db, &note_family()).await?;
     records.scan(db, &contact_family()).await?;
     records.scan(db, &facility_family()).await?;
+    records.scan(db, &attachment_family()).await?;
     Ok(records.into_sections())
 }
 
@@ -157,6 +160,16 @@ fn contact_family() -> Family<complaint_contact::Entity> {
         id_column: complaint_contact::Column::Id,
         id: |m| m.id,
         document: |m| Ok(complaints::contact_document(m)),
+        project: None,
+    }
+}
+
+fn attachment_family() -> Family<attachment::Entity> {
+    Family {
+        record_type: RECORD_ATTACHMENT,
+        id_column: attachment::Column::Id,
+        id: |m| m.id,
+        document: |m| Ok(attachments::document(m)),
         project: None,
     }
 }

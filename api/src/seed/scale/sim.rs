@@ -204,6 +204,10 @@ impl<'w> Sim<'w> {
         let at = at.trunc_subsecs(6);
         let mut cx = Context::new(actor, at);
         cx.policy = policy;
+        if command.needs().documents {
+            // The scale facilities require no documents, and attach none.
+            cx.documents = Some(Default::default());
+        }
         let action: AuditAction = command.audit_action();
         let reason = command
             .reason()

@@ -132,6 +132,10 @@ impl Versioned for ComplaintState {
         if needs.unfinished_work {
             cx.unfinished = links::unfinished_work(db, id).await?;
         }
+        if needs.documents {
+            cx.documents =
+                Some(crate::services::attachments::documents_on_file(db, id, state).await?);
+        }
         Ok(())
     }
 

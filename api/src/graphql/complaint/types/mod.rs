@@ -327,6 +327,14 @@ impl Complaint {
             .map(ComplaintNote::from)
             .collect())
     }
+    /// Documents on the complaint (metadata; bytes at each `downloadPath`),
+    /// oldest first. Never deleted.
+    async fn attachments(
+        &self,
+        ctx: &Context<'_>,
+    ) -> Result<Vec<crate::graphql::attachments::Attachment>> {
+        crate::graphql::attachments::of_complaint(ctx, self.uuid, &self.state, self.as_of).await
+    }
     /// Contacts with the complainant, in the order they happened.
     async fn contacts(&self, ctx: &Context<'_>) -> Result<Vec<ComplaintContact>> {
         let rows = loaders(ctx)?
