@@ -139,6 +139,7 @@ async fn main() -> anyhow::Result<()> {
             approval_threshold_amount: "250.00".into(),
             approval_threshold_currency: "USD".to_owned(),
             default_language: None,
+            letters: None,
         },
         None,
     )

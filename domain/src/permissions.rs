@@ -80,10 +80,16 @@ pub enum Operation {
     /// The information-system activity review over the access log
     /// (45 CFR 164.308(a)(1)(ii)(D)): who read what.
     ReviewAccess,
+    /// Draft a letter on a complaint and change it until it is sent.
+    DraftLetter,
+    /// Approve a letter before it goes out (where the facility requires it).
+    ApproveLetter,
+    /// Record that a letter was sent, and what became of it.
+    SendLetter,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 41] = [
+    pub const ALL: [Operation; 44] = [
         Operation::ReadFacilities,
         Operation::UpsertFacility,
         Operation::ReadDeadlinePolicies,
@@ -125,6 +131,9 @@ impl Operation {
         Operation::ReadRecordAccessLog,
         Operation::ReadReports,
         Operation::ReviewAccess,
+        Operation::DraftLetter,
+        Operation::ApproveLetter,
+        Operation::SendLetter,
     ];
 }
 
@@ -178,6 +187,9 @@ impl Operation {
             ReadRecordAccessLog => "read who viewed a record",
             ReadReports => "run compliance reports",
             ReviewAccess => "review who read what (the access review)",
+            DraftLetter => "draft and change letters",
+            ApproveLetter => "approve letters",
+            SendLetter => "record that letters were sent and delivered",
         }
     }
 
@@ -256,6 +268,10 @@ pub fn role_allows(role: Role, op: Operation) -> bool {
         ReadReports => matches!(role, PatientRelationsManager | Compliance),
         // Who read what is compliance's to review.
         ReviewAccess => matches!(role, Compliance),
+        // Letters are part of working a complaint; a lead approves them
+        // where the facility requires it.
+        DraftLetter | SendLetter => matches!(role, PatientRelations | PatientRelationsManager),
+        ApproveLetter => matches!(role, PatientRelationsManager),
     }
 }
 
@@ -330,6 +346,9 @@ mod tests {
             (ReadRecordAccessLog, [false, false, false, true, false]),
             (ReadReports, [false, false, true, true, false]),
             (ReviewAccess, [false, false, false, true, false]),
+            (DraftLetter, [false, true, true, false, false]),
+            (ApproveLetter, [false, false, true, false, false]),
+            (SendLetter, [false, true, true, false, false]),
         ];
         assert_eq!(table.len(), Operation::ALL.len());
         for (op, row) in table {

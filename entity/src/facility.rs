@@ -21,6 +21,8 @@ pub struct Model {
     pub approval_threshold_amount: String,
     /// ISO 4217 currency code of the threshold.
     pub approval_threshold_currency: String,
+    /// Letter settings as JSON (address block, QIO, approval), when set.
+    pub letters: Option<String>,
     /// Optimistic-concurrency version, bumped by every change.
     pub version: i32,
     pub created_at: DateTimeUtc,

@@ -11,6 +11,7 @@ mod m20261201_000005_one_access_log;
 mod m20261202_000006_compliance;
 mod m20261202_000010_survey_gap;
 mod m20261202_000011_audit_action_index;
+mod m20261203_000012_letters;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000006_compliance::Migration),
             Box::new(m20261202_000010_survey_gap::Migration),
             Box::new(m20261202_000011_audit_action_index::Migration),
+            Box::new(m20261203_000012_letters::Migration),
         ]
     }
 }

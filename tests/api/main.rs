@@ -30,6 +30,7 @@ mod http;
 mod interpreter_log;
 mod jwks;
 mod layout;
+mod letters;
 mod limits;
 mod linked_work;
 mod properties;

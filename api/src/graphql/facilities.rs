@@ -11,7 +11,7 @@ use super::common::{ConnectionFields, DEFAULT_PAGE_SIZE, Payload, UserError, pag
 use super::context::ContextExt;
 use super::errors;
 use super::money::{MoneyInput, MoneyObject};
-use crate::domain::facility::FacilityDraft;
+use crate::domain::facility::{FacilityDraft, FacilityLetters as DomainLetters};
 use crate::domain::money::Money;
 use crate::domain::permissions::Operation;
 use crate::ids::{NodeKind, encode_id};
@@ -25,6 +25,7 @@ pub struct Facility {
     name: String,
     time_zone: String,
     default_language: String,
+    letters: Option<Box<DomainLetters>>,
     approval_threshold: Option<Money>,
     version: i32,
     created_at: DateTime<Utc>,
@@ -38,6 +39,7 @@ impl From<entity::facility::Model> for Facility {
                 &m.approval_threshold_amount,
                 &m.approval_threshold_currency,
             ),
+            letters: services::facilities::letters_of(&m).map(Box::new),
             uuid: m.id,
             code: m.code,
             name: m.name,
@@ -72,6 +74,16 @@ impl Facility {
     async fn default_language(&self) -> &str {
         &self.default_language
     }
+    /// How its letters are headed and sent.
+    async fn letters(&self) -> FacilityLetters {
+        let l = self.letters.as_deref().cloned().unwrap_or_default();
+        FacilityLetters {
+            address_lines: l.address_lines,
+            qio_name: l.qio_name,
+            qio_phone: l.qio_phone,
+            require_approval: l.require_approval,
+        }
+    }
     /// Service recovery above this amount needs a manager's approval.
     async fn approval_threshold(&self) -> Result<MoneyObject> {
         self.approval_threshold
@@ -91,6 +103,31 @@ impl Facility {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.updated_at
     }
+}
+
+/// How a facility's letters are headed and sent.
+#[derive(SimpleObject)]
+pub struct FacilityLetters {
+    /// The address block under the facility's name.
+    pub address_lines: Vec<String>,
+    /// The Quality Improvement Organization named in A-0120 notices.
+    pub qio_name: Option<String>,
+    pub qio_phone: Option<String>,
+    /// A manager other than the drafter approves each letter before it
+    /// goes out.
+    pub require_approval: bool,
+}
+
+/// A facility's letter settings (replaced as a whole).
+#[derive(InputObject)]
+pub struct FacilityLettersInput {
+    /// At most 6 lines.
+    #[graphql(default)]
+    pub address_lines: Vec<String>,
+    pub qio_name: Option<String>,
+    pub qio_phone: Option<String>,
+    #[graphql(default)]
+    pub require_approval: bool,
 }
 
 #[derive(Default)]
@@ -161,6 +198,8 @@ pub struct FacilityUpsertInput {
     /// BCP 47 tag of the language the facility works in; omit to keep
     /// what it has (`en` for a new facility).
     pub default_language: Option<String>,
+    /// Letter settings; omit to keep what the facility has.
+    pub letters: Option<FacilityLettersInput>,
     /// Omit to create; to change an existing facility, the version you read.
     pub expected_version: Option<i32>,
 }
@@ -203,6 +242,12 @@ impl FacilityMutation {
             approval_threshold_amount: input.approval_threshold.amount.0,
             approval_threshold_currency: input.approval_threshold.currency,
             default_language: input.default_language,
+            letters: input.letters.map(|l| DomainLetters {
+                address_lines: l.address_lines,
+                qio_name: l.qio_name,
+                qio_phone: l.qio_phone,
+                require_approval: l.require_approval,
+            }),
         };
         let result =
             services::facilities::upsert(ctx.db()?, &caller, &draft, input.expected_version).await;

@@ -12,6 +12,7 @@ pub mod enums;
 pub mod errors;
 pub mod facilities;
 pub mod interpreter;
+pub mod letters;
 pub mod loaders;
 pub mod me;
 pub mod money;
@@ -54,6 +55,7 @@ pub struct MutationRoot(
     service_recovery::ServiceRecoveryMutation,
     interpreter::InterpreterMutation,
     accessibility::AccessibilityMutation,
+    letters::LetterMutation,
     checkpoints::CheckpointMutation,
 );
 

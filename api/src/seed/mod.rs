@@ -82,6 +82,7 @@ pub async fn demo(db: &DatabaseConnection) -> anyhow::Result<Seeded> {
             approval_threshold_amount: "250.00".into(),
             approval_threshold_currency: "USD".to_owned(),
             default_language: None,
+            letters: None,
         };
         facilities::upsert(db, &caller, &draft, None)
             .await

@@ -5,7 +5,7 @@
 //! version`, the record's projections, the audit event, all in one
 //! transaction. Any refusal writes nothing.
 
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, DatabaseTransaction};
 use uuid::Uuid;
 
 use super::audit::{self, NewEvent};
@@ -41,59 +41,78 @@ where
     C: Command + Send,
     C::State: Versioned,
 {
+    let op = command.operation();
+    if !permits(caller.actor, op) {
+        return Err(forbidden(op));
+    }
+    let txn = db::begin_write(db).await?;
+    let outcome = change_in(&txn, caller, id, expected_version, command).await;
+    finish(txn, outcome).await
+}
+
+/// The change path inside a write transaction the caller holds, for an
+/// action that changes more than one record at once (sending a correction
+/// supersedes the letter it corrects): every step of [`change`] but the
+/// commit.
+pub async fn change_in<C>(
+    txn: &DatabaseTransaction,
+    caller: &Caller<'_>,
+    id: Uuid,
+    expected_version: i32,
+    command: C,
+) -> Result<C::State, ServiceError>
+where
+    C: Command + Send,
+    C::State: Versioned,
+{
     let actor = caller.actor;
     let op = command.operation();
     if !permits(actor, op) {
         return Err(forbidden(op));
     }
-    let txn = db::begin_write(db).await?;
-    let outcome = async {
-        let Some(before) = visible_by_id::<C::State>(&txn, actor, id).await? else {
-            return Err(not_found::<C::State>());
-        };
-        if before.version() != expected_version {
-            return Err(conflict(before.stale(expected_version)));
-        }
-        if let Some(rule) = command.record_rule(&before)
-            && !permits(actor, rule.operation)
-        {
-            return Err(Refusal::new(RefusalCode::Forbidden, rule.message)
-                .on(rule.field)
-                .into());
-        }
-        let mut cx = Context::new(actor, now());
-        C::State::load_context(&txn, id, &before, command.needs(), &mut cx).await?;
-        let action = command.audit_action();
-        let reason = command
-            .reason()
-            .map(str::trim)
-            .filter(|r| !r.is_empty())
-            .map(str::to_owned);
-        let mut state = before.clone();
-        command.handle(&mut state, &cx).map_err(refused)?;
-        state.touch(before.version() + 1, cx.now);
-        if !C::State::update(&txn, id, expected_version, &state).await? {
-            return Err(conflict(before.raced(expected_version)));
-        }
-        C::State::project(&txn, id, Some(&before), &state).await?;
-        audit::append(
-            &txn,
-            caller,
-            NewEvent::change(
-                action.as_str(),
-                C::State::RECORD_TYPE,
-                id,
-                Some(&before.audit_document()?),
-                &state.audit_document()?,
-            )
-            .complaint_opt(state.complaint_of(id))
-            .facility(state.facility_code())
-            .reason(reason.as_deref()),
-            cx.now,
-        )
-        .await?;
-        Ok(state)
+    let Some(before) = visible_by_id::<C::State>(txn, actor, id).await? else {
+        return Err(not_found::<C::State>());
+    };
+    if before.version() != expected_version {
+        return Err(conflict(before.stale(expected_version)));
     }
-    .await;
-    finish(txn, outcome).await
+    if let Some(rule) = command.record_rule(&before)
+        && !permits(actor, rule.operation)
+    {
+        return Err(Refusal::new(RefusalCode::Forbidden, rule.message)
+            .on(rule.field)
+            .into());
+    }
+    let mut cx = Context::new(actor, now());
+    C::State::load_context(txn, id, &before, command.needs(), &mut cx).await?;
+    let action = command.audit_action();
+    let reason = command
+        .reason()
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::to_owned);
+    let mut state = before.clone();
+    command.handle(&mut state, &cx).map_err(refused)?;
+    state.touch(before.version() + 1, cx.now);
+    if !C::State::update(txn, id, expected_version, &state).await? {
+        return Err(conflict(before.raced(expected_version)));
+    }
+    C::State::project(txn, id, Some(&before), &state).await?;
+    audit::append(
+        txn,
+        caller,
+        NewEvent::change(
+            action.as_str(),
+            C::State::RECORD_TYPE,
+            id,
+            Some(&before.audit_document()?),
+            &state.audit_document()?,
+        )
+        .complaint_opt(state.complaint_of(id))
+        .facility(state.facility_code())
+        .reason(reason.as_deref()),
+        cx.now,
+    )
+    .await?;
+    Ok(state)
 }

@@ -33,6 +33,7 @@ fn draft(code: &str, tz: &str, amount: &str) -> FacilityDraft {
         approval_threshold_amount: RawAmount::from(amount),
         approval_threshold_currency: "USD".into(),
         default_language: None,
+        letters: None,
     }
 }
 

@@ -39,6 +39,12 @@ spelled_enum! {
         FacilityUpdate = "FACILITY_UPDATE",
         DeadlinePolicyCreate = "DEADLINE_POLICY_CREATE",
         DeadlinePolicyUpdate = "DEADLINE_POLICY_UPDATE",
+        LetterDraft = "LETTER_DRAFT",
+        LetterUpdate = "LETTER_UPDATE",
+        LetterApprove = "LETTER_APPROVE",
+        LetterMarkSent = "LETTER_MARK_SENT",
+        LetterRecordDelivery = "LETTER_RECORD_DELIVERY",
+        LetterSupersede = "LETTER_SUPERSEDE",
     }
 }
 
@@ -83,6 +89,12 @@ mod tests {
             "FACILITY_UPDATE",
             "DEADLINE_POLICY_CREATE",
             "DEADLINE_POLICY_UPDATE",
+            "LETTER_DRAFT",
+            "LETTER_UPDATE",
+            "LETTER_APPROVE",
+            "LETTER_MARK_SENT",
+            "LETTER_RECORD_DELIVERY",
+            "LETTER_SUPERSEDE",
         ];
         let spelled: Vec<&str> = AuditAction::ALL.iter().map(|a| a.as_str()).collect();
         assert_eq!(spelled, expected);

@@ -153,6 +153,10 @@ impl Command for ComplaintCommand {
 
     fn needs(&self) -> Needs {
         match self {
+            ComplaintCommand::Resolve(_) => Needs {
+                letters: true,
+                ..Needs::NOTHING
+            },
             ComplaintCommand::Close => Needs {
                 unfinished_work: true,
                 ..Needs::NOTHING
@@ -183,7 +187,7 @@ impl Command for ComplaintCommand {
             ComplaintCommand::ResolveAtPointOfService { resolution } => {
                 lifecycle::resolve_at_point_of_service(state, &a, &resolution)
             }
-            ComplaintCommand::Resolve(input) => lifecycle::resolve(state, &a, &input),
+            ComplaintCommand::Resolve(input) => lifecycle::resolve(state, &a, &input, &cx.letters),
             ComplaintCommand::Close => lifecycle::close(state, &a, &cx.unfinished),
             ComplaintCommand::Withdraw { reason } => lifecycle::withdraw(state, &a, &reason),
             ComplaintCommand::Reopen { reason } => lifecycle::reopen(state, &a, &reason),

@@ -199,13 +199,20 @@ fn audit_actions_reasons_and_needs() {
             None,
             Needs::NOTHING,
         ),
-        ("COMPLAINT_RESOLVE", None, Needs::NOTHING),
+        (
+            "COMPLAINT_RESOLVE",
+            None,
+            Needs {
+                letters: true,
+                ..Needs::NOTHING
+            },
+        ),
         (
             "COMPLAINT_CLOSE",
             None,
             Needs {
                 unfinished_work: true,
-                policy: false,
+                ..Needs::NOTHING
             },
         ),
         (
@@ -219,7 +226,7 @@ fn audit_actions_reasons_and_needs() {
             Some("Waiting for records"),
             Needs {
                 policy: true,
-                unfinished_work: false,
+                ..Needs::NOTHING
             },
         ),
     ];

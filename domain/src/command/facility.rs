@@ -24,6 +24,9 @@ pub struct FacilityState {
     /// BCP 47 tag of the language the facility works in.
     #[serde(default = "default_language")]
     pub default_language: String,
+    /// Letter settings, once given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub letters: Option<crate::facility::FacilityLetters>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -49,6 +52,9 @@ impl FacilityState {
         if self.default_language != crate::facility::DEFAULT_LANGUAGE {
             doc["defaultLanguage"] = json!(self.default_language);
         }
+        if let Some(letters) = &self.letters {
+            doc["letters"] = json!(letters);
+        }
         doc
     }
 
@@ -60,6 +66,9 @@ impl FacilityState {
         self.approval_threshold_currency = valid.approval_threshold.currency;
         if let Some(language) = valid.default_language {
             self.default_language = language;
+        }
+        if let Some(letters) = valid.letters {
+            self.letters = Some(letters);
         }
     }
 }
@@ -116,6 +125,7 @@ impl CreateCommand for CreateFacility {
             approval_threshold_amount: String::new(),
             approval_threshold_currency: String::new(),
             default_language: default_language(),
+            letters: None,
             version: 1,
             created_at: cx.now,
             updated_at: cx.now,

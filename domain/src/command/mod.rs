@@ -9,6 +9,7 @@ mod audit_action;
 pub mod complaint;
 pub mod facility;
 pub mod interpreter;
+pub mod letter;
 pub mod notes;
 pub mod policy;
 pub mod service_recovery;
@@ -44,12 +45,15 @@ pub struct Needs {
     pub policy: bool,
     /// The complaint's linked work that is not finished yet.
     pub unfinished_work: bool,
+    /// The complaint's letters (resolving needs its sent resolution letter).
+    pub letters: bool,
 }
 
 impl Needs {
     pub const NOTHING: Needs = Needs {
         policy: false,
         unfinished_work: false,
+        letters: false,
     };
 }
 
@@ -69,6 +73,8 @@ pub struct Context<'a> {
     pub now: DateTime<Utc>,
     pub policy: Option<PolicyContext>,
     pub unfinished: Vec<UnfinishedWork>,
+    /// The complaint's letters, by id, when `Needs::letters`.
+    pub letters: Vec<(uuid::Uuid, crate::letter::LetterState)>,
 }
 
 impl<'a> Context<'a> {
@@ -83,6 +89,7 @@ impl<'a> Context<'a> {
             now,
             policy: None,
             unfinished: Vec::new(),
+            letters: Vec::new(),
         }
     }
 }

@@ -49,6 +49,9 @@ pub(super) struct Sim<'w> {
     pub numbers: HashMap<i32, i64>,
     pub counts: Counts,
     serial: u64,
+    /// The letters of the complaint being walked (what `complaintResolve`
+    /// reads in the change path).
+    pub letters: Vec<(Uuid, crate::domain::letter::LetterState)>,
 }
 
 fn describe(violations: &[Violation]) -> String {
@@ -87,6 +90,7 @@ impl<'w> Sim<'w> {
             numbers,
             counts: Counts::default(),
             serial: 0,
+            letters: Vec::new(),
         }
     }
 
@@ -204,6 +208,9 @@ impl<'w> Sim<'w> {
         let at = at.trunc_subsecs(6);
         let mut cx = Context::new(actor, at);
         cx.policy = policy;
+        if command.needs().letters {
+            cx.letters = self.letters.clone();
+        }
         let action: AuditAction = command.audit_action();
         let reason = command
             .reason()

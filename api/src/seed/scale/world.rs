@@ -165,6 +165,7 @@ pub(super) async fn build(db: &DatabaseConnection, caller: &Caller<'_>) -> anyho
             approval_threshold_amount: spec.threshold.into(),
             approval_threshold_currency: "USD".to_owned(),
             default_language: Some(spec.language.to_owned()),
+            letters: None,
         };
         facilities::upsert(db, caller, &draft, None)
             .await

@@ -132,6 +132,9 @@ impl Versioned for ComplaintState {
         if needs.unfinished_work {
             cx.unfinished = links::unfinished_work(db, id).await?;
         }
+        if needs.letters {
+            cx.letters = crate::services::letters::for_context(db, id).await?;
+        }
         Ok(())
     }
 
