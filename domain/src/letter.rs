@@ -172,6 +172,10 @@ pub struct Composition {
     /// No template exists in the letter's language: the text must be given
     /// by hand in that language, or the language changed with a reason.
     pub language_gap: bool,
+    /// Why the template could not write the letter yet (a fact its kind
+    /// needs is missing); no document then.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<String>,
 }
 
 /// Sending: how, when, and the hash of the bytes that went out.
@@ -679,6 +683,16 @@ pub fn send_guards(
             ),
         ));
     }
+    let resolution_missing_now = s.kind == LetterKind::Resolution
+        && !resolution_missing(&s.content, rules.qio_owed).is_empty();
+    if let Some(problem) = &s.composition.problem
+        && !resolution_missing_now
+    {
+        v.push(Violation::guard(
+            &["input", "id"],
+            format!("the letter cannot be written yet: {problem}"),
+        ));
+    }
     if s.kind == LetterKind::Resolution {
         let missing = resolution_missing(&s.content, rules.qio_owed);
         if !missing.is_empty() {
@@ -844,10 +858,7 @@ pub(crate) mod testing {
             preferred_language: "es".into(),
             large_print: false,
             superseded: None,
-            composition: Composition {
-                document: Value::Null,
-                language_gap: false,
-            },
+            composition: Composition::default(),
         }
     }
 

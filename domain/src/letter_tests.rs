@@ -520,3 +520,42 @@ fn allowed_actions_by_role_and_status() {
         assert!(permits(&prm, action_operation(*a)), "{a:?}");
     }
 }
+
+/// A template that cannot write the letter yet (a fact its kind needs is
+/// missing) stops it at send, naming why; A-0123's own refusal comes first
+/// for a RESOLUTION letter.
+#[test]
+fn a_letter_the_template_cannot_write_is_not_sent() {
+    let c = sample(Classification::Complaint);
+    let now = c.received_at + chrono::Duration::days(2);
+    let mut s = drafted(&c, LetterKind::ProgressNotice, ContentInput::default());
+    s.composition.problem = Some("a ProgressNotice letter needs response_by".into());
+    let e = mark_sent(
+        &mut s,
+        &rules(&c),
+        SendMethod::Mail,
+        now,
+        &rendition(),
+        &user("pr-1"),
+        now,
+    )
+    .err()
+    .unwrap_or_default();
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(e[0].message.contains("response_by"), "{e:?}");
+    let mut r = drafted(&c, LetterKind::Resolution, ContentInput::default());
+    r.composition.problem = Some("a Resolution letter needs results".into());
+    let e = mark_sent(
+        &mut r,
+        &rules(&c),
+        SendMethod::Mail,
+        now,
+        &rendition(),
+        &user("pr-1"),
+        now,
+    )
+    .err()
+    .unwrap_or_default();
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(e[0].message.contains("A-0123"), "{e:?}");
+}

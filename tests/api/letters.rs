@@ -58,7 +58,9 @@ fn content_for(kind: &str) -> Value {
         "PROGRESS_NOTICE" => json!({ "contact": { "name": "Pat Rivera" }, "responseBy": by }),
         "EXTENSION" => json!({ "contact": { "name": "Pat Rivera" }, "responseBy": by,
                                "extensionReason": "We are waiting for the records." }),
-        "OTHER" => json!({ "body": "We will call you on Monday." }),
+        "OTHER" => {
+            json!({ "contact": { "name": "Pat Rivera" }, "body": "We will call you on Monday." })
+        }
         _ => json!({ "contact": { "name": "Pat Rivera", "phone": "555-0100" } }),
     }
 }
@@ -85,6 +87,11 @@ async fn each_kind_is_drafted_sent_and_delivered_with_its_hash_on_the_trail() {
             letter["allowedActions"],
             json!(["UPDATE", "MARK_SENT"]),
             "{kind}"
+        );
+        assert_eq!(
+            letter["compositionProblem"],
+            Value::Null,
+            "{kind}: {letter:#}"
         );
         let draft_text = letter["text"].as_str().unwrap().to_owned();
         assert!(draft_text.contains("Maria Lopez"), "{kind}: {draft_text}");
@@ -185,7 +192,7 @@ async fn a_sent_letter_is_never_edited_and_a_correction_supersedes_it() {
             &pr,
             "letterDraft",
             json!({ "complaintId": c["id"], "kind": "OTHER", "supersedes": first["id"],
-                    "content": { "body": "x" } }),
+                    "content": content_for("OTHER") }),
         )
         .await;
     assert_eq!(user_error_codes(&p), ["VALIDATION"], "{p:#}");
@@ -632,4 +639,47 @@ async fn who_may_draft_send_and_read_letters() {
         .await;
     assert_eq!(data["node"]["kind"], "OTHER");
     assert_eq!(data["node"]["allowedActions"], json!([]));
+}
+
+#[tokio::test]
+async fn a_spanish_speaking_complainant_gets_a_spanish_letter() {
+    let app = TestApp::spawn().await;
+    app.create_facility("MAIN").await;
+    let pr = specialist();
+    let c = grievance(&app, "es-MX", json!({})).await;
+    let letter = app
+        .letter_must(
+            &pr,
+            "letterDraft",
+            json!({ "complaintId": c["id"], "kind": "RESOLUTION",
+                    "content": resolution_content(false) }),
+        )
+        .await;
+    assert_eq!(letter["language"], "es-MX");
+    assert_eq!(letter["languageGap"], false);
+    let text = letter["text"].as_str().unwrap();
+    assert!(text.contains("Cómo investigamos su queja"), "{text}");
+    assert!(text.contains("Maria Lopez"), "{text}");
+    let sent = app.send_letter(&pr, &letter).await;
+    let text = sent["text"].as_str().unwrap();
+    assert!(
+        text.contains(" de 20"),
+        "the date written out in Spanish: {text}"
+    );
+    app.complaint_must(
+        &pr,
+        "complaintResolve",
+        at(&c, json!({ "findings": findings(&c) })),
+    )
+    .await;
+    let data = app
+        .ok(
+            &pr,
+            "query Q($id: ID!) { complaint(id: $id) { resolution { writtenResponse { language letterId } } } }",
+            json!({ "id": c["id"] }),
+        )
+        .await;
+    let w = &data["complaint"]["resolution"]["writtenResponse"];
+    assert_eq!(w["language"], "es-MX");
+    assert_eq!(w["letterId"], sent["id"]);
 }

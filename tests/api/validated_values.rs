@@ -317,7 +317,7 @@ async fn every_text_input_refuses_control_characters() {
             &pr,
             "letterDraft",
             json!({ "complaintId": open["id"], "kind": "OTHER",
-                    "content": { "body": "A note.", "text": "Una nota." } }),
+                    "content": { "contact": { "name": "Pat Rivera" }, "body": "A note." } }),
         )
         .await;
     let sent = app.send_letter(&pr, &other).await;

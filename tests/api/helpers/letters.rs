@@ -7,7 +7,7 @@ use super::TestApp;
 
 /// What the letter tests read back.
 pub const LETTER_FIELDS: &str = "id version kind status delivery language languageGap \
-needsTranslation format text qioNotice allowedActions supersedes supersededBy \
+needsTranslation compositionProblem format text qioNotice allowedActions supersedes supersededBy \
 complaintId sending { method sentAt sha256 bytes mediaType } \
 approval { by { subject } } deliveryRecord { outcome note }";
 

@@ -122,6 +122,11 @@ impl Letter {
     async fn needs_translation(&self) -> bool {
         self.state.composition.language_gap && self.state.content.text.is_none()
     }
+    /// Why the template cannot write the letter yet (a fact its kind needs
+    /// is missing); null when it can.
+    async fn composition_problem(&self) -> Option<&str> {
+        self.state.composition.problem.as_deref()
+    }
     async fn format(&self) -> LetterFormat {
         self.state.format
     }

@@ -4,18 +4,19 @@
 //! the text the writer gave in it, or nothing: the draft says so
 //! (`languageGap`) and is never sent in another language.
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use std::sync::LazyLock;
+
+use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use redress_correspondence::{
-    self as rc, FacilityBlock, LetterDocument, LetterVars, QioNotice, Section,
+    self as rc, ComposeError, FacilityBlock, LetterDocument, LetterVars, QioNotice, Section,
+    Templates,
 };
 use serde_json::Value;
 
 use crate::domain::complaint::ComplaintState;
 use crate::domain::facility::FacilityLetters;
-use crate::domain::letter::{
-    Composition, LetterContent, LetterFormat, LetterKind, check_language, primary_language,
-};
+use crate::domain::letter::{Composition, LetterContent, LetterFormat, LetterKind, check_language};
 
 /// What the letter is written from: its complaint and its facility.
 pub struct Source<'a> {
@@ -125,23 +126,42 @@ pub fn vars(
     }
 }
 
+/// The Fluent templates shipped with Redress (English, Spanish), parsed and
+/// checked once.
+static TEMPLATES: LazyLock<Templates> = LazyLock::new(Templates::builtin);
+
 /// Composes the letter: from the template in its language, else from the
-/// writer's own text in that language, else nothing (a language gap).
+/// writer's own text in that language, else nothing (a language gap). A
+/// template that cannot be filled yet (a fact the kind needs is missing)
+/// leaves the draft without text and says why.
 pub fn compose(src: &Source<'_>, vars: &LetterVars, hand_text: Option<&str>) -> Composition {
+    let language_gap = TEMPLATES
+        .language_for(src.facility_code, &vars.language)
+        .is_none();
     if let Some(text) = hand_text {
         return Composition {
             document: to_value(&hand_written(vars, text)),
-            language_gap: builtin(src.facility_code, vars).is_none(),
+            language_gap,
+            problem: None,
         };
     }
-    match builtin(src.facility_code, vars) {
-        Some(doc) => Composition {
+    match TEMPLATES.compose(src.facility_code, vars) {
+        Ok(doc) => Composition {
             document: to_value(&doc),
             language_gap: false,
+            problem: None,
         },
-        None => Composition {
+        Err(ComposeError::NoTemplate { .. } | ComposeError::InvalidLanguage { .. }) => {
+            Composition {
+                document: Value::Null,
+                language_gap: true,
+                problem: None,
+            }
+        }
+        Err(e) => Composition {
             document: Value::Null,
-            language_gap: true,
+            language_gap,
+            problem: Some(e.to_string()),
         },
     }
 }
@@ -203,154 +223,4 @@ fn signature(v: &LetterVars) -> Vec<String> {
     .flatten()
     .filter(|l| !l.is_empty())
     .collect()
-}
-
-/// The languages the built-in wording exists in.
-pub const BUILTIN_LANGUAGES: &[&str] = &["en"];
-
-fn english_date(d: NaiveDate) -> String {
-    const MONTHS: [&str; 12] = [
-        "January",
-        "February",
-        "March",
-        "April",
-        "May",
-        "June",
-        "July",
-        "August",
-        "September",
-        "October",
-        "November",
-        "December",
-    ];
-    let month = MONTHS.get(d.month0() as usize).copied().unwrap_or_default();
-    format!("{month} {}, {}", d.day(), d.year())
-}
-
-/// The built-in English wording of each kind (the Fluent templates of the
-/// correspondence crate replace it where they exist); `None` in any other
-/// language.
-fn builtin(_facility_code: &str, v: &LetterVars) -> Option<LetterDocument> {
-    if !BUILTIN_LANGUAGES.contains(&primary_language(&v.language).as_str()) {
-        return None;
-    }
-    let date = english_date;
-    let contact = if v.contact.name.is_empty() {
-        "Our patient relations team".to_owned()
-    } else {
-        v.contact.name.clone()
-    };
-    let by = v
-        .response_by
-        .map(date)
-        .unwrap_or_else(|| "as soon as we can".to_owned());
-    let section = |heading: Option<&str>, paragraphs: Vec<String>| Section {
-        heading: heading.map(str::to_owned),
-        paragraphs,
-    };
-    let (title, mut sections) = match v.kind {
-        rc::LetterKind::Acknowledgement => (
-            "We received your concern",
-            vec![section(
-                None,
-                vec![format!(
-                    "Thank you for telling us about your concern, which we received on {}. {contact} is looking into it and will write to you with what we find.",
-                    date(v.received_on)
-                )],
-            )],
-        ),
-        rc::LetterKind::ProgressNotice => (
-            "We are still looking into your concern",
-            vec![section(
-                None,
-                vec![format!(
-                    "We are still looking into the concern you raised on {}. We will send you our written response by {by}.",
-                    date(v.received_on)
-                )],
-            )],
-        ),
-        rc::LetterKind::Extension => (
-            "We need more time to respond",
-            vec![section(
-                None,
-                vec![format!(
-                    "We need more time to finish looking into the concern you raised on {}{}. We will send you our written response by {by}.",
-                    date(v.received_on),
-                    v.extension_reason
-                        .as_deref()
-                        .map(|r| format!(": {r}"))
-                        .unwrap_or_default()
-                )],
-            )],
-        ),
-        rc::LetterKind::Resolution => {
-            let mut s = vec![
-                section(
-                    None,
-                    vec![format!(
-                        "This letter is our written response to the grievance you raised on {}.",
-                        date(v.received_on)
-                    )],
-                ),
-                section(
-                    Some("How we looked into it"),
-                    vec![v.investigation_steps.clone().unwrap_or_default()],
-                ),
-                section(
-                    Some("What we found"),
-                    vec![v.results.clone().unwrap_or_default()],
-                ),
-                section(
-                    Some("Date of completion"),
-                    vec![v.completed_on.map(date).unwrap_or_default()],
-                ),
-            ];
-            if let Some(q) = &v.qio {
-                let who = q
-                    .organization
-                    .clone()
-                    .unwrap_or_else(|| "the Quality Improvement Organization (QIO)".to_owned());
-                let phone = q
-                    .phone
-                    .as_deref()
-                    .map(|p| format!(" at {p}"))
-                    .unwrap_or_default();
-                s.push(section(
-                    Some("Your right to a review by the QIO"),
-                    vec![format!(
-                        "As a Medicare beneficiary, you may ask {who}{phone} to review your concern about the quality of your care or your discharge."
-                    )],
-                ));
-            }
-            s.push(section(
-                Some("Who to contact"),
-                vec![format!(
-                    "{contact} is your contact for this grievance{}.",
-                    v.contact
-                        .phone
-                        .as_deref()
-                        .map(|p| format!(" and can be reached at {p}"))
-                        .unwrap_or_default()
-                )],
-            ));
-            ("Our response to your grievance", s)
-        }
-        rc::LetterKind::Other => ("About your concern", Vec::new()),
-    };
-    if let Some(body) = &v.body {
-        sections.push(section(None, paragraphs(body)));
-    }
-    Some(LetterDocument {
-        language: v.language.clone(),
-        title: title.to_owned(),
-        facility: v.facility.clone(),
-        date: date(v.date),
-        recipient: recipient(v),
-        reference: format!("Reference: {}", v.reference),
-        salutation: format!("Dear {},", v.recipient_name),
-        sections,
-        closing: "Sincerely,".to_owned(),
-        signature: signature(v),
-        format: v.format,
-    })
 }
