@@ -28,7 +28,7 @@ fn complaint() -> ComplaintState {
 /// Resolved with the complete response the guards accept.
 fn resolved(mut c: ComplaintState) -> ComplaintState {
     let (id, letter) = crate::letter::testing::sent_resolution(&c, false);
-    let response = crate::letter::written_response_of(id, &letter);
+    let response = crate::complaint::resolution::written_response_of(id, &letter);
     c.status = Status::Resolved;
     c.clocks.acknowledgement_met_at = Some(c.received_at + Duration::hours(2));
     c.clocks.resolution_met_at = Some(c.received_at + Duration::days(2));

@@ -134,7 +134,7 @@ impl Reports {
         }
         let qio = c["qioNoticeRequired"].as_bool().unwrap_or(false);
         if c["classification"] == "GRIEVANCE" {
-            self.app.send_resolution_letter(&manager(), &c, qio).await;
+            self.app.send_resolution_letter(&lead(), &c, qio).await;
         }
         self.act(&c, "complaintResolve", json!({ "findings": findings(&c) }))
             .await

@@ -5,8 +5,9 @@ use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use super::{Classification, ComplaintState, WrittenResponse};
+use super::{ContactMethod, ResponseFormat};
 use crate::Violation;
-use crate::letter::{LetterKind, LetterState, LetterStatus, written_response_of};
+use crate::letter::{LetterFormat, LetterKind, LetterState, LetterStatus, SendMethod};
 use crate::text::{LongText, Note, TextError, TextKind};
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -203,6 +204,38 @@ pub fn written_notice(
     Ok(WrittenNotice {
         response,
         exception: None,
+    })
+}
+
+/// The contact method the complaint's written response records for how
+/// its letter went out.
+pub fn contact_method(m: SendMethod) -> ContactMethod {
+    match m {
+        SendMethod::Mail => ContactMethod::Letter,
+        SendMethod::Email => ContactMethod::Email,
+        SendMethod::Portal => ContactMethod::Portal,
+        SendMethod::Fax => ContactMethod::Fax,
+        SendMethod::HandDelivered => ContactMethod::InPerson,
+    }
+}
+
+/// The complaint's written response, copied from a sent RESOLUTION letter.
+pub fn written_response_of(id: Uuid, l: &LetterState) -> Option<WrittenResponse> {
+    let sent = l.sent.as_ref()?;
+    Some(WrittenResponse {
+        contact_person: l.content.contact.as_ref().map(|c| c.name.clone())?,
+        investigation_steps: l.content.investigation_steps.clone()?,
+        results: l.content.results.clone()?,
+        completed_on: l.content.completed_on?,
+        sent_at: sent.sent_at,
+        sent_by: contact_method(sent.method),
+        language: l.language.clone(),
+        format: match l.format {
+            LetterFormat::Standard => ResponseFormat::Standard,
+            LetterFormat::LargePrint => ResponseFormat::LargePrint,
+        },
+        qio_notice_included: l.content.qio_notice,
+        letter_id: Some(id),
     })
 }
 

@@ -9,6 +9,7 @@ use crate::command::letter::{action_operation, allowed_actions};
 use crate::complaint::Classification;
 use crate::complaint::testing::sample;
 use crate::permissions::permits;
+use crate::{Violation, ViolationKind};
 
 fn apply(
     s: &mut LetterState,
