@@ -140,6 +140,7 @@ async fn main() -> anyhow::Result<()> {
             approval_threshold_currency: "USD".to_owned(),
             default_language: None,
             required_documents: None,
+            letters: None,
         },
         None,
     )

@@ -15,6 +15,7 @@ pub enum NodeKind {
     ServiceRecoveryAction,
     InterpreterSession,
     AccessibilityRequest,
+    Letter,
 }
 
 impl NodeKind {
@@ -25,6 +26,7 @@ impl NodeKind {
             NodeKind::ServiceRecoveryAction => "ServiceRecoveryAction",
             NodeKind::InterpreterSession => "InterpreterSession",
             NodeKind::AccessibilityRequest => "AccessibilityRequest",
+            NodeKind::Letter => "Letter",
         }
     }
 
@@ -35,6 +37,7 @@ impl NodeKind {
             "ServiceRecoveryAction" => Some(NodeKind::ServiceRecoveryAction),
             "InterpreterSession" => Some(NodeKind::InterpreterSession),
             "AccessibilityRequest" => Some(NodeKind::AccessibilityRequest),
+            "Letter" => Some(NodeKind::Letter),
             _ => None,
         }
     }

@@ -23,6 +23,63 @@ pub struct FacilityDraft {
     /// Documents required before resolution, by channel; `None` keeps what
     /// the facility has (none when new).
     pub required_documents: Option<Vec<DocumentRequirement>>,
+    /// Letter settings; `None` keeps what the facility has.
+    pub letters: Option<FacilityLetters>,
+}
+
+/// How a facility's letters are headed and sent.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FacilityLetters {
+    /// The address block under the facility's name, line by line.
+    pub address_lines: Vec<String>,
+    /// The Quality Improvement Organization named in A-0120 notices.
+    pub qio_name: Option<String>,
+    pub qio_phone: Option<String>,
+    /// A manager other than the drafter approves each letter before it
+    /// goes out.
+    pub require_approval: bool,
+}
+
+/// At most this many address lines.
+pub const ADDRESS_LINES_MAX: usize = 6;
+
+fn valid_letters(l: &FacilityLetters, errors: &mut Vec<FieldError>) -> FacilityLetters {
+    let mut out = FacilityLetters {
+        require_approval: l.require_approval,
+        ..FacilityLetters::default()
+    };
+    if l.address_lines.len() > ADDRESS_LINES_MAX {
+        errors.push(FieldError::new(
+            &["input", "letters", "addressLines"],
+            format!("at most {ADDRESS_LINES_MAX} address lines"),
+        ));
+    }
+    for (i, line) in l.address_lines.iter().enumerate() {
+        let index = i.to_string();
+        match Name::check(line) {
+            Ok(v) => out.address_lines.push(v.into_string()),
+            Err(TextError::Empty) => {}
+            Err(e) => errors.push(FieldError::new(
+                &["input", "letters", "addressLines", index.as_str()],
+                e.message("the address line"),
+            )),
+        }
+    }
+    for (value, field, slot) in [
+        (&l.qio_name, "qioName", &mut out.qio_name),
+        (&l.qio_phone, "qioPhone", &mut out.qio_phone),
+    ] {
+        match value.as_deref().map(Name::check) {
+            None | Some(Err(TextError::Empty)) => {}
+            Some(Ok(v)) => *slot = Some(v.into_string()),
+            Some(Err(e)) => errors.push(FieldError::new(
+                &["input", "letters", field],
+                e.message(field),
+            )),
+        }
+    }
+    out
 }
 
 /// A facility that passed every rule, normalised.
@@ -36,6 +93,8 @@ pub struct ValidFacility {
     pub default_language: Option<String>,
     /// Normalised, when the draft named them.
     pub required_documents: Option<Vec<DocumentRequirement>>,
+    /// Letter settings, when the draft gave them.
+    pub letters: Option<FacilityLetters>,
 }
 
 /// The language a facility works in unless it says otherwise.
@@ -141,6 +200,10 @@ pub fn validate(draft: &FacilityDraft) -> Result<ValidFacility, Vec<FieldError>>
             }
         },
     };
+    let letters = draft
+        .letters
+        .as_ref()
+        .map(|l| valid_letters(l, &mut errors));
 
     match (time_zone, threshold) {
         (Some(time_zone), Some(approval_threshold)) if errors.is_empty() => Ok(ValidFacility {
@@ -150,6 +213,7 @@ pub fn validate(draft: &FacilityDraft) -> Result<ValidFacility, Vec<FieldError>>
             approval_threshold,
             default_language,
             required_documents,
+            letters,
         }),
         _ => Err(errors),
     }
@@ -168,6 +232,63 @@ mod tests {
             approval_threshold_currency: "USD".into(),
             default_language: None,
             required_documents: None,
+            letters: None,
+        }
+    }
+
+    /// Letter settings: lines trimmed, blanks dropped, control characters
+    /// and too many lines refused.
+    #[test]
+    fn letter_settings_table() {
+        let ok = |l: FacilityLetters| {
+            validate(&FacilityDraft {
+                letters: Some(l),
+                ..draft()
+            })
+            .map(|v| v.letters)
+        };
+        let v = ok(FacilityLetters {
+            address_lines: vec![" 1 River Road ".into(), " ".into(), "Springfield".into()],
+            qio_name: Some(" Livanta ".into()),
+            qio_phone: None,
+            require_approval: true,
+        });
+        assert_eq!(
+            v.ok().flatten(),
+            Some(FacilityLetters {
+                address_lines: vec!["1 River Road".into(), "Springfield".into()],
+                qio_name: Some("Livanta".into()),
+                qio_phone: None,
+                require_approval: true,
+            })
+        );
+        let cases: &[(FacilityLetters, &str)] = &[
+            (
+                FacilityLetters {
+                    address_lines: vec!["a\u{0}b".into()],
+                    ..FacilityLetters::default()
+                },
+                "input.letters.addressLines.0",
+            ),
+            (
+                FacilityLetters {
+                    address_lines: vec!["x".into(); ADDRESS_LINES_MAX + 1],
+                    ..FacilityLetters::default()
+                },
+                "input.letters.addressLines",
+            ),
+            (
+                FacilityLetters {
+                    qio_phone: Some("1\u{7}".into()),
+                    ..FacilityLetters::default()
+                },
+                "input.letters.qioPhone",
+            ),
+        ];
+        for (l, field) in cases {
+            let e = ok(l.clone()).err().unwrap_or_default();
+            assert_eq!(e.len(), 1, "{field}: {e:?}");
+            assert_eq!(e[0].field.join("."), *field);
         }
     }
 
@@ -213,6 +334,7 @@ mod tests {
             approval_threshold_currency: "USD".into(),
             default_language: None,
             required_documents: None,
+            letters: None,
         };
         let fields: Vec<String> = validate(&d)
             .err()

@@ -12,6 +12,7 @@ pub mod command;
 pub mod complaint;
 pub mod facility;
 pub mod interpreter;
+pub mod letter;
 pub mod money;
 pub mod permissions;
 pub mod report;

@@ -82,10 +82,16 @@ pub enum Operation {
     ReviewAccess,
     /// Upload a document to a complaint (reading one is `ReadComplaints`).
     AddAttachment,
+    /// Draft a letter on a complaint and change it until it is sent.
+    DraftLetter,
+    /// Approve a letter before it goes out (where the facility requires it).
+    ApproveLetter,
+    /// Record that a letter was sent, and what became of it.
+    SendLetter,
 }
 
 impl Operation {
-    pub const ALL: [Operation; 42] = [
+    pub const ALL: [Operation; 45] = [
         Operation::ReadFacilities,
         Operation::UpsertFacility,
         Operation::ReadDeadlinePolicies,
@@ -128,6 +134,9 @@ impl Operation {
         Operation::ReadReports,
         Operation::ReviewAccess,
         Operation::AddAttachment,
+        Operation::DraftLetter,
+        Operation::ApproveLetter,
+        Operation::SendLetter,
     ];
 }
 
@@ -182,6 +191,9 @@ impl Operation {
             ReadReports => "run compliance reports",
             ReviewAccess => "review who read what (the access review)",
             AddAttachment => "add documents to complaints",
+            DraftLetter => "draft and change letters",
+            ApproveLetter => "approve letters",
+            SendLetter => "record that letters were sent and delivered",
         }
     }
 
@@ -263,6 +275,10 @@ pub fn role_allows(role: Role, op: Operation) -> bool {
         // The front desk scans the letter it logged; patient relations add
         // photos, forms and sent letters. Compliance changes nothing.
         AddAttachment => matches!(role, Staff | PatientRelations | PatientRelationsManager),
+        // Letters are part of working a complaint; a lead approves them
+        // where the facility requires it.
+        DraftLetter | SendLetter => matches!(role, PatientRelations | PatientRelationsManager),
+        ApproveLetter => matches!(role, PatientRelationsManager),
     }
 }
 
@@ -338,6 +354,9 @@ mod tests {
             (ReadReports, [false, false, true, true, false]),
             (ReviewAccess, [false, false, false, true, false]),
             (AddAttachment, [true, true, true, false, false]),
+            (DraftLetter, [false, true, true, false, false]),
+            (ApproveLetter, [false, false, true, false, false]),
+            (SendLetter, [false, true, true, false, false]),
         ];
         assert_eq!(table.len(), Operation::ALL.len());
         for (op, row) in table {

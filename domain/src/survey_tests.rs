@@ -7,7 +7,7 @@ use chrono_tz::Tz;
 use super::*;
 use crate::accessibility::testing::filed;
 use crate::accessibility::{Alternative, Denial, DenialGround};
-use crate::complaint::testing::{response_input, sample, user};
+use crate::complaint::testing::{sample, user};
 use crate::complaint::{ComplaintState, Resolution};
 use crate::work::Stamp;
 
@@ -27,7 +27,8 @@ fn complaint() -> ComplaintState {
 
 /// Resolved with the complete response the guards accept.
 fn resolved(mut c: ComplaintState) -> ComplaintState {
-    let response = response_input(&c).written_response;
+    let (id, letter) = crate::letter::testing::sent_resolution(&c, false);
+    let response = crate::complaint::resolution::written_response_of(id, &letter);
     c.status = Status::Resolved;
     c.clocks.acknowledgement_met_at = Some(c.received_at + Duration::hours(2));
     c.clocks.resolution_met_at = Some(c.received_at + Duration::days(2));
@@ -37,6 +38,7 @@ fn resolved(mut c: ComplaintState) -> ComplaintState {
         at_point_of_service: false,
         summary: None,
         written_response: response,
+        written_notice_exception: None,
     });
     c
 }
@@ -49,6 +51,7 @@ fn at_point_of_service(mut c: ComplaintState) -> ComplaintState {
         at_point_of_service: true,
         summary: Some("apologised".into()),
         written_response: None,
+        written_notice_exception: None,
     });
     c
 }

@@ -24,6 +24,8 @@ pub struct Model {
     /// The documents a complaint must have before it is resolved, by
     /// channel: a JSON list of `{"channel": …, "kinds": […]}` (`[]`: none).
     pub required_documents: String,
+    /// Letter settings as JSON (address block, QIO, approval), when set.
+    pub letters: Option<String>,
     /// Optimistic-concurrency version, bumped by every change.
     pub version: i32,
     pub created_at: DateTimeUtc,

@@ -15,5 +15,7 @@ pub mod deadline_policy;
 pub mod facility;
 pub mod idempotency_key;
 pub mod interpreter_session;
+pub mod letter;
+pub mod letter_rendition;
 pub mod reference_counter;
 pub mod service_recovery_action;

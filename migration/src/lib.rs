@@ -11,6 +11,7 @@ mod m20261201_000005_one_access_log;
 mod m20261202_000006_compliance;
 mod m20261202_000010_survey_gap;
 mod m20261202_000011_audit_action_index;
+mod m20261203_000012_letters;
 mod m20261203_000013_attachments;
 mod m20261203_000014_progress_notice;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000006_compliance::Migration),
             Box::new(m20261202_000010_survey_gap::Migration),
             Box::new(m20261202_000011_audit_action_index::Migration),
+            Box::new(m20261203_000012_letters::Migration),
             Box::new(m20261203_000013_attachments::Migration),
             Box::new(m20261203_000014_progress_notice::Migration),
         ]

@@ -37,7 +37,8 @@ fn action_call(action: &str, c: &Value) -> (&'static str, Value) {
             "complaintResolve",
             at(
                 c,
-                json!({ "findings": findings(c), "writtenResponse": written_response(false) }),
+                json!({ "findings": findings(c),
+                        "writtenNoticeException": { "reason": "Answered in person at the family's request." } }),
             ),
         ),
         "CLOSE" => ("complaintClose", at(c, json!({}))),
@@ -365,58 +366,84 @@ async fn written_grievance_from_intake_to_closure() {
         )
         .await;
     assert_eq!(user_error_codes(&p), ["GUARD_FAILED"], "{p:#}");
+    assert_eq!(p["userErrors"][0]["field"], json!(["input", "letterId"]));
+    // The resolution letter: without the QIO notice, or without the steps
+    // taken, it is not sent; complete, it is.
+    let letter = app
+        .draft_letter(&pr, &c, "RESOLUTION", resolution_content(false))
+        .await;
+    let with_text = |mut content: Value| {
+        if letter["languageGap"] == json!(true) {
+            content["text"] = json!(SPANISH_TEXT);
+        }
+        content
+    };
+    let p = app
+        .letter_mutate(
+            &pr,
+            "letterMarkSent",
+            json!({ "id": letter["id"], "expectedVersion": letter["version"], "method": "MAIL" }),
+        )
+        .await;
+    assert_eq!(user_error_codes(&p), ["GUARD_FAILED"], "{p:#}");
+    assert!(
+        p["userErrors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("QIO"),
+        "{p:#}"
+    );
+    let mut incomplete = resolution_content(true);
+    incomplete["investigationSteps"] = json!("  ");
+    let letter = app
+        .letter_must(
+            &pr,
+            "letterUpdate",
+            json!({ "id": letter["id"], "expectedVersion": letter["version"], "content": with_text(incomplete) }),
+        )
+        .await;
+    let p = app
+        .letter_mutate(
+            &pr,
+            "letterMarkSent",
+            json!({ "id": letter["id"], "expectedVersion": letter["version"], "method": "MAIL" }),
+        )
+        .await;
+    assert_eq!(user_error_codes(&p), ["GUARD_FAILED"], "{p:#}");
+    assert!(
+        p["userErrors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("steps taken to investigate"),
+        "{p:#}"
+    );
+    let letter = app
+        .letter_must(
+            &pr,
+            "letterUpdate",
+            json!({ "id": letter["id"], "expectedVersion": letter["version"], "content": with_text(resolution_content(true)) }),
+        )
+        .await;
+    let letter = app.send_letter(&pr, &letter).await;
     let mut one_finding = findings(&c);
     one_finding.as_array_mut().unwrap().pop();
     let p = app
         .complaint_mutate(
             &pr,
             "complaintResolve",
-            at(
-                &c,
-                json!({ "findings": one_finding, "writtenResponse": written_response(true) }),
-            ),
+            at(&c, json!({ "findings": one_finding })),
         )
         .await;
     assert_eq!(user_error_codes(&p), ["GUARD_FAILED"], "{p:#}");
     assert_eq!(p["userErrors"][0]["field"], json!(["input", "findings"]));
-    let p = app
-        .complaint_mutate(
-            &pr,
-            "complaintResolve",
-            at(
-                &c,
-                json!({ "findings": findings(&c), "writtenResponse": written_response(false) }),
-            ),
-        )
-        .await;
-    assert_eq!(user_error_codes(&p), ["GUARD_FAILED"]);
-    assert_eq!(
-        p["userErrors"][0]["field"],
-        json!(["input", "writtenResponse", "qioNoticeIncluded"])
-    );
-    let mut incomplete = written_response(true);
-    incomplete["investigationSteps"] = json!("  ");
-    let p = app
-        .complaint_mutate(
-            &pr,
-            "complaintResolve",
-            at(
-                &c,
-                json!({ "findings": findings(&c), "writtenResponse": incomplete }),
-            ),
-        )
-        .await;
-    assert_eq!(user_error_codes(&p), ["GUARD_FAILED"]);
     let c = app
         .complaint_must(
             &pr,
             "complaintResolve",
-            at(
-                &c,
-                json!({ "findings": findings(&c), "writtenResponse": written_response(true) }),
-            ),
+            at(&c, json!({ "findings": findings(&c) })),
         )
         .await;
+    assert_eq!(c["resolution"]["writtenResponse"]["letterId"], letter["id"]);
     assert_eq!(c["status"], "RESOLVED");
     assert_eq!(
         c["resolution"]["writtenResponse"]["qioNoticeIncluded"],
@@ -439,9 +466,23 @@ async fn written_grievance_from_intake_to_closure() {
     assert!(c["closedAt"].is_string());
     assert_eq!(c["overdue"], false);
 
-    // History: every change, in order, attributed.
+    // History: every change, in order, attributed; its letters' changes
+    // are part of it (drafted, changed, sent before the resolution).
+    let history = app.history_actions(&id).await;
+    let letters: Vec<&String> = history
+        .iter()
+        .filter(|a| a.starts_with("LETTER_"))
+        .collect();
+    assert_eq!(letters.first().map(|a| a.as_str()), Some("LETTER_DRAFT"));
+    assert_eq!(letters.last().map(|a| a.as_str()), Some("LETTER_MARK_SENT"));
+    let resolve_at = history.iter().position(|a| a == "COMPLAINT_RESOLVE");
+    let sent_at = history.iter().position(|a| a == "LETTER_MARK_SENT");
+    assert!(sent_at < resolve_at, "{history:?}");
     assert_eq!(
-        app.history_actions(&id).await,
+        history
+            .iter()
+            .filter(|a| !a.starts_with("LETTER_"))
+            .collect::<Vec<_>>(),
         [
             "COMPLAINT_CREATE",
             "COMPLAINT_ACKNOWLEDGE",

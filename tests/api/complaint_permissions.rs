@@ -290,7 +290,8 @@ fn change(op: Op, c: &Value) -> (&'static str, Value) {
         ),
         Op::Resolve => (
             "complaintResolve",
-            json!({ "findings": findings(c), "writtenResponse": written_response(false) }),
+            json!({ "findings": findings(c),
+                    "writtenNoticeException": { "reason": "Answered in person with the family." } }),
         ),
         Op::Close => ("complaintClose", json!({})),
         Op::Withdraw => (

@@ -32,6 +32,7 @@ mod http;
 mod interpreter_log;
 mod jwks;
 mod layout;
+mod letters;
 mod limits;
 mod linked_work;
 mod progress_notice;

@@ -133,17 +133,11 @@ impl Reports {
             c = self.act(&c, "complaintStartInvestigation", json!({})).await;
         }
         let qio = c["qioNoticeRequired"].as_bool().unwrap_or(false);
-        let response = if c["classification"] == "GRIEVANCE" {
-            written_response(qio)
-        } else {
-            Value::Null
-        };
-        self.act(
-            &c,
-            "complaintResolve",
-            json!({ "findings": findings(&c), "writtenResponse": response }),
-        )
-        .await
+        if c["classification"] == "GRIEVANCE" {
+            self.app.send_resolution_letter(&lead(), &c, qio).await;
+        }
+        self.act(&c, "complaintResolve", json!({ "findings": findings(&c) }))
+            .await
     }
 
     pub async fn act(&self, c: &Value, mutation: &str, extra: Value) -> Value {

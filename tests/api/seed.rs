@@ -51,6 +51,37 @@ async fn demo_data_covers_every_state_and_verifies() {
     }
     assert_eq!(data["auditTrailVerification"]["intact"], true);
 
+    // Letters: acknowledgements (one in Spanish to a Spanish-speaking
+    // complainant), progress notices and a sent resolution letter.
+    let letters = app
+        .ok(
+            &compliance,
+            "{ complaints(first: 100) { nodes { letters { kind language status text } } } }",
+            json!({}),
+        )
+        .await;
+    let letters: Vec<&serde_json::Value> = letters["complaints"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|n| n["letters"].as_array().unwrap())
+        .collect();
+    for kind in ["ACKNOWLEDGEMENT", "PROGRESS_NOTICE", "RESOLUTION"] {
+        assert!(
+            letters
+                .iter()
+                .any(|l| l["kind"] == kind && l["status"] == "SENT"),
+            "no sent {kind} letter"
+        );
+    }
+    assert!(
+        letters
+            .iter()
+            .any(|l| l["language"] == "es"
+                && l["text"].as_str().is_some_and(|t| t.contains("queja"))),
+        "no Spanish letter"
+    );
+
     // The records beside complaints: a completed voucher, a gift card
     // awaiting a second manager, sessions, an overdue, a scheduled and a
     // denied request, and the grievance opened from the denied one.

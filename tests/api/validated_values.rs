@@ -188,6 +188,8 @@ async fn every_text_input_refuses_control_characters() {
     // Inputs valid in every field.
     let mut facility = facility_input("NEW-ONE");
     facility["defaultLanguage"] = json!("en");
+    facility["letters"] = json!({ "addressLines": ["1 River Road"], "qioName": "Livanta",
+                                  "qioPhone": "555-0199", "requireApproval": false });
     let mut create = intake("MAIN");
     for (key, value) in [
         ("receivedBy", json!("Front desk")),
@@ -235,7 +237,7 @@ async fn every_text_input_refuses_control_characters() {
     let resolve = at(
         &investigating,
         json!({ "findings": findings(&investigating), "summary": "Addressed.",
-                "writtenResponse": written_response(false) }),
+                "writtenNoticeException": { "reason": "Answered by phone at the family's request." } }),
     );
     let extend = at(
         &ma,
@@ -290,7 +292,39 @@ async fn every_text_input_refuses_control_characters() {
         json!({ "ground": "UNDUE_BURDEN", "reason": "Cost out of proportion." }),
     );
 
-    let cases = vec![
+    // Letters: a draft to change, and a sent one to record delivery of.
+    let content = json!({
+        "contact": { "name": "Pat Rivera", "title": "Patient Relations",
+                     "phone": "555-0100", "email": "pat@example.org" },
+        "extensionReason": "Records are late.", "investigationSteps": "Read the chart.",
+        "results": "Upheld.", "body": "We are sorry.", "text": "Hemos recibido su queja."
+    });
+    let mut letter_draft = json!({
+        "complaintId": open["id"], "kind": "OTHER", "language": "es-MX",
+        "languageReason": "The complainant's dialect.", "content": content,
+        "idempotencyKey": "letter-1"
+    });
+    let draft = app
+        .letter_must(&pr, "letterDraft", letter_draft.clone())
+        .await;
+    letter_draft["idempotencyKey"] = json!("letter-2");
+    let letter_update = json!({
+        "id": draft["id"], "expectedVersion": draft["version"], "language": "es-MX",
+        "languageReason": "The complainant's dialect.", "content": content
+    });
+    let other = app
+        .letter_must(
+            &pr,
+            "letterDraft",
+            json!({ "complaintId": open["id"], "kind": "OTHER",
+                    "content": { "contact": { "name": "Pat Rivera" }, "body": "A note." } }),
+        )
+        .await;
+    let sent = app.send_letter(&pr, &other).await;
+    let delivery = json!({ "id": sent["id"], "expectedVersion": sent["version"],
+                           "outcome": "DELIVERED", "note": "Signed for." });
+
+    let mut cases = vec![
         formatted(case("facilityUpsert", &admin, &facility, &["code"]), None),
         case("facilityUpsert", &admin, &facility, &["name"]),
         formatted(
@@ -405,25 +439,7 @@ async fn every_text_input_refuses_control_characters() {
             "complaintResolve",
             &pr,
             &resolve,
-            &["writtenResponse", "contactPerson"],
-        ),
-        case(
-            "complaintResolve",
-            &pr,
-            &resolve,
-            &["writtenResponse", "investigationSteps"],
-        ),
-        case(
-            "complaintResolve",
-            &pr,
-            &resolve,
-            &["writtenResponse", "results"],
-        ),
-        case(
-            "complaintResolve",
-            &pr,
-            &resolve,
-            &["writtenResponse", "language"],
+            &["writtenNoticeException", "reason"],
         ),
         case("complaintWithdraw", &pr, &reason(&open), &["reason"]),
         case("complaintReopen", &pr, &reason(&withdrawn), &["reason"]),
@@ -645,6 +661,48 @@ async fn every_text_input_refuses_control_characters() {
             &["reason"],
         ),
     ];
+
+    for (mutation, input) in [
+        ("letterDraft", &letter_draft),
+        ("letterUpdate", &letter_update),
+    ] {
+        cases.push(formatted(case(mutation, &pr, input, &["language"]), None));
+        cases.push(case(mutation, &pr, input, &["languageReason"]));
+        let paths: [&'static [&'static str]; 9] = [
+            &["content", "contact", "name"],
+            &["content", "contact", "title"],
+            &["content", "contact", "phone"],
+            &["content", "contact", "email"],
+            &["content", "extensionReason"],
+            &["content", "investigationSteps"],
+            &["content", "results"],
+            &["content", "body"],
+            &["content", "text"],
+        ];
+        for path in paths {
+            cases.push(case(mutation, &pr, input, path));
+        }
+    }
+    cases.push(case("letterDraft", &pr, &letter_draft, &["idempotencyKey"]));
+    cases.push(case("letterRecordDelivery", &pr, &delivery, &["note"]));
+    cases.push(case(
+        "facilityUpsert",
+        &admin,
+        &facility,
+        &["letters", "addressLines", "0"],
+    ));
+    cases.push(case(
+        "facilityUpsert",
+        &admin,
+        &facility,
+        &["letters", "qioName"],
+    ));
+    cases.push(case(
+        "facilityUpsert",
+        &admin,
+        &facility,
+        &["letters", "qioPhone"],
+    ));
 
     // The coverage guard: every text input of every mutation is above.
     let covered = cases

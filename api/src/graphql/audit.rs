@@ -18,7 +18,7 @@ use crate::ids::{NodeKind, decode_id, encode_id};
 use crate::services;
 use crate::services::audit::{
     EventFilter, RECORD_ACCESSIBILITY_REQUEST, RECORD_COMPLAINT, RECORD_CONTACT, RECORD_FACILITY,
-    RECORD_INTERPRETER_SESSION, RECORD_NOTE, RECORD_SERVICE_RECOVERY,
+    RECORD_INTERPRETER_SESSION, RECORD_LETTER, RECORD_NOTE, RECORD_SERVICE_RECOVERY,
 };
 
 /// Who did it, as the token said at the time.
@@ -84,6 +84,7 @@ impl AuditEvent {
             RECORD_ACCESSIBILITY_REQUEST => {
                 encode_id(NodeKind::AccessibilityRequest, self.0.record_id)
             }
+            RECORD_LETTER => encode_id(NodeKind::Letter, self.0.record_id),
             _ => ID(self.0.record_id.to_string()),
         }
     }

@@ -14,7 +14,7 @@ use super::money::{MoneyInput, MoneyObject};
 use crate::domain::attachment::AttachmentKind;
 use crate::domain::attachment::required::DocumentRequirement;
 use crate::domain::complaint::Channel;
-use crate::domain::facility::FacilityDraft;
+use crate::domain::facility::{FacilityDraft, FacilityLetters as DomainLetters};
 use crate::domain::money::Money;
 use crate::domain::permissions::Operation;
 use crate::ids::{NodeKind, encode_id};
@@ -29,6 +29,7 @@ pub struct Facility {
     time_zone: String,
     default_language: String,
     required_documents: Vec<RequiredDocuments>,
+    letters: Option<Box<DomainLetters>>,
     approval_threshold: Option<Money>,
     version: i32,
     created_at: DateTime<Utc>,
@@ -50,6 +51,7 @@ impl From<entity::facility::Model> for Facility {
                 &m.approval_threshold_amount,
                 &m.approval_threshold_currency,
             ),
+            letters: services::facilities::letters_of(&m).map(Box::new),
             uuid: m.id,
             code: m.code,
             name: m.name,
@@ -89,6 +91,16 @@ impl Facility {
     async fn required_documents(&self) -> &[RequiredDocuments] {
         &self.required_documents
     }
+    /// How its letters are headed and sent.
+    async fn letters(&self) -> FacilityLetters {
+        let l = self.letters.as_deref().cloned().unwrap_or_default();
+        FacilityLetters {
+            address_lines: l.address_lines,
+            qio_name: l.qio_name,
+            qio_phone: l.qio_phone,
+            require_approval: l.require_approval,
+        }
+    }
     /// Service recovery above this amount needs a manager's approval.
     async fn approval_threshold(&self) -> Result<MoneyObject> {
         self.approval_threshold
@@ -108,6 +120,31 @@ impl Facility {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.updated_at
     }
+}
+
+/// How a facility's letters are headed and sent.
+#[derive(SimpleObject)]
+pub struct FacilityLetters {
+    /// The address block under the facility's name.
+    pub address_lines: Vec<String>,
+    /// The Quality Improvement Organization named in A-0120 notices.
+    pub qio_name: Option<String>,
+    pub qio_phone: Option<String>,
+    /// A manager other than the drafter approves each letter before it
+    /// goes out.
+    pub require_approval: bool,
+}
+
+/// A facility's letter settings (replaced as a whole).
+#[derive(InputObject)]
+pub struct FacilityLettersInput {
+    /// At most 6 lines.
+    #[graphql(default)]
+    pub address_lines: Vec<String>,
+    pub qio_name: Option<String>,
+    pub qio_phone: Option<String>,
+    #[graphql(default)]
+    pub require_approval: bool,
 }
 
 #[derive(Default)]
@@ -196,6 +233,8 @@ pub struct FacilityUpsertInput {
     /// letter, `INCOMING_CORRESPONDENCE`, for `LETTER` complaints); omit to
     /// keep what the facility has (none for a new facility), `[]` for none.
     pub required_documents: Option<Vec<RequiredDocumentsInput>>,
+    /// Letter settings; omit to keep what the facility has.
+    pub letters: Option<FacilityLettersInput>,
     /// Omit to create; to change an existing facility, the version you read.
     pub expected_version: Option<i32>,
 }
@@ -245,6 +284,12 @@ impl FacilityMutation {
                         kinds: r.kinds,
                     })
                     .collect()
+            }),
+            letters: input.letters.map(|l| DomainLetters {
+                address_lines: l.address_lines,
+                qio_name: l.qio_name,
+                qio_phone: l.qio_phone,
+                require_approval: l.require_approval,
             }),
         };
         let result =

@@ -13,6 +13,7 @@ pub mod enums;
 pub mod errors;
 pub mod facilities;
 pub mod interpreter;
+pub mod letters;
 pub mod loaders;
 pub mod me;
 pub mod money;
@@ -55,6 +56,7 @@ pub struct MutationRoot(
     service_recovery::ServiceRecoveryMutation,
     interpreter::InterpreterMutation,
     accessibility::AccessibilityMutation,
+    letters::LetterMutation,
     checkpoints::CheckpointMutation,
 );
 

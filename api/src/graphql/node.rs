@@ -9,6 +9,7 @@ use super::complaint::{Complaint, complaint_by_uuid};
 use super::context::ContextExt;
 use super::facilities::Facility;
 use super::interpreter::InterpreterSession;
+use super::letters::Letter;
 use super::service_recovery::ServiceRecoveryAction;
 use crate::domain::accessibility::AccessibilityRequestState;
 use crate::domain::interpreter::InterpreterSessionState;
@@ -28,6 +29,7 @@ pub enum Node {
     ServiceRecoveryAction(ServiceRecoveryAction),
     InterpreterSession(InterpreterSession),
     AccessibilityRequest(AccessibilityRequest),
+    Letter(Letter),
 }
 
 /// A service-recovery action, interpreter session or accessibility request
@@ -80,6 +82,15 @@ impl NodeQuery {
                 Ok(work_by_uuid::<AccessibilityRequestState>(ctx, uuid)
                     .await?
                     .map(|r| Node::AccessibilityRequest(AccessibilityRequest::new(r))))
+            }
+            // A letter is read as part of its complaint.
+            NodeKind::Letter => {
+                ctx.authorize(Operation::ReadComplaints)?;
+                Ok(ctx
+                    .reader()?
+                    .letter(uuid, "node")
+                    .await?
+                    .map(|r| Node::Letter(Letter::new(r))))
             }
         }
     }

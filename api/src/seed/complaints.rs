@@ -11,11 +11,12 @@ use crate::domain::complaint::intake::{IntakeDraft, IssueDraft};
 use crate::domain::complaint::resolution::{Finding, ResolveInput};
 use crate::domain::complaint::{
     Channel, Complainant, ContactMethod, GrievanceFacts, HcatCategory, Patient, PersonInvolved,
-    Relationship, ResponseFormat, StageOfCare, UserRef, WrittenResponse,
+    Relationship, StageOfCare, UserRef,
 };
-use crate::services::Caller;
-use crate::services::change;
+use crate::domain::letter::{ContentInput, DraftInput, LetterKind, SendMethod, UpdateInput};
 use crate::services::complaints::{self, CreateDraft, Record};
+use crate::services::letters::{self, DraftRequest};
+use crate::services::{Caller, change};
 
 pub(super) struct Story {
     facility: &'static str,
@@ -31,6 +32,8 @@ pub(super) struct Story {
     issues: &'static [(HcatCategory, i32, StageOfCare)],
     /// How far along the lifecycle it gets.
     pub(super) end: &'static str,
+    /// The complainant's preferred language (BCP 47).
+    language: &'static str,
 }
 
 const NONE: GrievanceFacts = GrievanceFacts {
@@ -60,6 +63,7 @@ pub(super) fn stories() -> Vec<Story> {
                 (Communication, 1, Admission),
             ],
             end: "RECEIVED",
+            language: "en",
         },
         Story {
             facility: "MERCY-MAIN",
@@ -74,6 +78,7 @@ pub(super) fn stories() -> Vec<Story> {
             description: "Room too cold overnight; no extra blanket offered.",
             issues: &[(Environment, 1, CareOnWard)],
             end: "RESOLVED_AT_POINT_OF_SERVICE",
+            language: "en",
         },
         Story {
             facility: "MERCY-MAIN",
@@ -91,6 +96,7 @@ pub(super) fn stories() -> Vec<Story> {
                 (Communication, 2, DischargeTransfer),
             ],
             end: "INVESTIGATING",
+            language: "en",
         },
         Story {
             facility: "MERCY-MAIN",
@@ -108,6 +114,7 @@ pub(super) fn stories() -> Vec<Story> {
             description: "Scan cancelled twice; wants a written explanation.",
             issues: &[(InstitutionalProcesses, 2, ExaminationDiagnosis)],
             end: "RECEIVED",
+            language: "en",
         },
         Story {
             facility: "MERCY-MAIN",
@@ -125,6 +132,7 @@ pub(super) fn stories() -> Vec<Story> {
                 (RespectAndPatientRights, 2, CareOnWard),
             ],
             end: "CLOSED",
+            language: "en",
         },
         Story {
             facility: "MERCY-NORTH",
@@ -142,6 +150,7 @@ pub(super) fn stories() -> Vec<Story> {
             description: "Billed for a service Medicare should have covered.",
             issues: &[(InstitutionalProcesses, 2, Other)],
             end: "ACKNOWLEDGED",
+            language: "es",
         },
         Story {
             facility: "MERCY-NORTH",
@@ -156,6 +165,7 @@ pub(super) fn stories() -> Vec<Story> {
             description: "Called to complain, then decided to take it up with the pharmacy directly.",
             issues: &[(Communication, 1, Other)],
             end: "WITHDRAWN",
+            language: "en",
         },
     ]
 }
@@ -176,7 +186,7 @@ pub(super) fn draft_of(s: &Story) -> CreateDraft {
                 name: s.complainant.0.to_owned(),
                 relationship: s.complainant.1,
                 contact: Some("555-0100".to_owned()),
-                preferred_language: Some("en".to_owned()),
+                preferred_language: Some(s.language.to_owned()),
                 communication_needs: None,
             },
             patient: Patient {
@@ -222,6 +232,94 @@ pub(super) async fn create(
         .0)
 }
 
+fn contact() -> ContentInput {
+    ContentInput {
+        contact_name: Some("Pat Rivera".to_owned()),
+        contact_title: Some("Patient Relations".to_owned()),
+        contact_phone: Some("555-0100".to_owned()),
+        ..ContentInput::default()
+    }
+}
+
+/// The acknowledgement in Spanish, for when no Spanish template exists:
+/// the letter is never sent in English to a Spanish-speaking complainant.
+const SPANISH_ACKNOWLEDGEMENT: &str = "Gracias por informarnos de su inquietud. \
+La hemos recibido y Pat Rivera, de Relaciones con los Pacientes, la está revisando. \
+Le escribiremos con lo que encontremos.\n\nPuede llamarnos al 555-0100.";
+
+/// Drafts a letter on the complaint and sends it by mail, through the
+/// letters' services (audited like any letter).
+async fn send_letter(
+    db: &DatabaseConnection,
+    caller: &Caller<'_>,
+    complaint_id: uuid::Uuid,
+    kind: LetterKind,
+    content: ContentInput,
+    what: &str,
+) -> anyhow::Result<()> {
+    let request = DraftRequest {
+        complaint_id,
+        input: DraftInput {
+            kind,
+            language: None,
+            language_reason: None,
+            format: None,
+            supersedes: None,
+            content: content.clone(),
+        },
+        idempotency_key: None,
+    };
+    let (id, mut state, _) = letters::draft(db, caller, &request)
+        .await
+        .map_err(|e| fail(what, e))?;
+    if state.composition.language_gap && state.content.text.is_none() {
+        let text = if letters::compose::preferred_language(
+            &complaint_of(db, caller, complaint_id).await?,
+            "en",
+        )
+        .starts_with("es")
+        {
+            SPANISH_ACKNOWLEDGEMENT
+        } else {
+            anyhow::bail!(
+                "seeding {what}: no template and no text in {}",
+                state.language
+            );
+        };
+        state = letters::update(
+            db,
+            caller,
+            id,
+            state.version,
+            UpdateInput {
+                language: None,
+                language_reason: None,
+                format: None,
+                content: ContentInput {
+                    text: Some(text.to_owned()),
+                    ..content
+                },
+            },
+        )
+        .await
+        .map_err(|e| fail(what, e))?;
+    }
+    letters::mark_sent(db, caller, id, state.version, SendMethod::Mail, None)
+        .await
+        .map_err(|e| fail(what, e))?;
+    Ok(())
+}
+
+async fn complaint_of(
+    db: &DatabaseConnection,
+    caller: &Caller<'_>,
+    id: uuid::Uuid,
+) -> anyhow::Result<crate::domain::complaint::ComplaintState> {
+    crate::services::stored::visible_by_id(db, caller.actor, id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("seeded complaint vanished"))
+}
+
 /// Moves a complaint along the lifecycle up to `end`.
 pub(super) async fn walk(
     db: &DatabaseConnection,
@@ -237,13 +335,55 @@ pub(super) async fn walk(
         "RECEIVED" => &[],
         "RESOLVED_AT_POINT_OF_SERVICE" => &["pos"],
         "ACKNOWLEDGED" => &["ack"],
-        "INVESTIGATING" => &["ack", "assign", "investigate"],
-        "CLOSED" => &["ack", "assign", "investigate", "resolve", "close"],
+        "INVESTIGATING" => &["ack", "assign", "investigate", "progress"],
+        "CLOSED" => &[
+            "ack",
+            "assign",
+            "investigate",
+            "progress",
+            "resolution letter",
+            "resolve",
+            "close",
+        ],
         "WITHDRAWN" => &["withdraw"],
         _ => &[],
     };
     for step in steps {
         let now = Utc::now().trunc_subsecs(6);
+        let content = match *step {
+            // Acknowledged by letter: sending it acknowledges the complaint.
+            "ack" => Some((LetterKind::Acknowledgement, contact())),
+            "progress" => Some((
+                LetterKind::ProgressNotice,
+                ContentInput {
+                    response_by: Some(now.date_naive() + chrono::Days::new(21)),
+                    ..contact()
+                },
+            )),
+            "resolution letter" => Some((
+                LetterKind::Resolution,
+                ContentInput {
+                    investigation_steps: Some(
+                        "Interviewed the staff on shift and reviewed the record.".to_owned(),
+                    ),
+                    results: Some(
+                        "Concern substantiated; communication training scheduled.".to_owned(),
+                    ),
+                    completed_on: Some(now.date_naive()),
+                    qio_notice: r.state.needs_qio_notice(),
+                    ..contact()
+                },
+            )),
+            _ => None,
+        };
+        if let Some((kind, content)) = content {
+            send_letter(db, caller, r.id, kind, content, step).await?;
+            r = Record {
+                id: r.id,
+                state: complaint_of(db, caller, r.id).await?,
+            };
+            continue;
+        }
         let command = match *step {
             "pos" => ComplaintCommand::ResolveAtPointOfService {
                 resolution: "Extra blanket; thermostat repaired.".to_owned(),
@@ -267,18 +407,9 @@ pub(super) async fn walk(
                     })
                     .collect(),
                 summary: None,
-                written_response: Some(WrittenResponse {
-                    contact_person: "Pat Rivera, Patient Relations".to_owned(),
-                    investigation_steps: "Interviewed the staff on shift and reviewed the record."
-                        .to_owned(),
-                    results: "Concern substantiated; communication training scheduled.".to_owned(),
-                    completed_on: now.date_naive(),
-                    sent_at: now,
-                    sent_by: ContactMethod::Letter,
-                    language: "en".to_owned(),
-                    format: ResponseFormat::Standard,
-                    qio_notice_included: r.state.needs_qio_notice(),
-                }),
+                // The RESOLUTION letter sent just before.
+                letter_id: None,
+                written_notice_exception: None,
             }),
             "close" => ComplaintCommand::Close,
             _ => ComplaintCommand::Withdraw {

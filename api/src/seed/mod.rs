@@ -84,6 +84,7 @@ pub async fn demo(db: &DatabaseConnection) -> anyhow::Result<Seeded> {
             approval_threshold_currency: "USD".to_owned(),
             default_language: None,
             required_documents: None,
+            letters: None,
         };
         facilities::upsert(db, &caller, &draft, None)
             .await

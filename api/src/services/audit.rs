@@ -26,6 +26,7 @@ pub const RECORD_SERVICE_RECOVERY: &str = "ServiceRecoveryAction";
 pub const RECORD_INTERPRETER_SESSION: &str = "InterpreterSession";
 pub const RECORD_ACCESSIBILITY_REQUEST: &str = "AccessibilityRequest";
 pub const RECORD_ATTACHMENT: &str = "Attachment";
+pub const RECORD_LETTER: &str = "Letter";
 
 /// An event to append.
 #[derive(Clone, Debug)]

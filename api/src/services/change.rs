@@ -50,10 +50,11 @@ where
     finish(txn, outcome).await
 }
 
-/// The same path inside a write transaction the caller holds, for a change
-/// that follows from another in the same transaction (a progress notice
-/// marked sent meets the complaint's clock). Every check is made again
-/// here; the caller commits, or rolls back on any error.
+/// The change path inside a write transaction the caller holds, for an
+/// action that changes more than one record at once (sending a correction
+/// supersedes the letter it corrects; a progress notice marked sent meets
+/// the complaint's clock): every step of [`change`] but the commit. The
+/// caller commits, or rolls back on any error.
 pub async fn change_in<C>(
     txn: &DatabaseTransaction,
     caller: &Caller<'_>,

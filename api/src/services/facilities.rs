@@ -22,7 +22,7 @@ use crate::domain::actor::Actor;
 use crate::domain::attachment::required::DocumentRequirement;
 use crate::domain::command::CreateCommand;
 use crate::domain::command::facility::{CreateFacility, FacilityState, UpdateFacility};
-use crate::domain::facility::FacilityDraft;
+use crate::domain::facility::{FacilityDraft, FacilityLetters};
 use crate::domain::permissions::{Operation, permits};
 
 /// Whether the upsert created the facility or changed it.
@@ -41,9 +41,24 @@ pub fn state_of(m: &facility::Model) -> FacilityState {
         approval_threshold_currency: m.approval_threshold_currency.clone(),
         default_language: m.default_language.clone(),
         required_documents: required_documents_of(m),
+        letters: letters_of(m),
         version: m.version,
         created_at: m.created_at,
         updated_at: m.updated_at,
+    }
+}
+
+/// The facility's letter settings. A stored value this server cannot read
+/// counts as none (letters then carry no address block and need no
+/// approval); it is logged without its content.
+pub fn letters_of(m: &facility::Model) -> Option<FacilityLetters> {
+    let raw = m.letters.as_deref()?;
+    match serde_json::from_str(raw) {
+        Ok(l) => Some(l),
+        Err(e) => {
+            tracing::error!(facility_id = %m.id, category = ?e.classify(), "stored letter settings unreadable");
+            None
+        }
     }
 }
 
@@ -58,6 +73,10 @@ pub fn row(id: Uuid, s: &FacilityState) -> facility::Model {
         default_language: s.default_language.clone(),
         required_documents: serde_json::to_string(&s.required_documents)
             .unwrap_or_else(|_| "[]".to_owned()),
+        letters: s
+            .letters
+            .as_ref()
+            .and_then(|l| serde_json::to_string(l).ok()),
         version: s.version,
         created_at: s.created_at,
         updated_at: s.updated_at,

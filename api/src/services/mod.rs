@@ -13,6 +13,7 @@ pub mod facilities;
 pub mod facility_lookup;
 pub mod idempotency;
 pub mod interpreter;
+pub mod letters;
 pub mod links;
 pub mod policies;
 pub mod reads;

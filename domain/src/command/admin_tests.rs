@@ -34,6 +34,7 @@ fn draft(code: &str, tz: &str, amount: &str) -> FacilityDraft {
         approval_threshold_currency: "USD".into(),
         default_language: None,
         required_documents: None,
+        letters: None,
     }
 }
 

@@ -41,6 +41,12 @@ spelled_enum! {
         DeadlinePolicyCreate = "DEADLINE_POLICY_CREATE",
         DeadlinePolicyUpdate = "DEADLINE_POLICY_UPDATE",
         AttachmentAdd = "ATTACHMENT_ADD",
+        LetterDraft = "LETTER_DRAFT",
+        LetterUpdate = "LETTER_UPDATE",
+        LetterApprove = "LETTER_APPROVE",
+        LetterMarkSent = "LETTER_MARK_SENT",
+        LetterRecordDelivery = "LETTER_RECORD_DELIVERY",
+        LetterSupersede = "LETTER_SUPERSEDE",
     }
 }
 
@@ -87,6 +93,12 @@ mod tests {
             "DEADLINE_POLICY_CREATE",
             "DEADLINE_POLICY_UPDATE",
             "ATTACHMENT_ADD",
+            "LETTER_DRAFT",
+            "LETTER_UPDATE",
+            "LETTER_APPROVE",
+            "LETTER_MARK_SENT",
+            "LETTER_RECORD_DELIVERY",
+            "LETTER_SUPERSEDE",
         ];
         let spelled: Vec<&str> = AuditAction::ALL.iter().map(|a| a.as_str()).collect();
         assert_eq!(spelled, expected);

@@ -164,16 +164,17 @@ impl Command for ComplaintCommand {
 
     fn needs(&self) -> Needs {
         match self {
+            ComplaintCommand::Resolve(_) => Needs {
+                letters: true,
+                documents: true,
+                ..Needs::NOTHING
+            },
             ComplaintCommand::Close => Needs {
                 unfinished_work: true,
                 ..Needs::NOTHING
             },
             ComplaintCommand::ExtendDeadline { .. } => Needs {
                 policy: true,
-                ..Needs::NOTHING
-            },
-            ComplaintCommand::Resolve(_) => Needs {
-                documents: true,
                 ..Needs::NOTHING
             },
             _ => Needs::NOTHING,
@@ -199,7 +200,7 @@ impl Command for ComplaintCommand {
                 lifecycle::resolve_at_point_of_service(state, &a, &resolution)
             }
             ComplaintCommand::Resolve(input) => {
-                lifecycle::resolve(state, &a, &input)?;
+                lifecycle::resolve(state, &a, &input, &cx.letters)?;
                 // The facility's required documents (attachment/required.rs),
                 // once the lifecycle allows the move.
                 let Some(documents) = &cx.documents else {

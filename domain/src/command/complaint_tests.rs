@@ -210,6 +210,7 @@ fn audit_actions_reasons_and_needs() {
             None,
             Needs {
                 documents: true,
+                letters: true,
                 ..Needs::NOTHING
             },
         ),

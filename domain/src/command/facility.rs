@@ -28,6 +28,9 @@ pub struct FacilityState {
     /// Documents required before resolution, by channel.
     #[serde(default)]
     pub required_documents: Vec<DocumentRequirement>,
+    /// Letter settings, once given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub letters: Option<crate::facility::FacilityLetters>,
     pub version: i32,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -57,6 +60,9 @@ impl FacilityState {
         if !self.required_documents.is_empty() {
             doc["requiredDocuments"] = json!(self.required_documents);
         }
+        if let Some(letters) = &self.letters {
+            doc["letters"] = json!(letters);
+        }
         doc
     }
 
@@ -71,6 +77,9 @@ impl FacilityState {
         }
         if let Some(required) = valid.required_documents {
             self.required_documents = required;
+        }
+        if let Some(letters) = valid.letters {
+            self.letters = Some(letters);
         }
     }
 }
@@ -128,6 +137,7 @@ impl CreateCommand for CreateFacility {
             approval_threshold_currency: String::new(),
             default_language: default_language(),
             required_documents: Vec::new(),
+            letters: None,
             version: 1,
             created_at: cx.now,
             updated_at: cx.now,

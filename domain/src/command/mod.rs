@@ -10,6 +10,7 @@ mod audit_action;
 pub mod complaint;
 pub mod facility;
 pub mod interpreter;
+pub mod letter;
 pub mod notes;
 pub mod policy;
 pub mod service_recovery;
@@ -47,6 +48,8 @@ pub struct Needs {
     pub unfinished_work: bool,
     /// The facility's required documents and the complaint's attachments.
     pub documents: bool,
+    /// The complaint's letters (resolving needs its sent resolution letter).
+    pub letters: bool,
 }
 
 impl Needs {
@@ -54,6 +57,7 @@ impl Needs {
         policy: false,
         unfinished_work: false,
         documents: false,
+        letters: false,
     };
 }
 
@@ -75,6 +79,8 @@ pub struct Context<'a> {
     pub unfinished: Vec<UnfinishedWork>,
     /// Loaded when `Needs::documents` asks.
     pub documents: Option<crate::attachment::required::DocumentsOnFile>,
+    /// The complaint's letters, by id, when `Needs::letters`.
+    pub letters: Vec<(uuid::Uuid, crate::letter::LetterState)>,
 }
 
 impl<'a> Context<'a> {
@@ -90,6 +96,7 @@ impl<'a> Context<'a> {
             policy: None,
             unfinished: Vec::new(),
             documents: None,
+            letters: Vec::new(),
         }
     }
 }

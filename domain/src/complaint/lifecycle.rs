@@ -251,6 +251,7 @@ pub fn resolve_at_point_of_service(
         at_point_of_service: true,
         summary: Some(summary),
         written_response: None,
+        written_notice_exception: None,
     });
     state.clocks.meet_on_resolution(cx.now);
     Ok(())
@@ -262,13 +263,15 @@ pub fn resolve(
     state: &mut ComplaintState,
     cx: &Actx<'_>,
     input: &ResolveInput,
+    letters: &[(uuid::Uuid, crate::letter::LetterState)],
 ) -> Result<(), Vec<Violation>> {
     check_table(state, Action::Resolve)?;
     let resolution::Checked {
         findings,
         summary,
         written_response,
-    } = resolution::check(state, input, cx.now)?;
+        written_notice_exception,
+    } = resolution::check(state, input, letters, cx.now)?;
     step(state, Action::Resolve)?;
     for Finding { issue_id, finding } in findings {
         if let Some(issue) = state.issues.iter_mut().find(|i| i.id == issue_id) {
@@ -281,6 +284,7 @@ pub fn resolve(
         at_point_of_service: false,
         summary,
         written_response,
+        written_notice_exception,
     });
     state.clocks.meet_on_resolution(cx.now);
     Ok(())
@@ -549,7 +553,7 @@ mod tests {
                     }
                     Action::Resolve => {
                         let input = response_input(&state);
-                        resolve(&mut state, &cx, &input)
+                        resolve(&mut state, &cx, &input, &[])
                     }
                     Action::Close => close(&mut state, &cx, &[]),
                     Action::Withdraw => withdraw(&mut state, &cx, "asked to withdraw"),

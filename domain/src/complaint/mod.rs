@@ -282,6 +282,10 @@ pub struct WrittenResponse {
     pub language: String,
     pub format: ResponseFormat,
     pub qio_notice_included: bool,
+    /// The sent RESOLUTION letter this response was copied from (absent
+    /// on responses recorded before letters were records).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub letter_id: Option<Uuid>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -292,7 +296,12 @@ pub struct Resolution {
     pub at_point_of_service: bool,
     /// What was done, for a resolution at the point of service.
     pub summary: Option<String>,
+    /// A snapshot of the sent RESOLUTION letter (with its id): kept for
+    /// reports and for records made before letters were records.
     pub written_response: Option<WrittenResponse>,
+    /// Why written notice went another lawful way, when no letter was sent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub written_notice_exception: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -600,17 +609,8 @@ pub(crate) mod testing {
                 })
                 .collect(),
             summary: None,
-            written_response: Some(WrittenResponse {
-                contact_person: "Pat Relations".into(),
-                investigation_steps: "Reviewed the triage log and interviewed staff".into(),
-                results: "Staffing gap found; rota changed".into(),
-                completed_on: state.received_at.date_naive() + chrono::Days::new(1),
-                sent_at: state.received_at + chrono::Duration::hours(30),
-                sent_by: ContactMethod::Letter,
-                language: "es".into(),
-                format: ResponseFormat::Standard,
-                qio_notice_included: false,
-            }),
+            letter_id: None,
+            written_notice_exception: None,
         }
     }
 }

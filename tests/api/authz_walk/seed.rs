@@ -232,18 +232,21 @@ pub async fn seed(app: &TestApp) -> Seeded {
         .enumerate()
         .map(|(i, issue)| json!({ "issueId": issue["id"], "finding": s.text(&format!("finding-{i}")) }))
         .collect();
-    let mut response = written_response(false);
-    response["contactPerson"] = json!(s.text("contact-person"));
-    response["investigationSteps"] = json!(s.text("investigation-steps"));
-    response["results"] = json!(s.text("results"));
+    let mut content = resolution_content(false);
+    content["contact"]["name"] = json!(s.text("contact-person"));
+    content["investigationSteps"] = json!(s.text("investigation-steps"));
+    content["results"] = json!(s.text("results"));
+    let letter = app
+        .draft_letter(&owner, &complaint, "RESOLUTION", content)
+        .await;
+    app.send_letter(&owner, &letter).await;
     let complaint = app
         .complaint_must(
             &owner,
             "complaintResolve",
             at(
                 &complaint,
-                json!({ "findings": findings, "summary": s.text("resolution-summary"),
-                        "writtenResponse": response }),
+                json!({ "findings": findings, "summary": s.text("resolution-summary") }),
             ),
         )
         .await;

@@ -174,13 +174,11 @@ pub async fn create(fx: &Fixture) -> Created {
             app.complaint_must(&lead(), "complaintStartInvestigation", at(&c, json!({})))
                 .await
         };
+        app.send_resolution_letter(&lead(), &c, true).await;
         app.complaint_must(
             &lead(),
             "complaintResolve",
-            at(
-                &c,
-                json!({ "findings": findings(&c), "writtenResponse": written_response(true) }),
-            ),
+            at(&c, json!({ "findings": findings(&c) })),
         )
         .await
     };

@@ -15,7 +15,7 @@ pub const COMPLAINT_FIELDS: &str = r#"
   allowedActions overdue reopenCount qioNoticeRequired
   issues { id category severity finding }
   acknowledgement { method at }
-  resolution { atPointOfService summary writtenResponse { contactPerson qioNoticeIncluded } }
+  resolution { atPointOfService summary writtenResponse { contactPerson qioNoticeIncluded letterId } writtenNoticeException }
   clocks { kind dueAt dueAtLocal metAt metOnTime status extensions }
   closedAt updatedAt
 "#;
@@ -82,21 +82,6 @@ pub fn at(complaint: &Value, extra: Value) -> Value {
         }
     }
     input
-}
-
-/// A written response meeting A-0123, sent now.
-pub fn written_response(qio: bool) -> Value {
-    let now = chrono::Utc::now();
-    json!({
-        "contactPerson": "Pat Rivera, Patient Relations",
-        "investigationSteps": "Reviewed the triage log; interviewed the charge nurse.",
-        "results": "Triage staffing gap confirmed; evening rota changed.",
-        "completedOn": now.date_naive().to_string(),
-        "sentAt": now.to_rfc3339(),
-        "sentBy": "LETTER",
-        "language": "es",
-        "qioNoticeIncluded": qio
-    })
 }
 
 /// Findings for every issue of the complaint.
@@ -250,13 +235,13 @@ impl TestApp {
         };
         let resolved = |c: Value| async move {
             let c = investigating(c).await;
+            if c["classification"] == "GRIEVANCE" {
+                self.send_resolution_letter(&manager(), &c, false).await;
+            }
             self.complaint_must(
                 &manager(),
                 "complaintResolve",
-                at(
-                    &c,
-                    json!({ "findings": findings(&c), "writtenResponse": written_response(false) }),
-                ),
+                at(&c, json!({ "findings": findings(&c) })),
             )
             .await
         };
@@ -337,14 +322,12 @@ impl TestApp {
             .complaint_must(&pr, "complaintStartInvestigation", at(&c, json!({})))
             .await;
         let qio = c["qioNoticeRequired"].as_bool().unwrap();
+        self.send_resolution_letter(&pr, &c, qio).await;
         let c = self
             .complaint_must(
                 &pr,
                 "complaintResolve",
-                at(
-                    &c,
-                    json!({ "findings": findings(&c), "writtenResponse": written_response(qio) }),
-                ),
+                at(&c, json!({ "findings": findings(&c) })),
             )
             .await;
         assert_eq!(c["status"], "RESOLVED");

@@ -7,6 +7,7 @@
 mod audit;
 mod complaints;
 mod facilities;
+mod letters;
 mod refusals;
 mod work;
 
@@ -30,6 +31,7 @@ use serde_json::{Value, json};
 pub use self::audit::*;
 pub use self::complaints::*;
 pub use self::facilities::*;
+pub use self::letters::*;
 pub use self::refusals::*;
 pub use self::work::*;
 

@@ -12,8 +12,8 @@ use redress_api::domain::clocks::{Program, default_rules};
 use redress_api::domain::complaint::intake::{IntakeDraft, IssueDraft};
 use redress_api::domain::complaint::resolution::{Finding, ResolveInput};
 use redress_api::domain::complaint::{
-    Channel, Complainant, ComplaintState, ContactMethod, GrievanceFacts, HcatCategory, Patient,
-    Relationship, ResponseFormat, StageOfCare, WrittenResponse,
+    Channel, Complainant, ComplaintState, GrievanceFacts, HcatCategory, Patient, Relationship,
+    StageOfCare,
 };
 use redress_api::domain::facility::FacilityDraft;
 use redress_api::domain::interpreter::{
@@ -114,6 +114,7 @@ impl World {
                 approval_threshold_currency: "USD".into(),
                 default_language: None,
                 required_documents: None,
+                letters: None,
             };
             facilities::upsert(&db, &caller, &draft, None)
                 .await
@@ -213,17 +214,13 @@ impl World {
                 Vec::new()
             },
             summary: None,
-            written_response: response.then(|| WrittenResponse {
-                contact_person: "Pat Relations".into(),
-                investigation_steps: "Reviewed the triage log and interviewed staff".into(),
-                results: "Staffing gap found; rota changed".into(),
-                completed_on: self.t0.date_naive(),
-                sent_at: self.t0 - Duration::hours(1),
-                sent_by: ContactMethod::Letter,
-                language: "es".into(),
-                format: ResponseFormat::Standard,
-                qio_notice_included: qio,
-            }),
+            // Letters are records of their own, sent through their own
+            // commands; a step here stands for the written notice by the
+            // lawful exception, given only where the QIO notice is not
+            // left out (the letter's A-0120 rule refuses that at send).
+            letter_id: None,
+            written_notice_exception: (response && (qio || !c.needs_qio_notice()))
+                .then(|| "Written notice given by the complainant's portal message".to_owned()),
         }
     }
 

@@ -179,12 +179,9 @@ impl Survey {
             .await;
         let c = self.act(&c, "complaintStartInvestigation", json!({})).await;
         let qio = c["qioNoticeRequired"].as_bool().unwrap();
-        self.act(
-            &c,
-            "complaintResolve",
-            json!({ "findings": findings(&c), "writtenResponse": written_response(qio) }),
-        )
-        .await
+        self.app.send_resolution_letter(&lead(), &c, qio).await;
+        self.act(&c, "complaintResolve", json!({ "findings": findings(&c) }))
+            .await
     }
 
     /// Edits the stored record (and the channel column) behind the API,

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use entity::audit_event::{self, Entity as AuditEvent};
 use entity::{
     accessibility_request, attachment, complaint, complaint_contact, complaint_issue,
-    complaint_note, facility, interpreter_session, service_recovery_action,
+    complaint_note, facility, interpreter_session, letter, service_recovery_action,
 };
 use sea_orm::sea_query::Query;
 use sea_orm::{
@@ -23,13 +23,15 @@ use crate::domain::accessibility::AccessibilityRequestState;
 use crate::domain::audit as chain;
 use crate::domain::complaint::ComplaintState;
 use crate::domain::interpreter::InterpreterSessionState;
+use crate::domain::letter::LetterState;
 use crate::domain::service_recovery::ServiceRecoveryState;
 use crate::services::audit::{
     RECORD_ACCESSIBILITY_REQUEST, RECORD_ATTACHMENT, RECORD_COMPLAINT, RECORD_CONTACT,
-    RECORD_FACILITY, RECORD_INTERPRETER_SESSION, RECORD_NOTE, RECORD_SERVICE_RECOVERY,
+    RECORD_FACILITY, RECORD_INTERPRETER_SESSION, RECORD_LETTER, RECORD_NOTE,
+    RECORD_SERVICE_RECOVERY,
 };
 use crate::services::{
-    accessibility, attachments, complaints, facilities, interpreter, service_recovery,
+    accessibility, attachments, complaints, facilities, interpreter, letters, service_recovery,
 };
 
 /// Rows read per batch.
@@ -43,6 +45,7 @@ pub(super) async fn check(db: &impl ConnectionTrait) -> Result<[Section; 3], DbE
     records.scan(db, &service_recovery_family()).await?;
     records.scan(db, &interpreter_family()).await?;
     records.scan(db, &accessibility_family()).await?;
+    records.scan(db, &letter_family()).await?;
     records.scan(db, &note_family()).await?;
     records.scan(db, &contact_family()).await?;
     records.scan(db, &facility_family()).await?;
@@ -140,6 +143,19 @@ fn accessibility_family() -> Family<accessibility_request::Entity> {
         project: Some(|m| {
             let state: AccessibilityRequestState = decode_as(&m.record)?;
             accessibility::row(m.id, &state).map_err(|_| Undecodable::Projection)
+        }),
+    }
+}
+
+fn letter_family() -> Family<letter::Entity> {
+    Family {
+        record_type: RECORD_LETTER,
+        id_column: letter::Column::Id,
+        id: |m| m.id,
+        document: |m| serde_json::from_str(&m.record),
+        project: Some(|m| {
+            let state: LetterState = decode_as(&m.record)?;
+            letters::row(m.id, &state).map_err(|_| Undecodable::Projection)
         }),
     }
 }

@@ -49,6 +49,9 @@ pub(super) struct Sim<'w> {
     pub numbers: HashMap<i32, i64>,
     pub counts: Counts,
     serial: u64,
+    /// The letters of the complaint being walked (what `complaintResolve`
+    /// reads in the change path).
+    pub letters: Vec<(Uuid, crate::domain::letter::LetterState)>,
 }
 
 fn describe(violations: &[Violation]) -> String {
@@ -87,6 +90,7 @@ impl<'w> Sim<'w> {
             numbers,
             counts: Counts::default(),
             serial: 0,
+            letters: Vec::new(),
         }
     }
 
@@ -207,6 +211,9 @@ impl<'w> Sim<'w> {
         if command.needs().documents {
             // The scale facilities require no documents, and attach none.
             cx.documents = Some(Default::default());
+        }
+        if command.needs().letters {
+            cx.letters = self.letters.clone();
         }
         let action: AuditAction = command.audit_action();
         let reason = command

@@ -12,19 +12,28 @@ use rand::Rng;
 use super::intake;
 use super::sim::{Sim, pick};
 use super::work;
+use super::world::Facility;
 use super::write::{Batch, Chain};
 use crate::domain::actor::Actor;
 use crate::domain::clocks::ClockKind;
 use crate::domain::command::complaint::ComplaintCommand;
+use crate::domain::command::letter::{DraftLetter, LetterCommand};
 use crate::domain::command::{ComplaintSetting, OpenComplaint, PolicyContext};
 use crate::domain::complaint::intake::{reference, reference_year};
 use crate::domain::complaint::resolution::{Finding, ResolveInput};
 use crate::domain::complaint::{
-    Channel, Classification, ComplaintState, ContactMethod, ResponseFormat, Status, UserRef,
-    WrittenResponse,
+    Channel, Classification, ComplaintState, ContactMethod, Status, UserRef,
+};
+use crate::domain::facility::FacilityLetters;
+use crate::domain::letter::{
+    ContentInput, DraftInput, LetterFormat, LetterKind, LetterSetting, SendMethod, SendRules,
+    check_content,
 };
 use crate::domain::permissions::Operation;
 use crate::services::complaints;
+use crate::services::letters::{self, compose, rendition};
+use chrono::SubsecRound;
+use entity::letter_rendition;
 
 /// A complaint as the walk changes it.
 struct Walk<'c> {
@@ -60,12 +69,7 @@ impl Walk<'_> {
     }
 }
 
-fn resolution(state: &ComplaintState, owner: &Actor, at: DateTime<Utc>) -> ResolveInput {
-    let language = state
-        .complainant
-        .preferred_language
-        .clone()
-        .unwrap_or_else(|| "en".to_owned());
+fn resolution(state: &ComplaintState) -> ResolveInput {
     ResolveInput {
         findings: state
             .issues
@@ -77,22 +81,122 @@ fn resolution(state: &ComplaintState, owner: &Actor, at: DateTime<Utc>) -> Resol
             })
             .collect(),
         summary: Some("Concern reviewed; actions agreed with the unit.".to_owned()),
-        written_response: (state.classification == Classification::Grievance).then(|| {
-            WrittenResponse {
-                contact_person: format!("{}, Patient Relations", owner.name),
-                investigation_steps: "Interviewed the staff on shift and reviewed the record."
-                    .to_owned(),
-                results: "Concern substantiated in part; training and follow-up scheduled."
-                    .to_owned(),
-                completed_on: at.date_naive(),
-                sent_at: at,
-                sent_by: ContactMethod::Letter,
-                language,
-                format: ResponseFormat::Standard,
-                qio_notice_included: state.needs_qio_notice(),
-            }
-        }),
+        // A grievance's RESOLUTION letter, sent just before.
+        letter_id: None,
+        written_notice_exception: None,
     }
+}
+
+/// A grievance's RESOLUTION letter, drafted and sent by mail at `at` as the
+/// services would (its events on the chain, its rows in the batch); the
+/// walk's resolve then finds it.
+fn resolution_letter(
+    sim: &mut Sim<'_>,
+    w: &mut Walk<'_>,
+    batch: &mut Batch,
+    f: &Facility,
+    actor: &Actor,
+    at: DateTime<Utc>,
+) -> anyhow::Result<()> {
+    if w.state.classification != Classification::Grievance || at > sim.now {
+        return Ok(());
+    }
+    let content = ContentInput {
+        contact_name: Some(actor.name.clone()),
+        contact_title: Some("Patient Relations".to_owned()),
+        investigation_steps: Some(
+            "Interviewed the staff on shift and reviewed the record.".to_owned(),
+        ),
+        results: Some(
+            "Concern substantiated in part; training and follow-up scheduled.".to_owned(),
+        ),
+        completed_on: Some(at.with_timezone(&f.tz).date_naive()),
+        qio_notice: w.state.needs_qio_notice(),
+        ..ContentInput::default()
+    };
+    let facility_letters = FacilityLetters::default();
+    let src = compose::Source {
+        complaint: &w.state,
+        facility_name: f.code,
+        facility_code: f.code,
+        tz: f.tz,
+        letters: &facility_letters,
+    };
+    let language = compose::preferred_language(&w.state, f.language);
+    let mut checked =
+        check_content(&content).map_err(|v| anyhow::anyhow!("resolution letter: {v:?}"))?;
+    let mut input = content.clone();
+    let vars = compose::vars(
+        &src,
+        LetterKind::Resolution,
+        &language,
+        LetterFormat::Standard,
+        &checked,
+        at,
+    );
+    if compose::compose(&src, &vars, None).language_gap {
+        // No template in the complainant's language: the synthetic
+        // letter's text is given in it by hand.
+        let text = format!("[{language}] Respuesta por escrito / written response.");
+        input.text = Some(text.clone());
+        checked.text = Some(text);
+    }
+    let composition = compose::compose(&src, &vars, checked.text.as_deref());
+    let setting = LetterSetting {
+        facility_id: f.id,
+        facility_code: f.code.to_owned(),
+        complaint_id: w.id,
+        complaint_reference: w.state.reference.clone(),
+        complaint_created_by: w.state.created_by.subject.clone(),
+        complaint_accepts_letters: true,
+        preferred_language: language,
+        large_print: false,
+        superseded: None,
+        composition: composition.clone(),
+    };
+    let draft = DraftLetter {
+        complaint_id: w.id,
+        input: DraftInput {
+            kind: LetterKind::Resolution,
+            language: None,
+            language_reason: None,
+            format: Some(LetterFormat::Standard),
+            supersedes: None,
+            content: input,
+        },
+    };
+    let (id, mut letter) = sim.create(w.chain, actor, draft, &setting, at, |_, _| {})?;
+    let doc = compose::document(&composition)
+        .ok_or_else(|| anyhow::anyhow!("resolution letter has no document"))?;
+    let rendered = rendition::at_send(&doc);
+    let primary = rendered
+        .first()
+        .ok_or_else(|| anyhow::anyhow!("no rendition"))?;
+    let send = LetterCommand::MarkSent {
+        method: SendMethod::Mail,
+        sent_at: at,
+        rules: SendRules {
+            approval_required: false,
+            qio_owed: w.state.needs_qio_notice(),
+            received_at: w.state.received_at,
+        },
+        composition,
+        rendition: primary.summary.clone(),
+    };
+    sim.change(w.chain, actor, id, &mut letter, send, at, None)?;
+    for r in &rendered {
+        batch.renditions.push(letter_rendition::Model {
+            id: uuid::Uuid::now_v7(),
+            letter_id: id,
+            media_type: r.summary.media_type.clone(),
+            sha256: r.summary.sha256.clone(),
+            bytes: r.bytes.clone(),
+            created_at: at.trunc_subsecs(6),
+        });
+    }
+    batch.letters.push(letters::row(id, &letter)?);
+    sim.letters.push((id, letter));
+    Ok(())
 }
 
 /// See the module documentation.
@@ -150,6 +254,7 @@ pub(super) fn complaint(
         *number += 1;
         s.reference = reference(s.classification, year, *number);
     })?;
+    sim.letters.clear();
     let mut w = Walk { id, state, chain };
     let mut t = created_at;
     let owner = sim.specialist();
@@ -214,7 +319,8 @@ pub(super) fn complaint(
         if w.step(sim, actor, reopen, t, None)? {
             t += Duration::hours(sim.rng.random_range(48..=20 * 24));
             let resolver = sim.actor_for(Operation::ResolveComplaint, owner);
-            let input = resolution(&w.state, resolver, t);
+            resolution_letter(sim, &mut w, batch, f, resolver, t)?;
+            let input = resolution(&w.state);
             if w.step(sim, resolver, ComplaintCommand::Resolve(input), t, None)? && !work_unfinished
             {
                 t += Duration::hours(sim.rng.random_range(4..=5 * 24));
@@ -383,7 +489,8 @@ fn investigate<'w>(
 
     *t = resolve_at.max(*t + Duration::minutes(5)).max(received);
     let resolver = sim.actor_for(Operation::ResolveComplaint, owner);
-    let input = resolution(&w.state, resolver, *t);
+    resolution_letter(sim, w, batch, f, resolver, *t)?;
+    let input = resolution(&w.state);
     if !w.step(sim, resolver, ComplaintCommand::Resolve(input), *t, None)? {
         return Ok(false);
     }

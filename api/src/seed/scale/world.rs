@@ -168,6 +168,7 @@ pub(super) async fn build(db: &DatabaseConnection, caller: &Caller<'_>) -> anyho
             approval_threshold_currency: "USD".to_owned(),
             default_language: Some(spec.language.to_owned()),
             required_documents: None,
+            letters: None,
         };
         facilities::upsert(db, caller, &draft, None)
             .await

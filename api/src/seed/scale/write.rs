@@ -7,8 +7,8 @@ use std::collections::BinaryHeap;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use entity::{
-    accessibility_request, audit_event, complaint, complaint_issue, interpreter_session,
-    service_recovery_action,
+    accessibility_request, audit_event, complaint, complaint_issue, interpreter_session, letter,
+    letter_rendition, service_recovery_action,
 };
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel,
@@ -162,6 +162,8 @@ pub(super) struct Batch {
     pub service_recovery: Vec<service_recovery_action::Model>,
     pub interpreter: Vec<interpreter_session::Model>,
     pub accessibility: Vec<accessibility_request::Model>,
+    pub letters: Vec<letter::Model>,
+    pub renditions: Vec<letter_rendition::Model>,
     pub events: Vec<audit_event::Model>,
 }
 
@@ -198,6 +200,8 @@ pub(super) async fn write(db: &DatabaseConnection, batch: Batch) -> Result<(), D
     insert::<service_recovery_action::Entity>(&txn, batch.service_recovery).await?;
     insert::<interpreter_session::Entity>(&txn, batch.interpreter).await?;
     insert::<accessibility_request::Entity>(&txn, batch.accessibility).await?;
+    insert::<letter::Entity>(&txn, batch.letters).await?;
+    insert::<letter_rendition::Entity>(&txn, batch.renditions).await?;
     insert::<audit_event::Entity>(&txn, batch.events).await?;
     txn.commit().await
 }

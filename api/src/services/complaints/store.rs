@@ -136,6 +136,9 @@ impl Versioned for ComplaintState {
             cx.documents =
                 Some(crate::services::attachments::documents_on_file(db, id, state).await?);
         }
+        if needs.letters {
+            cx.letters = crate::services::letters::for_context(db, id).await?;
+        }
         Ok(())
     }
 

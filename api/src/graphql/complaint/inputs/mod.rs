@@ -6,7 +6,7 @@ mod filter;
 pub use self::filter::{ComplaintFilterInput, ComplaintOrder, ComplaintOrderField, OrderDirection};
 
 use async_graphql::{ID, InputObject};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
 use crate::domain::complaint as dc;
@@ -280,25 +280,12 @@ pub struct IssueFindingInput {
     pub finding: String,
 }
 
-/// A-0123's elements, how it was sent, and A-0120's QIO notice.
+/// Why written notice of the resolution went another lawful way than a
+/// letter (for example, the complainant asked for it by email and the
+/// email is on file). Audited with the resolution.
 #[derive(InputObject)]
-pub struct WrittenResponseInput {
-    /// The name of the hospital contact person.
-    pub contact_person: String,
-    pub investigation_steps: String,
-    /// The results of the grievance process.
-    pub results: String,
-    /// The date of completion.
-    pub completed_on: NaiveDate,
-    pub sent_at: DateTime<Utc>,
-    pub sent_by: ContactMethod,
-    /// The language it is written in (the patient's preferred language).
-    pub language: String,
-    #[graphql(default_with = "ResponseFormat::Standard")]
-    pub format: ResponseFormat,
-    /// It told a Medicare beneficiary of their right to refer the concern to the QIO.
-    #[graphql(default)]
-    pub qio_notice_included: bool,
+pub struct WrittenNoticeExceptionInput {
+    pub reason: String,
 }
 
 #[derive(InputObject)]
@@ -309,24 +296,12 @@ pub struct ComplaintResolveInput {
     #[graphql(default)]
     pub findings: Vec<IssueFindingInput>,
     pub summary: Option<String>,
-    /// Required for a grievance.
-    pub written_response: Option<WrittenResponseInput>,
-}
-
-impl WrittenResponseInput {
-    pub fn to_domain(&self) -> dc::WrittenResponse {
-        dc::WrittenResponse {
-            contact_person: self.contact_person.clone(),
-            investigation_steps: self.investigation_steps.clone(),
-            results: self.results.clone(),
-            completed_on: self.completed_on,
-            sent_at: self.sent_at,
-            sent_by: self.sent_by,
-            language: self.language.clone(),
-            format: self.format,
-            qio_notice_included: self.qio_notice_included,
-        }
-    }
+    /// The sent RESOLUTION letter that is the written response (A-0123);
+    /// omit for the latest sent one no correction replaced. A grievance
+    /// needs one, or `writtenNoticeException`.
+    pub letter_id: Option<ID>,
+    /// Instead of a letter: why written notice went another lawful way.
+    pub written_notice_exception: Option<WrittenNoticeExceptionInput>,
 }
 
 impl ComplaintResolveInput {
@@ -357,10 +332,16 @@ impl ComplaintResolveInput {
         Ok(ResolveInput {
             findings,
             summary: self.summary.clone(),
-            written_response: self
-                .written_response
+            letter_id: crate::graphql::common::optional_uuid_of(
+                self.letter_id.as_ref(),
+                crate::ids::NodeKind::Letter,
+                "letter",
+                "letterId",
+            )?,
+            written_notice_exception: self
+                .written_notice_exception
                 .as_ref()
-                .map(WrittenResponseInput::to_domain),
+                .map(|e| e.reason.clone()),
         })
     }
 }

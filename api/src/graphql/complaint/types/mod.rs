@@ -226,7 +226,9 @@ impl Complaint {
                 language: w.language.clone(),
                 format: w.format,
                 qio_notice_included: w.qio_notice_included,
+                letter_id: w.letter_id.map(|id| encode_id(NodeKind::Letter, id)),
             }),
+            written_notice_exception: r.written_notice_exception.clone(),
         })
     }
     async fn closed_at(&self) -> Option<DateTime<Utc>> {
@@ -334,6 +336,19 @@ impl Complaint {
         ctx: &Context<'_>,
     ) -> Result<Vec<crate::graphql::attachments::Attachment>> {
         crate::graphql::attachments::of_complaint(ctx, self.uuid, &self.state, self.as_of).await
+    }
+    /// Letters to the complainant, oldest first, read as part of the
+    /// complaint (now, even on a past state).
+    async fn letters(&self, ctx: &Context<'_>) -> Result<Vec<crate::graphql::letters::Letter>> {
+        let rows = ctx
+            .reader()?
+            .letters(self.uuid, &self.state, "Complaint.letters")
+            .await?;
+        Ok(rows
+            .into_iter()
+            .filter(|l| self.as_of.is_none_or(|at| l.state.created_at <= at))
+            .map(crate::graphql::letters::Letter::new)
+            .collect())
     }
     /// Contacts with the complainant, in the order they happened.
     async fn contacts(&self, ctx: &Context<'_>) -> Result<Vec<ComplaintContact>> {

@@ -64,6 +64,9 @@ pub struct WrittenResponse {
     pub language: String,
     pub format: ResponseFormat,
     pub qio_notice_included: bool,
+    /// The sent RESOLUTION letter it was copied from (null on responses
+    /// recorded before letters were records).
+    pub letter_id: Option<ID>,
 }
 
 #[derive(SimpleObject)]
@@ -72,7 +75,10 @@ pub struct Resolution {
     pub by: UserRef,
     pub at_point_of_service: bool,
     pub summary: Option<String>,
+    /// A snapshot of the sent RESOLUTION letter, taken at resolution.
     pub written_response: Option<WrittenResponse>,
+    /// Why written notice went another lawful way, when no letter was sent.
+    pub written_notice_exception: Option<String>,
 }
 
 #[derive(SimpleObject)]
