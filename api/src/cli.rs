@@ -33,6 +33,8 @@ pub struct Cli {
 }
 
 #[derive(Subcommand, Debug)]
+// Parsed once at start-up: the size of `Serve` costs nothing.
+#[allow(clippy::large_enum_variant)]
 enum Command {
     /// Run the GraphQL server (the default).
     Serve(ServeArgs),
