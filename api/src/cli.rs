@@ -35,6 +35,8 @@ pub struct Cli {
 // Parsed once at start: the size of the serve variant costs nothing.
 #[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
+// Parsed once at start-up: the size of `Serve` costs nothing.
+#[allow(clippy::large_enum_variant)]
 enum Command {
     /// Run the GraphQL server (the default).
     Serve(ServeArgs),

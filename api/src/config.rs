@@ -310,6 +310,12 @@ pub struct PoolSettings {
     #[arg(long, env = "REDRESS_DB_HEALTH_INTERVAL", default_value = "500ms",
           value_parser = humantime::parse_duration)]
     pub db_health_interval: std::time::Duration,
+    /// Most access-log entries committed together: concurrent reads are
+    /// logged in one transaction (group commit), each answered only once
+    /// its entries are committed.
+    #[arg(long, env = "REDRESS_ACCESS_LOG_BATCH", default_value_t = crate::services::access_log::DEFAULT_MAX_BATCH,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..=100_000))]
+    pub access_log_batch: usize,
 }
 
 impl Default for PoolSettings {
@@ -318,6 +324,7 @@ impl Default for PoolSettings {
             db_max_connections: None,
             db_acquire_timeout: std::time::Duration::from_secs(1),
             db_health_interval: std::time::Duration::from_millis(500),
+            access_log_batch: crate::services::access_log::DEFAULT_MAX_BATCH,
         }
     }
 }

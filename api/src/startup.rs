@@ -31,6 +31,9 @@ pub struct Application {
     checkpoints: Option<TaskGuard>,
     /// Forgets idle rate-limit keys; stopped with the server.
     rate_limit_sweeper: TaskGuard,
+    /// The access log's group-commit writer: drained after the last
+    /// request has finished, before the pool closes.
+    access_log: services::access_log::Stopper,
 }
 
 impl Application {
@@ -91,10 +94,13 @@ impl Application {
         );
         let db_health =
             db::DbHealth::monitor(&settings.database_url, settings.pool.db_health_interval);
+        let (access_log, access_log_stopper) =
+            services::access_log::spawn(db.clone(), settings.pool.access_log_batch);
         let schema = graphql::build_schema(
             db.clone(),
             db_health.clone(),
             signer.clone(),
+            access_log.clone(),
             &SchemaOptions {
                 limits: settings.limits.clone(),
                 introspection: settings.introspection,
@@ -108,6 +114,7 @@ impl Application {
             graphiql: settings.graphiql,
             trusted_documents,
             health: db_health.clone(),
+            access_log,
         });
         let db_data = web::Data::new(db.clone());
         let rate_limits = web::Data::new(RateLimits::new(&settings.rate_limits)?);
@@ -188,6 +195,7 @@ impl Application {
             db,
             checkpoints,
             rate_limit_sweeper,
+            access_log: access_log_stopper,
         })
     }
 
@@ -202,9 +210,12 @@ impl Application {
     /// Serves until SIGINT/SIGTERM, lets in-flight requests finish, then
     /// closes the database pool.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
-        self.server.await?;
+        let served = self.server.await;
         drop(self.checkpoints);
         drop(self.rate_limit_sweeper);
+        // Every request has answered; what is still queued is committed.
+        self.access_log.drain().await;
+        served?;
         tracing::info!("server stopped; closing the database");
         self.db.close().await?;
         Ok(())

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod access_log_migration;
+mod access_log_writer;
 mod access_review;
 mod accessibility;
 mod attachments;

@@ -48,7 +48,8 @@ pub async fn as_officer<T>(
         request_id: "table-test",
     };
     let log = ReadLog::default();
-    let reader = Reader::new(db, caller, &log);
+    let (writer, _stopper) = redress_api::services::access_log::spawn(db.clone(), 256);
+    let reader = Reader::new(db, caller, &log, &writer);
     f(&reader).await
 }
 

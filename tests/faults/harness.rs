@@ -493,6 +493,9 @@ pub struct Reply {
     /// Transport failure (connection refused or reset, timeout), if any.
     pub transport: Option<String>,
     pub latency: Duration,
+    /// The `X-Request-Id` the server answered with (what its access-log
+    /// entries carry).
+    pub request_id: Option<String>,
 }
 
 impl Reply {
@@ -562,6 +565,7 @@ impl Api {
                     body: Value::Null,
                     transport: Some(transport_kind(&e)),
                     latency: started.elapsed(),
+                    request_id: None,
                 };
             }
         };
@@ -569,6 +573,11 @@ impl Api {
         let retry_after = response
             .headers()
             .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let request_id = response
+            .headers()
+            .get("x-request-id")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
         let body = response.json::<Value>().await;
@@ -580,6 +589,7 @@ impl Api {
                 body,
                 transport: None,
                 latency,
+                request_id,
             },
             Err(e) => Reply {
                 status: Some(status),
@@ -587,6 +597,7 @@ impl Api {
                 body: Value::Null,
                 transport: Some(format!("body: {}", transport_kind(&e))),
                 latency,
+                request_id,
             },
         }
     }

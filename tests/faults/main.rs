@@ -1,7 +1,8 @@
 //! Fault injection against the real `redress` binary: SIGKILL under write
-//! load, SQLite disk full, PostgreSQL stopped and started, clients that hang
-//! up mid-mutation. Each test counts the writes the server acknowledged and
-//! checks every one of them is there afterwards, and prints its figures.
+//! load and under read load (every answered read logged), SQLite disk
+//! full, PostgreSQL stopped and started, clients that hang up mid-mutation.
+//! Each test counts the writes (or reads) the server acknowledged and checks
+//! every one of them is there afterwards, and prints its figures.
 //!
 //! They need root (tmpfs, a private PostgreSQL cluster run as `postgres`)
 //! and a PostgreSQL server (`PG_ADMIN_URL`, default
@@ -18,4 +19,5 @@ mod disk_full;
 mod harness;
 mod load;
 mod pg_restart;
+mod read_sigkill;
 mod sigkill;

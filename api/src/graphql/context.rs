@@ -10,8 +10,8 @@ use crate::checkpoint_key::CheckpointSigner;
 use crate::config::Limits;
 use crate::domain::actor::Actor;
 use crate::domain::permissions::{self, Operation};
-use crate::services::Caller;
 use crate::services::reads::{ReadLog, Reader};
+use crate::services::{Caller, access_log};
 
 pub use super::request_context::RequestContext;
 
@@ -80,7 +80,10 @@ impl ContextExt for Context<'_> {
         let log = self
             .data_opt::<ReadLog>()
             .ok_or_else(|| errors::fault("request without a read log"))?;
-        Ok(Reader::new(self.db()?, self.caller()?, log))
+        let writer = self
+            .data_opt::<access_log::Writer>()
+            .ok_or_else(|| errors::fault("schema built without an access-log writer"))?;
+        Ok(Reader::new(self.db()?, self.caller()?, log, writer))
     }
 
     fn caller(&self) -> Result<Caller<'_>> {

@@ -87,10 +87,12 @@ pub fn build_schema(
     db: DatabaseConnection,
     health: crate::db::DbHealth,
     checkpoint_signer: Arc<CheckpointSigner>,
+    access_log: crate::services::access_log::Writer,
     options: &SchemaOptions,
 ) -> RedressSchema {
     let mut schema = builder()
         .data(loaders::Loaders::new(&db))
+        .data(access_log)
         .data(db)
         .data(health)
         .data(checkpoint_signer)

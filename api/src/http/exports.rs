@@ -269,6 +269,7 @@ pub async fn export(
             request_id: &request_id,
         },
         &log,
+        &endpoint.access_log,
     );
     if report == "grievance-log" {
         return grievance_log_csv(&reader, filter, &params).await;

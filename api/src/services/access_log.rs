@@ -4,16 +4,47 @@
 
 use entity::access_log_entry::{self, Entity as AccessLogEntry};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Select, Set,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, Select,
 };
 use uuid::Uuid;
 
 use super::Caller;
 
-/// Records that the caller read these records of `record_type` (the audit
-/// trail's name, e.g. `Complaint`) through `operation`. A read that cannot
-/// be recorded fails: nothing is shown unlogged.
+mod writer;
+
+pub use writer::{DEFAULT_MAX_BATCH, Stopper, Writer, spawn};
+
+/// The entries that say the caller read these records of `record_type`
+/// (the audit trail's name, e.g. `Complaint`) through `operation`.
+pub fn entries(
+    caller: &Caller<'_>,
+    record_type: &str,
+    ids: &[Uuid],
+    operation: &str,
+) -> Vec<access_log_entry::Model> {
+    let now = super::scope::now();
+    let roles = caller.roles();
+    ids.iter()
+        .map(|id| access_log_entry::Model {
+            id: Uuid::now_v7(),
+            record_type: record_type.to_owned(),
+            record_id: *id,
+            actor_subject: caller.actor.subject.clone(),
+            actor_name: caller.actor.name.clone(),
+            actor_roles: roles.clone(),
+            request_id: caller.request_id.to_owned(),
+            operation: operation.to_owned(),
+            accessed_at: now,
+            detail: None,
+        })
+        .collect()
+}
+
+/// Records, inside the caller's transaction `db`, that the caller read
+/// these records (a create's idempotent replay). Reads outside a
+/// transaction go through the [`Writer`]. A read that cannot be recorded
+/// fails: nothing is shown unlogged.
 pub async fn record(
     db: &impl ConnectionTrait,
     caller: &Caller<'_>,
@@ -24,20 +55,9 @@ pub async fn record(
     if ids.is_empty() {
         return Ok(());
     }
-    let now = super::scope::now();
-    let roles = caller.roles();
-    let rows = ids.iter().map(|id| access_log_entry::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        record_type: Set(record_type.to_owned()),
-        record_id: Set(*id),
-        actor_subject: Set(caller.actor.subject.clone()),
-        actor_name: Set(caller.actor.name.clone()),
-        actor_roles: Set(roles.clone()),
-        request_id: Set(caller.request_id.to_owned()),
-        operation: Set(operation.to_owned()),
-        accessed_at: Set(now),
-        detail: Set(None),
-    });
+    let rows = entries(caller, record_type, ids, operation)
+        .into_iter()
+        .map(IntoActiveModel::into_active_model);
     AccessLogEntry::insert_many(rows)
         .exec_without_returning(db)
         .await?;
@@ -46,30 +66,20 @@ pub async fn record(
 
 /// Records one run of a report or export: `detail` says what it covered
 /// (its filter), so the run is one entry, not one per complaint it read.
+/// Committed through the writer before the report is shown.
 pub async fn record_run(
-    db: &impl ConnectionTrait,
+    writer: &Writer,
     caller: &Caller<'_>,
     record_type: &str,
     run_id: Uuid,
     operation: &str,
     detail: &str,
 ) -> Result<(), DbErr> {
-    let row = access_log_entry::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        record_type: Set(record_type.to_owned()),
-        record_id: Set(run_id),
-        actor_subject: Set(caller.actor.subject.clone()),
-        actor_name: Set(caller.actor.name.clone()),
-        actor_roles: Set(caller.roles()),
-        request_id: Set(caller.request_id.to_owned()),
-        operation: Set(operation.to_owned()),
-        accessed_at: Set(super::scope::now()),
-        detail: Set(Some(detail.to_owned())),
-    };
-    AccessLogEntry::insert(row)
-        .exec_without_returning(db)
-        .await?;
-    Ok(())
+    let mut entries = entries(caller, record_type, &[run_id], operation);
+    for entry in &mut entries {
+        entry.detail = Some(detail.to_owned());
+    }
+    writer.log(entries).await
 }
 
 fn of_record(record_type: &str, record_id: Uuid) -> Select<AccessLogEntry> {

@@ -42,6 +42,8 @@ pub struct Reader<'a> {
     db: &'a DatabaseConnection,
     caller: Caller<'a>,
     log: &'a ReadLog,
+    /// Commits the entries, grouped with other requests' (group commit).
+    writer: &'a access_log::Writer,
 }
 
 /// Content fetched and not yet read: only a [`Reader`] opens it.
@@ -177,8 +179,18 @@ impl<R: Unfinished> Unread<Vec<(Uuid, R)>> {
 }
 
 impl<'a> Reader<'a> {
-    pub fn new(db: &'a DatabaseConnection, caller: Caller<'a>, log: &'a ReadLog) -> Self {
-        Reader { db, caller, log }
+    pub fn new(
+        db: &'a DatabaseConnection,
+        caller: Caller<'a>,
+        log: &'a ReadLog,
+        writer: &'a access_log::Writer,
+    ) -> Self {
+        Reader {
+            db,
+            caller,
+            log,
+            writer,
+        }
     }
 
     pub fn actor(&self) -> &'a Actor {
@@ -191,6 +203,10 @@ impl<'a> Reader<'a> {
 
     pub(super) fn caller(&self) -> Caller<'a> {
         self.caller
+    }
+
+    pub(super) fn writer(&self) -> &'a access_log::Writer {
+        self.writer
     }
 
     fn may_read<T: Readable>(&self, item: &T) -> bool {
@@ -215,7 +231,15 @@ impl<'a> Reader<'a> {
                 fresh.push(id);
             }
         }
-        access_log::record(self.db, &self.caller, record_type, &fresh, operation).await?;
+        // Answered only once the writer has committed the entries.
+        self.writer
+            .log(access_log::entries(
+                &self.caller,
+                record_type,
+                &fresh,
+                operation,
+            ))
+            .await?;
         logged.extend(fresh.into_iter().map(|id| (record_type, id)));
         Ok(())
     }

@@ -104,6 +104,7 @@ async fn replay_matches(
 ) -> Result<(), TestCaseError> {
     let reader_actor = auditor();
     let log = ReadLog::default();
+    let (writer, _stopper) = redress_api::services::access_log::spawn(db.clone(), 256);
     let reader = Reader::new(
         db,
         Caller {
@@ -111,6 +112,7 @@ async fn replay_matches(
             request_id: "property-replay",
         },
         &log,
+        &writer,
     );
     let rebuilt = reader
         .complaint_as_of(id, Utc::now(), "propertyReplay")

@@ -39,6 +39,7 @@ async fn the_table_has_a_row_per_finding_in_local_time() {
         facilities: FacilityScope::from_claim(["MAIN", "WEST"]),
     };
     let log = ReadLog::default();
+    let (writer, _stopper) = redress_api::services::access_log::spawn(s.db.clone(), 256);
     let reader = Reader::new(
         &s.db,
         Caller {
@@ -46,6 +47,7 @@ async fn the_table_has_a_row_per_finding_in_local_time() {
             request_id: "table-test",
         },
         &log,
+        &writer,
     );
     let filter = ReportFilter {
         facilities: Vec::new(),

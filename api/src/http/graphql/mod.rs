@@ -63,6 +63,9 @@ pub struct GraphqlEndpoint {
     /// Whether the database answers: while it does not, operations fail at
     /// once with 503 instead of each waiting on the pool.
     pub health: DbHealth,
+    /// The access log's group-commit writer (for exports; the schema holds
+    /// its own handle).
+    pub access_log: crate::services::access_log::Writer,
 }
 
 /// `POST /graphql`.

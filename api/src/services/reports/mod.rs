@@ -225,7 +225,7 @@ impl Reader<'_> {
         let run_id = Uuid::now_v7();
         let detail = filter.logged(report, &facilities, &extra);
         access_log::record_run(
-            self.db(),
+            self.writer(),
             &self.caller(),
             RECORD_REPORT,
             run_id,
