@@ -325,6 +325,7 @@ pub async fn download(
             request_id: &request_id,
         },
         &log,
+        &endpoint.access_log,
     );
     let state = match reader.attachment(id).await {
         Ok(Some((_, state))) => state,

@@ -251,7 +251,7 @@ impl Reader<'_> {
             return Ok(None);
         }
         access_log::record_run(
-            self.db(),
+            self.writer(),
             &self.caller(),
             RECORD_COMPLAINT,
             state.complaint_id,
