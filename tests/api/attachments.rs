@@ -489,7 +489,8 @@ async fn required_documents_guard_resolve() {
         .complaint_must(&pr, "complaintStartInvestigation", at(&c, json!({})))
         .await;
     let qio = c["qioNoticeRequired"].as_bool().unwrap();
-    let resolve = |c: &Value| json!({ "input": at(c, json!({ "findings": findings(c), "writtenResponse": written_response(qio) })) });
+    app.send_resolution_letter(&pr, &c, qio).await;
+    let resolve = |c: &Value| json!({ "input": at(c, json!({ "findings": findings(c) })) });
     // A photo is not the letter.
     let (status, _) = app
         .upload(Some(&pr), &c["id"], "PHOTO", "wall.png", None, PNG.to_vec())

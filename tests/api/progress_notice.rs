@@ -201,14 +201,12 @@ async fn resolution_within_the_period_meets_it_and_later_resolution_is_late() {
             at(&late, json!({})),
         )
         .await;
+    app.send_resolution_letter(&manager(), &late, false).await;
     let late = app
         .complaint_must(
             &manager(),
             "complaintResolve",
-            at(
-                &late,
-                json!({ "findings": findings(&late), "writtenResponse": written_response(false) }),
-            ),
+            at(&late, json!({ "findings": findings(&late) })),
         )
         .await;
     let clock = notice(&late).unwrap();

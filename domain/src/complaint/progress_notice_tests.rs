@@ -65,8 +65,10 @@ fn run(state: &mut ComplaintState, steps: &[Step], label: &str) {
                     by: &by,
                     now: at(state, h),
                 };
-                let input = response_input(state);
-                (h, resolve(state, &cx, &input))
+                let mut input = response_input(state);
+                input.written_notice_exception =
+                    Some("told in person at the bedside, at the patient's request".into());
+                (h, resolve(state, &cx, &input, &[]))
             }
             Step::ResolveOnTheSpot(h) => {
                 let cx = Actx {

@@ -8,6 +8,7 @@
 //! so the report can be shown and kept anywhere.
 
 mod checkpoints;
+mod families;
 mod records;
 mod report;
 
