@@ -32,8 +32,6 @@ pub struct Cli {
     serve: ServeArgs,
 }
 
-// Parsed once at start: the size of the serve variant costs nothing.
-#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 // Parsed once at start-up: the size of `Serve` costs nothing.
 #[allow(clippy::large_enum_variant)]

@@ -18,7 +18,7 @@ use crate::http::graphql::trusted_documents::TrustedDocuments;
 use crate::http::graphql::{self as endpoint, GraphqlEndpoint};
 use crate::http::rate_limit::{self, RateLimits};
 use crate::http::tracing_span::RedressRootSpan;
-use crate::http::{attachments, exports, graphiql, health};
+use crate::http::{attachments, exports, graphiql, health, letters};
 use crate::{db, services};
 
 /// A bound, ready server. `port()` is known before it runs (port 0 in tests).
@@ -50,6 +50,9 @@ impl Application {
         settings: Settings,
         db: DatabaseConnection,
     ) -> anyhow::Result<Application> {
+        // A defective letter template or font stops start-up too, rather
+        // than a blank in a letter or a refused send later.
+        crate::services::letters::setup::install_from_env()?;
         // A defective manifest stops start-up before the server is set up.
         let trusted_documents = match &settings.trusted_documents {
             None => None,
@@ -163,6 +166,7 @@ impl Application {
                     web::post().to(attachments::upload),
                 )
                 .route("/attachments/{id}", web::get().to(attachments::download))
+                .route("/letters/{id}/pdf", web::get().to(letters::pdf))
                 .service(
                     web::resource("/graphql")
                         .route(web::post().to(endpoint::post))

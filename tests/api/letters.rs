@@ -99,12 +99,14 @@ async fn each_kind_is_drafted_sent_and_delivered_with_its_hash_on_the_trail() {
         assert_eq!(sent["status"], "SENT", "{kind}");
         assert_eq!(sent["delivery"], "SENT", "{kind}");
         assert_eq!(sent["allowedActions"], json!(["RECORD_DELIVERY"]), "{kind}");
-        // What was sent is stored; its hash is the letter's and the trail's.
-        let text = sent["text"].as_str().unwrap();
-        let sha = hex::encode(Sha256::digest(text.as_bytes()));
+        // What was sent is stored: the PDF (whose hash is the letter's and
+        // the trail's) and the text beside it.
+        assert_eq!(sent["text"], json!(draft_text), "{kind}");
+        let pdf = app.letter_pdf(&pr, &sent).await;
+        let sha = hex::encode(Sha256::digest(&pdf));
         assert_eq!(sent["sending"]["sha256"], sha, "{kind}");
-        assert_eq!(sent["sending"]["bytes"], text.len(), "{kind}");
-        assert_eq!(sent["sending"]["mediaType"], "text/plain; charset=utf-8");
+        assert_eq!(sent["sending"]["bytes"], pdf.len(), "{kind}");
+        assert_eq!(sent["sending"]["mediaType"], "application/pdf");
         let events = history(&app, &c).await;
         let event = events
             .iter()
@@ -501,8 +503,8 @@ async fn a_letter_without_a_template_in_its_language_is_not_sent_until_its_text_
     let app = TestApp::spawn().await;
     app.create_facility("MAIN").await;
     let pr = specialist();
-    // No template exists in Amharic.
-    let c = grievance(&app, "am", json!({})).await;
+    // No template exists in Vietnamese.
+    let c = grievance(&app, "vi", json!({})).await;
     let letter = app
         .letter_must(
             &pr,
@@ -511,7 +513,7 @@ async fn a_letter_without_a_template_in_its_language_is_not_sent_until_its_text_
                     "content": content_for("ACKNOWLEDGEMENT") }),
         )
         .await;
-    assert_eq!(letter["language"], "am");
+    assert_eq!(letter["language"], "vi");
     assert_eq!(letter["languageGap"], true);
     assert_eq!(letter["needsTranslation"], true);
     assert_eq!(
@@ -532,7 +534,7 @@ async fn a_letter_without_a_template_in_its_language_is_not_sent_until_its_text_
         p["userErrors"][0]["message"]
             .as_str()
             .unwrap()
-            .contains("no template in am")
+            .contains("no template in vi")
     );
     assert_eq!(app.audit_event_count().await, trail);
     // English instead needs a reason.
@@ -545,9 +547,9 @@ async fn a_letter_without_a_template_in_its_language_is_not_sent_until_its_text_
         )
         .await;
     assert_eq!(user_error_codes(&p), ["VALIDATION"], "{p:#}");
-    // The text given in Amharic: sent as given.
+    // The text given in Vietnamese: sent as given.
     let mut content = content_for("ACKNOWLEDGEMENT");
-    content["text"] = json!("ቅሬታዎን ተቀብለናል።");
+    content["text"] = json!("Chúng tôi đã nhận được khiếu nại của quý vị.");
     let letter = app
         .letter_must(
             &pr,
@@ -557,7 +559,12 @@ async fn a_letter_without_a_template_in_its_language_is_not_sent_until_its_text_
         .await;
     assert_eq!(letter["needsTranslation"], false);
     let sent = app.send_letter(&pr, &letter).await;
-    assert!(sent["text"].as_str().unwrap().contains("ቅሬታዎን ተቀብለናል።"));
+    assert!(
+        sent["text"]
+            .as_str()
+            .unwrap()
+            .contains("Chúng tôi đã nhận được khiếu nại của quý vị.")
+    );
     // Or another language with the reason, recorded on the trail.
     let other = app
         .letter_must(

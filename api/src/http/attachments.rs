@@ -56,7 +56,7 @@ pub struct AttachmentStore {
 /// The policy of a downloaded document: nothing in it runs or loads.
 pub const DOWNLOAD_CSP: &str = "sandbox; default-src 'none'";
 
-fn error(status: StatusCode, code: &str, message: &str) -> HttpResponse {
+pub(super) fn error(status: StatusCode, code: &str, message: &str) -> HttpResponse {
     HttpResponse::build(status).json(json!({
         "errors": [{ "message": message, "extensions": { "code": code } }]
     }))
@@ -75,11 +75,11 @@ fn bad_request(message: &str) -> HttpResponse {
     error(StatusCode::BAD_REQUEST, "BAD_REQUEST", message)
 }
 
-fn not_found() -> HttpResponse {
+pub(super) fn not_found() -> HttpResponse {
     error(StatusCode::NOT_FOUND, "NOT_FOUND", "not found")
 }
 
-fn internal(what: &str) -> HttpResponse {
+pub(super) fn internal(what: &str) -> HttpResponse {
     error(
         StatusCode::INTERNAL_SERVER_ERROR,
         "INTERNAL_SERVER_ERROR",
@@ -88,12 +88,12 @@ fn internal(what: &str) -> HttpResponse {
 }
 
 /// The caller, or the response that refuses them.
-async fn authenticate(
+pub(super) async fn authenticate(
     request: &HttpRequest,
     endpoint: &GraphqlEndpoint,
 ) -> Result<Actor, HttpResponse> {
     let Some(value) = request.headers().get(header::AUTHORIZATION) else {
-        return Err(unauthorized("attachments need a bearer token"));
+        return Err(unauthorized("documents need a bearer token"));
     };
     let verified = match value.to_str() {
         Ok(value) => endpoint.verifier.verify_header(value).await,

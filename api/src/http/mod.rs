@@ -6,6 +6,7 @@ pub mod exports;
 pub mod graphiql;
 pub mod graphql;
 pub mod health;
+pub mod letters;
 pub mod rate_limit;
 pub mod tracing_span;
 

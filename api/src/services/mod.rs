@@ -16,6 +16,7 @@ pub mod interpreter;
 pub mod letters;
 pub mod links;
 pub mod policies;
+pub mod progress_notice;
 pub mod reads;
 pub mod reports;
 pub mod scope;

@@ -8,7 +8,7 @@ use super::TestApp;
 /// What the letter tests read back.
 pub const LETTER_FIELDS: &str = "id version kind status delivery language languageGap \
 needsTranslation compositionProblem format text qioNotice allowedActions supersedes supersededBy \
-complaintId sending { method sentAt sha256 bytes mediaType } \
+complaintId pdfPath sending { method sentAt sha256 bytes mediaType } \
 approval { by { subject } } deliveryRecord { outcome note }";
 
 /// RESOLUTION letter content meeting A-0123 (and, with `qio`, A-0120).
@@ -89,6 +89,31 @@ impl TestApp {
         .await
     }
 
+    /// `GET` the letter's `pdfPath` with `token`: the answer.
+    pub async fn letter_pdf_response(&self, token: &str, letter: &Value) -> reqwest::Response {
+        let path = letter["pdfPath"].as_str().expect("the letter's pdfPath");
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("the PDF request is sent")
+    }
+
+    /// The letter as a PDF (asserting a 200 with a PDF).
+    pub async fn letter_pdf(&self, token: &str, letter: &Value) -> Vec<u8> {
+        let response = self.letter_pdf_response(token, letter).await;
+        assert_eq!(response.status(), 200, "the letter's PDF");
+        assert_eq!(
+            response.headers()["content-type"],
+            "application/pdf",
+            "the letter's PDF"
+        );
+        let bytes = response.bytes().await.expect("the PDF's bytes").to_vec();
+        assert!(bytes.starts_with(b"%PDF-"), "a PDF");
+        bytes
+    }
+
     /// Drafts and sends the complaint's RESOLUTION letter (the written
     /// response `complaintResolve` then copies).
     pub async fn send_resolution_letter(&self, token: &str, complaint: &Value, qio: bool) -> Value {
@@ -106,4 +131,23 @@ fn upper_first(s: &str) -> String {
     c.next()
         .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
         .unwrap_or_default()
+}
+
+/// The text `pdftotext` (Debian's poppler-utils) reads from a PDF, its
+/// whitespace squashed to single spaces.
+pub fn pdf_text(pdf: &[u8]) -> String {
+    let path = std::env::temp_dir().join(format!("redress-letter-{}.pdf", uuid::Uuid::now_v7()));
+    std::fs::write(&path, pdf).expect("the PDF is written to a temporary file");
+    let out = std::process::Command::new("pdftotext")
+        .args(["-enc", "UTF-8"])
+        .arg(&path)
+        .arg("-")
+        .output()
+        .expect("pdftotext runs (install Debian's poppler-utils)");
+    let _ = std::fs::remove_file(&path);
+    assert!(out.status.success(), "pdftotext failed");
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
 }

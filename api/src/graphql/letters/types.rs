@@ -170,6 +170,13 @@ impl Letter {
         Ok(compose::document(&self.state.composition)
             .map(|d| redress_correspondence::render_text(&d)))
     }
+    /// Where to download the letter as a PDF (tagged PDF/UA, fonts
+    /// embedded), with the same bearer token: the bytes stored when it was
+    /// sent, or the draft as it stands. The download is recorded in the
+    /// complaint's access log.
+    async fn pdf_path(&self) -> String {
+        format!("/letters/{}/pdf", &*encode_id(NodeKind::Letter, self.uuid))
+    }
     /// The sent letter this one corrects.
     async fn supersedes(&self) -> Option<ID> {
         self.state

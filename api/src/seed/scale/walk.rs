@@ -168,7 +168,7 @@ fn resolution_letter(
     let (id, mut letter) = sim.create(w.chain, actor, draft, &setting, at, |_, _| {})?;
     let doc = compose::document(&composition)
         .ok_or_else(|| anyhow::anyhow!("resolution letter has no document"))?;
-    let rendered = rendition::at_send(&doc);
+    let rendered = vec![rendition::text_only(&doc)];
     let primary = rendered
         .first()
         .ok_or_else(|| anyhow::anyhow!("no rendition"))?;

@@ -7,14 +7,13 @@
 
 mod create;
 mod notes;
-mod progress_notice;
 mod reader;
 mod reads;
 mod store;
 
+pub use crate::services::progress_notice::record_progress_notice;
 pub use create::{CreateDraft, OP_CREATE, create};
 pub use notes::{OP_CONTACT, OP_NOTE, add_note, contact_document, log_contact, note_document};
-pub use progress_notice::record_progress_notice;
 pub use reads::*;
 pub use store::issue_rows;
 

@@ -4,13 +4,10 @@
 //! the text the writer gave in it, or nothing: the draft says so
 //! (`languageGap`) and is never sent in another language.
 
-use std::sync::LazyLock;
-
 use chrono::{DateTime, NaiveDate, Utc};
 use chrono_tz::Tz;
 use redress_correspondence::{
     self as rc, ComposeError, FacilityBlock, LetterDocument, LetterVars, QioNotice, Section,
-    Templates,
 };
 use serde_json::Value;
 
@@ -126,16 +123,13 @@ pub fn vars(
     }
 }
 
-/// The Fluent templates shipped with Redress (English, Spanish), parsed and
-/// checked once.
-static TEMPLATES: LazyLock<Templates> = LazyLock::new(Templates::builtin);
-
 /// Composes the letter: from the template in its language, else from the
 /// writer's own text in that language, else nothing (a language gap). A
 /// template that cannot be filled yet (a fact the kind needs is missing)
 /// leaves the draft without text and says why.
 pub fn compose(src: &Source<'_>, vars: &LetterVars, hand_text: Option<&str>) -> Composition {
-    let language_gap = TEMPLATES
+    let templates = super::setup::templates();
+    let language_gap = templates
         .language_for(src.facility_code, &vars.language)
         .is_none();
     if let Some(text) = hand_text {
@@ -145,7 +139,7 @@ pub fn compose(src: &Source<'_>, vars: &LetterVars, hand_text: Option<&str>) -> 
             problem: None,
         };
     }
-    match TEMPLATES.compose(src.facility_code, vars) {
+    match templates.compose(src.facility_code, vars) {
         Ok(doc) => Composition {
             document: to_value(&doc),
             language_gap: false,

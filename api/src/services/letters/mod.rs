@@ -6,9 +6,12 @@
 
 pub mod compose;
 pub mod rendition;
+pub mod setup;
 mod store;
 
-pub use store::{LetterRecord, facility_letters, for_context, of_complaint, rendition, row};
+pub use store::{
+    LetterPdf, LetterRecord, facility_letters, for_context, of_complaint, rendition, row,
+};
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -211,13 +214,25 @@ where
                 .as_ref()
                 .and_then(compose::document)
                 .ok_or_else(|| DbErr::Custom(format!("letter {id} has no document to send")))?;
-            store_renditions(&txn, id, &rendition::at_send(&doc), now()).await?;
+            let rendered = rendition::at_send(&doc).map_err(unprintable)?;
+            store_renditions(&txn, id, &rendered, now()).await?;
             after_send(&txn, caller, id, &state, &f).await?;
         }
         Ok(state)
     }
     .await;
     finish(txn, outcome).await
+}
+
+/// A letter the PDF renderer cannot print (a character no configured font
+/// has, right-to-left text): refused at send, nothing written.
+fn unprintable(e: redress_correspondence::RenderError) -> ServiceError {
+    Refusal::new(
+        RefusalCode::GuardFailed,
+        format!("the letter cannot be printed as a PDF: {e}"),
+    )
+    .on(&["input", "id"])
+    .into()
 }
 
 async fn store_renditions(
@@ -276,8 +291,9 @@ async fn after_send(
 /// What sending a letter does to its complaint, in one place:
 /// * ACKNOWLEDGEMENT: a complaint still RECEIVED is acknowledged in
 ///   writing, at the time the letter went out (its own audited change).
-/// * PROGRESS_NOTICE: meets the seven-day progress-notice clock (the clock
-///   joins here when it lands).
+/// * PROGRESS_NOTICE: meets the seven-day progress-notice clock at the time
+///   it went out, when the complaint's policy has that duty and the clock
+///   is still open (its own audited change; nothing otherwise).
 /// * RESOLUTION: nothing yet; `complaintResolve` copies the letter.
 async fn on_letter_sent(
     txn: &DatabaseTransaction,
@@ -298,6 +314,15 @@ async fn on_letter_sent(
                 method: crate::domain::complaint::resolution::contact_method(sent.method),
                 at: Some(sent.sent_at),
             },
+        )
+        .await?;
+    }
+    if letter.kind == LetterKind::ProgressNotice {
+        crate::services::progress_notice::record_progress_notice(
+            txn,
+            caller,
+            letter.complaint_id,
+            sent.sent_at,
         )
         .await?;
     }
@@ -377,6 +402,8 @@ pub async fn mark_sent(
             let composition = f.compose(l.kind, &l.language, l.format, &l.content, sent_at);
             let summary = compose::document(&composition)
                 .map(|doc| rendition::at_send(&doc))
+                .transpose()
+                .map_err(unprintable)?
                 .and_then(|r| r.into_iter().next())
                 .map(|r| r.summary)
                 .unwrap_or(crate::domain::letter::Rendition {

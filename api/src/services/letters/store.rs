@@ -76,6 +76,19 @@ pub fn row(id: Uuid, s: &LetterState) -> Result<letter::Model, DbErr> {
 }
 
 /// A letter as stored: its id and its state.
+/// A letter as a PDF (`GET /letters/{id}/pdf`).
+#[derive(Debug)]
+pub enum LetterPdf {
+    /// The bytes stored when it was sent.
+    Stored(Vec<u8>),
+    /// Not sent (or sent before PDFs were stored): rendered now.
+    Draft(Vec<u8>),
+    /// The draft has no text yet (a language gap or a missing fact).
+    NoText,
+    /// The renderer refused it (a character no configured font has).
+    Unprintable(redress_correspondence::RenderError),
+}
+
 #[derive(Clone, Debug)]
 pub struct LetterRecord {
     pub id: Uuid,
@@ -178,6 +191,27 @@ impl crate::services::reads::Reader<'_> {
             operation,
         )
         .await
+    }
+
+    /// The letter as a PDF, read as part of its complaint (recorded):
+    /// the stored bytes once sent, else the draft rendered as it stands;
+    /// `None` when the letter does not exist for the reader.
+    pub async fn letter_pdf(&self, id: Uuid) -> Result<Option<LetterPdf>, DbErr> {
+        let Some(letter) = self.letter(id, "letterPdf").await? else {
+            return Ok(None);
+        };
+        if letter.state.sent.is_some()
+            && let Some(stored) = rendition(self.db(), id, renditions::PDF).await?
+        {
+            return Ok(Some(LetterPdf::Stored(stored.bytes)));
+        }
+        let Some(doc) = super::compose::document(&letter.state.composition) else {
+            return Ok(Some(LetterPdf::NoText));
+        };
+        Ok(Some(match renditions::pdf(&doc) {
+            Ok(bytes) => LetterPdf::Draft(bytes),
+            Err(e) => LetterPdf::Unprintable(e),
+        }))
     }
 
     /// What was sent, as stored (the letter was read before this).
