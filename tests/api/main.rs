@@ -34,6 +34,7 @@ mod interpreter_log;
 mod jwks;
 mod layout;
 mod letters;
+mod letters_email;
 mod limits;
 mod linked_work;
 mod progress_notice;
