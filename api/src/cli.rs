@@ -362,6 +362,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         rate_limits: args.rate_limits,
         trusted_documents: args.trusted_documents,
         attachments: args.attachments.resolve(&args.storage.data_dir)?,
+        mail: crate::correspondence::mail::SmtpSettings::from_env()?,
     };
     let app = startup::Application::build(settings).await?;
     tracing::info!(address = %app.address(), "redress is listening; GraphQL at /graphql");

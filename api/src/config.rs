@@ -360,6 +360,8 @@ pub struct Settings {
     pub trusted_documents: Option<std::path::PathBuf>,
     /// The attachment size limit and where the bytes are kept.
     pub attachments: AttachmentSettings,
+    /// The mail relay for letters sent by EMAIL (`REDRESS_SMTP_*`); `None`: by hand.
+    pub mail: Option<crate::correspondence::mail::SmtpSettings>,
 }
 
 /// Creates `path` with `contents`, readable and writable by its owner only

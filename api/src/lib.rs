@@ -31,4 +31,5 @@ pub mod services;
 pub mod startup;
 pub mod telemetry;
 
+pub use redress_correspondence as correspondence;
 pub use redress_domain as domain;

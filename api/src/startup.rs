@@ -7,6 +7,7 @@ use actix_cors::Cors;
 use actix_web::dev::Server;
 use actix_web::{App, HttpResponse, HttpServer, web};
 use anyhow::Context;
+use redress_correspondence::mail::Mailer;
 use sea_orm::DatabaseConnection;
 use tracing_actix_web::TracingLogger;
 
@@ -99,6 +100,24 @@ impl Application {
             db::DbHealth::monitor(&settings.database_url, settings.pool.db_health_interval);
         let (access_log, access_log_stopper) =
             services::access_log::spawn(db.clone(), settings.pool.access_log_batch);
+        let mailer = match &settings.mail {
+            None => {
+                tracing::info!(
+                    "SMTP is not configured: email delivery of letters is recorded by hand"
+                );
+                None
+            }
+            Some(mail) => {
+                let mailer = Mailer::new(mail).context("the SMTP settings")?;
+                tracing::info!(
+                    host = %mail.host,
+                    port = mail.port,
+                    security = ?mail.security,
+                    "emailing letters sent by EMAIL through this relay"
+                );
+                Some(mailer)
+            }
+        };
         let schema = graphql::build_schema(
             db.clone(),
             db_health.clone(),
@@ -108,6 +127,7 @@ impl Application {
                 limits: settings.limits.clone(),
                 introspection: settings.introspection,
                 field_suggestions: settings.field_suggestions,
+                mailer,
             },
         );
         let endpoint = web::Data::new(GraphqlEndpoint {

@@ -166,6 +166,20 @@ fn is_loopback(host: &str) -> bool {
         || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
+/// The first email address in free text (a complainant's contact, which
+/// may also hold a postal address or a phone number): a word that is a
+/// valid address, stripped of the brackets and punctuation around it.
+pub fn find_address(text: &str) -> Option<String> {
+    text.split(|c: char| c.is_whitespace() || matches!(c, ',' | ';' | '<' | '>' | '(' | ')'))
+        .map(|w| w.trim_matches(|c: char| matches!(c, '.' | ':' | '"' | '\'' | '[' | ']')))
+        .find(|w| {
+            w.contains('@')
+                && w.parse::<lettre::Address>().is_ok()
+                && w.rsplit('@').next().is_some_and(|d| d.contains('.'))
+        })
+        .map(str::to_owned)
+}
+
 /// A letter to email.
 #[derive(Clone, Debug)]
 pub struct OutgoingLetter {
@@ -382,6 +396,24 @@ mod tests {
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
         move |name| map.get(name).cloned()
+    }
+
+    #[test]
+    fn an_address_is_found_in_a_contact() {
+        let cases = [
+            ("jane@example.org", Some("jane@example.org")),
+            (
+                "Jane Roe\n12 Elm St\nemail: jane.roe@mail.example.",
+                Some("jane.roe@mail.example"),
+            ),
+            ("phone 555-0100, <j@example.org>; x", Some("j@example.org")),
+            ("12 Elm St, Springfield", None),
+            ("@handle or a@b", None),
+            ("", None),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(find_address(text).as_deref(), expected, "{text:?}");
+        }
     }
 
     #[test]

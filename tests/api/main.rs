@@ -34,6 +34,7 @@ mod interpreter_log;
 mod jwks;
 mod layout;
 mod letters;
+mod letters_email;
 mod letters_pdf;
 mod limits;
 mod linked_work;

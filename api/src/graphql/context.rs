@@ -14,6 +14,7 @@ use crate::services::reads::{ReadLog, Reader};
 use crate::services::{Caller, access_log};
 
 pub use super::request_context::RequestContext;
+use redress_correspondence::mail::Mailer;
 
 pub trait ContextExt {
     fn request_context(&self) -> Result<&RequestContext>;
@@ -26,6 +27,9 @@ pub trait ContextExt {
     /// The key that signs audit checkpoints.
     fn checkpoint_signer(&self) -> Result<&CheckpointSigner>;
     fn request_id(&self) -> &str;
+    /// The mail relay letters are emailed through; `None`: SMTP is not
+    /// configured and email delivery is recorded by hand.
+    fn mailer(&self) -> Option<&Mailer>;
     /// The verified caller and the request id, for attribution.
     fn caller(&self) -> Result<Caller<'_>>;
     /// The caller as a reader of record content: the only way to it.
@@ -57,6 +61,10 @@ impl ContextExt for Context<'_> {
     fn db(&self) -> Result<&DatabaseConnection> {
         self.data_opt::<DatabaseConnection>()
             .ok_or_else(|| errors::fault("schema built without a database"))
+    }
+
+    fn mailer(&self) -> Option<&Mailer> {
+        self.data_opt::<Mailer>()
     }
 
     fn limits(&self) -> Result<&Limits> {

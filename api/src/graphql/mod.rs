@@ -68,6 +68,8 @@ pub struct SchemaOptions {
     pub limits: Limits,
     pub introspection: bool,
     pub field_suggestions: bool,
+    /// The mail relay letters are emailed through, when SMTP is configured.
+    pub mailer: Option<redress_correspondence::mail::Mailer>,
 }
 
 fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
@@ -101,6 +103,9 @@ pub fn build_schema(
         .limit_complexity(options.limits.max_query_complexity)
         .limit_recursive_depth(options.limits.max_query_depth.max(32))
         .limit_directives(8);
+    if let Some(mailer) = &options.mailer {
+        schema = schema.data(mailer.clone());
+    }
     if !options.introspection {
         schema = schema.disable_introspection();
     }

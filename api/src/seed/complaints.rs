@@ -304,7 +304,7 @@ async fn send_letter(
         .await
         .map_err(|e| fail(what, e))?;
     }
-    letters::mark_sent(db, caller, id, state.version, SendMethod::Mail, None)
+    letters::mark_sent(db, caller, id, state.version, SendMethod::Mail, None, None)
         .await
         .map_err(|e| fail(what, e))?;
     Ok(())

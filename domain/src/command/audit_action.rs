@@ -47,6 +47,7 @@ spelled_enum! {
         LetterMarkSent = "LETTER_MARK_SENT",
         LetterRecordDelivery = "LETTER_RECORD_DELIVERY",
         LetterSupersede = "LETTER_SUPERSEDE",
+        LetterRelayAccept = "LETTER_RELAY_ACCEPT",
     }
 }
 
@@ -99,6 +100,7 @@ mod tests {
             "LETTER_MARK_SENT",
             "LETTER_RECORD_DELIVERY",
             "LETTER_SUPERSEDE",
+            "LETTER_RELAY_ACCEPT",
         ];
         let spelled: Vec<&str> = AuditAction::ALL.iter().map(|a| a.as_str()).collect();
         assert_eq!(spelled, expected);

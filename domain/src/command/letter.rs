@@ -39,6 +39,9 @@ pub enum LetterCommand {
     },
     /// Sending the correction `by_letter` replaces this letter.
     Supersede { by_letter: Uuid },
+    /// The mail relay accepted the emailed letter under `message_id`
+    /// (recorded by the server after `letterMarkSent` with EMAIL).
+    RecordRelayAcceptance { message_id: String },
 }
 
 /// The permission an action needs.
@@ -80,7 +83,9 @@ impl LetterCommand {
             LetterCommand::Update { .. } => LetterAction::Update,
             LetterCommand::Approve => LetterAction::Approve,
             LetterCommand::MarkSent { .. } => LetterAction::MarkSent,
-            LetterCommand::RecordDelivery { .. } => LetterAction::RecordDelivery,
+            LetterCommand::RecordDelivery { .. } | LetterCommand::RecordRelayAcceptance { .. } => {
+                LetterAction::RecordDelivery
+            }
             LetterCommand::Supersede { .. } => LetterAction::Supersede,
         }
     }
@@ -100,6 +105,7 @@ impl Command for LetterCommand {
             LetterCommand::MarkSent { .. } => AuditAction::LetterMarkSent,
             LetterCommand::RecordDelivery { .. } => AuditAction::LetterRecordDelivery,
             LetterCommand::Supersede { .. } => AuditAction::LetterSupersede,
+            LetterCommand::RecordRelayAcceptance { .. } => AuditAction::LetterRelayAccept,
         }
     }
 
@@ -134,6 +140,9 @@ impl Command for LetterCommand {
                 dl::record_delivery(s, outcome, note.as_deref(), &cx.by, cx.now)
             }
             LetterCommand::Supersede { by_letter } => dl::supersede(s, by_letter),
+            LetterCommand::RecordRelayAcceptance { message_id } => {
+                dl::record_relay_acceptance(s, &message_id)
+            }
         }
     }
 }

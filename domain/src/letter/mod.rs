@@ -184,6 +184,11 @@ pub struct Sending {
     pub media_type: String,
     pub sha256: String,
     pub bytes: u64,
+    /// The Message-ID the mail relay accepted the letter under, when it
+    /// was emailed by the server (`letterMarkSent` with EMAIL and SMTP
+    /// configured).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub relay_message_id: Option<String>,
 }
 
 /// An outcome of delivery, recorded by hand (or by the mail gateway).

@@ -152,7 +152,48 @@ pub fn mark_sent(
         media_type: rendition.media_type.clone(),
         sha256: rendition.sha256.clone(),
         bytes: rendition.bytes,
+        relay_message_id: None,
     });
+    Ok(())
+}
+
+/// The mail relay accepted an emailed letter: its Message-ID is kept on the
+/// sending (and so on the audit trail). The delivery stays SENT: accepted
+/// by the relay is not delivered. Once per letter, only for a letter sent
+/// by EMAIL whose delivery is not yet recorded.
+pub fn record_relay_acceptance(
+    s: &mut LetterState,
+    message_id: &str,
+) -> Result<(), Vec<Violation>> {
+    let refuse = |message: &str| {
+        vec![Violation::new(
+            ViolationKind::InvalidTransition,
+            &["input", "id"],
+            message.to_owned(),
+        )]
+    };
+    if s.status != LetterStatus::Sent || s.delivery != Some(Delivery::Sent) {
+        return Err(refuse("only a sent letter awaiting its delivery outcome"));
+    }
+    let Some(sent) = s.sent.as_mut() else {
+        return Err(refuse("only a sent letter awaiting its delivery outcome"));
+    };
+    if sent.method != SendMethod::Email {
+        return Err(refuse(
+            "only a letter sent by EMAIL is accepted by a mail relay",
+        ));
+    }
+    if sent.relay_message_id.is_some() {
+        return Err(refuse("the mail relay's acceptance is already recorded"));
+    }
+    let id = message_id.trim();
+    if id.is_empty() || id.len() > 998 || id.chars().any(char::is_control) {
+        return Err(vec![Violation::validation(
+            &["input", "messageId"],
+            "a Message-ID is one non-empty line",
+        )]);
+    }
+    sent.relay_message_id = Some(id.to_owned());
     Ok(())
 }
 

@@ -407,6 +407,100 @@ fn delivery_is_recorded_once_with_an_outcome() {
     );
 }
 
+/// The relay's acceptance of an emailed letter: recorded once, only on a
+/// letter sent by EMAIL whose delivery is still SENT; the delivery stays
+/// SENT.
+#[test]
+fn relay_acceptance_table() {
+    let c = sample(Classification::Grievance);
+    let now = c.received_at + chrono::Duration::days(3);
+    let emailed = || {
+        let (_, mut s) = sent_resolution(&c, false);
+        if let Some(sent) = s.sent.as_mut() {
+            sent.method = SendMethod::Email;
+        }
+        s
+    };
+    let mailed = || sent_resolution(&c, false).1;
+    let accepted = || {
+        let mut s = emailed();
+        record_relay_acceptance(&mut s, "<a@relay>").unwrap_or_else(|e| panic!("{e:?}"));
+        s
+    };
+    let failed = || {
+        let mut s = emailed();
+        record_delivery(&mut s, Delivery::Failed, Some("550"), &user("pr-1"), now)
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        s
+    };
+    let draft = || drafted(&c, LetterKind::Resolution, resolution_content(&c, false));
+    type Case = (
+        &'static str,
+        LetterState,
+        &'static str,
+        Option<ViolationKind>,
+    );
+    let cases: Vec<Case> = vec![
+        (
+            "emailed, awaiting outcome",
+            emailed(),
+            "<m-1@relay.example>",
+            None,
+        ),
+        (
+            "sent by mail",
+            mailed(),
+            "<m-1@relay>",
+            Some(ViolationKind::InvalidTransition),
+        ),
+        (
+            "already accepted",
+            accepted(),
+            "<m-2@relay>",
+            Some(ViolationKind::InvalidTransition),
+        ),
+        (
+            "delivery recorded",
+            failed(),
+            "<m-1@relay>",
+            Some(ViolationKind::InvalidTransition),
+        ),
+        (
+            "a draft",
+            draft(),
+            "<m-1@relay>",
+            Some(ViolationKind::InvalidTransition),
+        ),
+        ("empty id", emailed(), "  ", Some(ViolationKind::Validation)),
+        (
+            "two lines",
+            emailed(),
+            "<a@b>\r\nBcc: x",
+            Some(ViolationKind::Validation),
+        ),
+    ];
+    for (name, mut s, id, expected) in cases {
+        let before = s.clone();
+        let r = record_relay_acceptance(&mut s, id);
+        match expected {
+            None => {
+                assert!(r.is_ok(), "{name}: {r:?}");
+                assert_eq!(s.delivery, Some(Delivery::Sent), "{name}");
+                assert_eq!(s.status, LetterStatus::Sent, "{name}");
+                assert_eq!(
+                    s.sent.as_ref().and_then(|x| x.relay_message_id.as_deref()),
+                    Some(id),
+                    "{name}"
+                );
+            }
+            Some(kind) => {
+                assert_eq!(r.err().unwrap_or_default()[0].kind, kind, "{name}");
+                assert_eq!(s, before, "{name}: a refusal changes nothing");
+            }
+        }
+    }
+}
+
 #[test]
 fn sent_at_lies_between_receipt_and_now() {
     let c = sample(Classification::Complaint);

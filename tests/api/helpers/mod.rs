@@ -231,6 +231,8 @@ pub fn settings(database_url: &str) -> Settings {
         attachments: AttachmentSettings::in_dir(
             std::env::temp_dir().join(format!("redress-objects-{}", uuid::Uuid::now_v7())),
         ),
+        // No email unless a test turns it on (tests/api/letters_email.rs).
+        mail: None,
     }
 }
 

@@ -155,7 +155,9 @@ impl LetterMutation {
 
     /// → SENT: how and when it went out. What was sent is stored and its
     /// SHA-256 is on the audit trail; a correction supersedes the letter it
-    /// corrects; an acknowledgement acknowledges a RECEIVED complaint.
+    /// corrects; an acknowledgement acknowledges a RECEIVED complaint. With
+    /// EMAIL and SMTP configured, the server emails the letter to the
+    /// complainant and records the relay's answer (see the README).
     async fn letter_mark_sent(
         &self,
         ctx: &Context<'_>,
@@ -172,6 +174,7 @@ impl LetterMutation {
                 input.expected_version,
                 input.method,
                 input.sent_at,
+                ctx.mailer(),
             )
             .await?;
             Ok((id, state))

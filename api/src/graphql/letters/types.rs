@@ -40,6 +40,9 @@ pub struct LetterSending {
     /// SHA-256 (hex) of the bytes sent, as on the audit trail.
     pub sha256: String,
     pub bytes: u64,
+    /// The Message-ID the mail relay accepted the letter under, when the
+    /// server emailed it (EMAIL with SMTP configured).
+    pub relay_message_id: Option<String>,
 }
 
 /// What became of a sent letter, as recorded.
@@ -210,6 +213,7 @@ impl Letter {
             media_type: s.media_type.clone(),
             sha256: s.sha256.clone(),
             bytes: s.bytes,
+            relay_message_id: s.relay_message_id.clone(),
         })
     }
     async fn delivery_record(&self) -> Option<LetterDeliveryRecord> {

@@ -5,6 +5,7 @@
 //! complaint (`on_letter_sent`), all in one transaction.
 
 pub mod compose;
+mod email;
 pub mod rendition;
 pub mod setup;
 mod store;
@@ -17,6 +18,7 @@ use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 use entity::letter_rendition;
 use entity::{complaint, facility};
+use redress_correspondence::mail::{Mailer, find_address};
 use sea_orm::{
     ActiveModelTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbErr, EntityTrait,
     IntoActiveModel,
@@ -383,6 +385,16 @@ pub async fn approve(
 
 /// `letterMarkSent`: composed again as of the day it went out, rendered,
 /// stored, its hash on the audit event.
+///
+/// With EMAIL and a `mailer` (SMTP configured), the server emails the
+/// letter to the complainant once the send is committed (a complaint with
+/// no email address in the complainant's contact is refused first, and
+/// nothing is written), then records the relay's answer as its own audited
+/// change: accepted, the relay's Message-ID on the sending (delivery stays
+/// SENT); refused for good, delivery FAILED with the reply code; not now
+/// (4xx, connection, timeout), nothing more: a warning is logged and the
+/// outcome is recorded by hand. The letter returned reflects what was
+/// recorded.
 pub async fn mark_sent(
     db: &DatabaseConnection,
     caller: &Caller<'_>,
@@ -390,15 +402,36 @@ pub async fn mark_sent(
     expected_version: i32,
     method: SendMethod,
     sent_at: Option<DateTime<Utc>>,
+    mailer: Option<&Mailer>,
 ) -> Result<LetterState, ServiceError> {
     let sent_at = sent_at.unwrap_or_else(now);
-    step(
+    let mailer = mailer.filter(|_| method == SendMethod::Email);
+    let mut recipient: Option<String> = None;
+    let state = step(
         db,
         caller,
         id,
         expected_version,
         Operation::SendLetter,
         |l, f| {
+            if mailer.is_some() {
+                let address = f
+                    .complaint
+                    .complainant
+                    .contact
+                    .as_deref()
+                    .and_then(find_address);
+                let Some(address) = address else {
+                    return Err(Refusal::new(
+                        RefusalCode::Validation,
+                        "the complainant has no email address: add one to the complainant's \
+                         contact, or send the letter another way",
+                    )
+                    .on(&["input", "method"])
+                    .into());
+                };
+                recipient = Some(address);
+            }
             let composition = f.compose(l.kind, &l.language, l.format, &l.content, sent_at);
             let summary = compose::document(&composition)
                 .map(|doc| rendition::at_send(&doc))
@@ -424,7 +457,11 @@ pub async fn mark_sent(
             })
         },
     )
-    .await
+    .await?;
+    match (mailer, recipient) {
+        (Some(mailer), Some(to)) => email::send(db, caller, id, state, mailer, to).await,
+        _ => Ok(state),
+    }
 }
 
 /// `letterRecordDelivery`.
