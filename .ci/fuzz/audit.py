@@ -23,9 +23,13 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hooks import LINK_ACTION, MUTATION_ACTIONS  # noqa: E402
+from hooks import LINK_ACTION, MUTATION_ACTIONS, SIDE_EFFECTS  # noqa: E402
 
-ACTIONS = sorted({a for actions in MUTATION_ACTIONS.values() for a in actions} | {LINK_ACTION})
+ACTIONS = sorted(
+    {a for actions in MUTATION_ACTIONS.values() for a in actions}
+    | {a for actions in SIDE_EFFECTS.values() for a in actions}
+    | {LINK_ACTION}
+)
 
 
 def graphql(url: str, token: str, query: str, variables: dict | None = None) -> dict:
@@ -72,6 +76,9 @@ def expected(record: Path) -> tuple[Counter, Counter, Counter]:
             target[actions[0]] += 1
             if entry.get("links_request"):
                 target[LINK_ACTION] += 1
+            # Changes the call may also have made: counted as possible, not owed.
+            for side in SIDE_EFFECTS.get(name, ()):
+                unknown[side] += 1
     return accepted, unknown, outcomes
 
 

@@ -118,8 +118,26 @@ MUTATION_ACTIONS: dict[str, tuple[str, ...]] = {
     "accessibilityRequestProvideAlternative": ("ACCESSIBILITY_REQUEST_PROVIDE_ALTERNATIVE",),
     "accessibilityRequestDeny": ("ACCESSIBILITY_REQUEST_DENY",),
     "accessibilityRequestCancel": ("ACCESSIBILITY_REQUEST_CANCEL",),
+    "letterDraft": ("LETTER_DRAFT",),
+    "letterUpdate": ("LETTER_UPDATE",),
+    "letterApprove": ("LETTER_APPROVE",),
+    "letterMarkSent": ("LETTER_MARK_SENT",),
+    "letterRecordDelivery": ("LETTER_RECORD_DELIVERY",),
     # Signing a checkpoint is deliberately not an audit event (it would move the head it signs).
     "auditCheckpoint": (),
+}
+# Changes an accepted call may make besides its own (at most one each): a
+# letter marked sent acknowledges a RECEIVED complaint (ACKNOWLEDGEMENT),
+# meets the progress-notice clock (PROGRESS_NOTICE), supersedes the letter it
+# corrects, and by email records the relay's answer.
+SIDE_EFFECTS: dict[str, tuple[str, ...]] = {
+    "letterMarkSent": (
+        "COMPLAINT_ACKNOWLEDGE",
+        "COMPLAINT_PROGRESS_NOTICE_RECORDED",
+        "LETTER_SUPERSEDE",
+        "LETTER_RELAY_ACCEPT",
+        "LETTER_RECORD_DELIVERY",
+    ),
 }
 # complaintCreate with `accessibilityRequestId` also links the request: a second event.
 LINK_ACTION = "ACCESSIBILITY_REQUEST_LINK_COMPLAINT"
