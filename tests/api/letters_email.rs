@@ -26,59 +26,18 @@ use serde_json::{Value, json};
 
 use crate::helpers::*;
 
+#[path = "../../correspondence/tests/support/venv.rs"]
+mod venv;
+
 fn smtp_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("correspondence/tests/smtp")
 }
 
 /// The venv's python, created once per test run (again when
-/// requirements.txt changes); the correspondence tests share it.
+/// requirements.txt changes); the correspondence and API tests share it.
 fn python() -> &'static Path {
     static PYTHON: OnceLock<PathBuf> = OnceLock::new();
-    PYTHON.get_or_init(|| {
-        let venv = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("smtp-venv");
-        let requirements = smtp_dir().join("requirements.txt");
-        let wanted = std::fs::read_to_string(&requirements).unwrap();
-        let stamp = venv.join("installed-requirements.txt");
-        let python = venv.join("bin/python");
-        if std::fs::read_to_string(&stamp).ok().as_deref() == Some(wanted.as_str())
-            && python.exists()
-        {
-            return python;
-        }
-        let _ = std::fs::remove_dir_all(&venv);
-        let made = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(&venv)
-            .output()
-            .unwrap_or_else(|e| {
-                panic!("cannot run python3 ({e}): install Debian's python3 and python3-venv")
-            });
-        assert!(
-            made.status.success(),
-            "python3 -m venv failed (install Debian's python3-venv): {}",
-            String::from_utf8_lossy(&made.stderr)
-        );
-        let pip = Command::new(&python)
-            .args([
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-            ])
-            .args(["--require-hashes", "-r"])
-            .arg(&requirements)
-            .output()
-            .unwrap();
-        assert!(
-            pip.status.success(),
-            "pip install -r {} failed (PyPI must be reachable): {}",
-            requirements.display(),
-            String::from_utf8_lossy(&pip.stderr)
-        );
-        std::fs::write(&stamp, wanted).unwrap();
-        python
-    })
+    PYTHON.get_or_init(|| venv::python("smtp-venv", &smtp_dir().join("requirements.txt")))
 }
 
 /// A running aiosmtpd (plain, on loopback); stopped when dropped. It
