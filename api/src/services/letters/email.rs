@@ -59,7 +59,7 @@ pub(super) async fn send(
     };
     let version = state.version;
     match step(db, caller, id, version, Operation::SendLetter, |_, _| {
-        Ok(command)
+        Ok((command, Vec::new()))
     })
     .await
     {

@@ -191,7 +191,10 @@ async fn step<F>(
     prepare: F,
 ) -> Result<LetterState, ServiceError>
 where
-    F: for<'a> FnOnce(&'a LetterState, &'a Found) -> Result<LetterCommand, ServiceError>,
+    F: for<'a> FnOnce(
+        &'a LetterState,
+        &'a Found,
+    ) -> Result<(LetterCommand, Vec<rendition::Rendered>), ServiceError>,
 {
     if !permits(caller.actor, operation) {
         return Err(forbidden(operation));
@@ -204,19 +207,14 @@ where
                 .into());
         };
         let f = found_for_letter(&txn, &letter).await?;
-        let command = prepare(&letter, &f)?;
+        // A send comes with its renditions, rendered once by `prepare`.
+        let (command, rendered) = prepare(&letter, &f)?;
         let sent = matches!(command, LetterCommand::MarkSent { .. });
-        let rendered = match &command {
-            LetterCommand::MarkSent { composition, .. } => Some(composition.clone()),
-            _ => None,
-        };
         let state = change_in(&txn, caller, id, expected_version, command).await?;
         if sent {
-            let doc = rendered
-                .as_ref()
-                .and_then(compose::document)
-                .ok_or_else(|| DbErr::Custom(format!("letter {id} has no document to send")))?;
-            let rendered = rendition::at_send(&doc).map_err(unprintable)?;
+            if rendered.is_empty() {
+                return Err(DbErr::Custom(format!("letter {id} has no document to send")).into());
+            }
             store_renditions(&txn, id, &rendered, now()).await?;
             after_send(&txn, caller, id, &state, &f).await?;
         }
@@ -355,11 +353,14 @@ pub async fn update(
             let format = input.format.unwrap_or(l.format);
             let content = check_content(&input.content).unwrap_or_default();
             let composition = f.compose(l.kind, &language, format, &content, now());
-            Ok(LetterCommand::Update {
-                input: Box::new(input),
-                preferred_language: preferred,
-                composition,
-            })
+            Ok((
+                LetterCommand::Update {
+                    input: Box::new(input),
+                    preferred_language: preferred,
+                    composition,
+                },
+                Vec::new(),
+            ))
         },
     )
     .await
@@ -378,7 +379,7 @@ pub async fn approve(
         id,
         expected_version,
         Operation::ApproveLetter,
-        |_, _| Ok(LetterCommand::Approve),
+        |_, _| Ok((LetterCommand::Approve, Vec::new())),
     )
     .await
 }
@@ -433,18 +434,20 @@ pub async fn mark_sent(
                 recipient = Some(address);
             }
             let composition = f.compose(l.kind, &l.language, l.format, &l.content, sent_at);
-            let summary = compose::document(&composition)
+            let rendered = compose::document(&composition)
                 .map(|doc| rendition::at_send(&doc))
                 .transpose()
                 .map_err(unprintable)?
-                .and_then(|r| r.into_iter().next())
-                .map(|r| r.summary)
-                .unwrap_or(crate::domain::letter::Rendition {
+                .unwrap_or_default();
+            let summary = rendered.first().map_or(
+                crate::domain::letter::Rendition {
                     media_type: String::new(),
                     sha256: String::new(),
                     bytes: 0,
-                });
-            Ok(LetterCommand::MarkSent {
+                },
+                |r| r.summary.clone(),
+            );
+            let command = LetterCommand::MarkSent {
                 method,
                 sent_at,
                 rules: SendRules {
@@ -454,7 +457,8 @@ pub async fn mark_sent(
                 },
                 composition,
                 rendition: summary,
-            })
+            };
+            Ok((command, rendered))
         },
     )
     .await?;
@@ -479,7 +483,7 @@ pub async fn record_delivery(
         id,
         expected_version,
         Operation::SendLetter,
-        |_, _| Ok(LetterCommand::RecordDelivery { outcome, note }),
+        |_, _| Ok((LetterCommand::RecordDelivery { outcome, note }, Vec::new())),
     )
     .await
 }
