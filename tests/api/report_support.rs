@@ -181,7 +181,12 @@ pub fn clock<'a>(c: &'a Value, kind: &str) -> &'a Value {
 /// and Los Angeles' (06:00–08:00 UTC), each zone's own month differs, and
 /// the same `back` would name different months in the two facilities.
 pub fn late_on_last_day(tz: Tz, back: u32) -> DateTime<Utc> {
-    let today = Utc::now().with_timezone(&WEST_TZ).date_naive();
+    // Counted from a week ago: in the first days of a month the last day of
+    // the previous one is only hours old, younger than the tests' "a day
+    // ago" fixtures, and their order would flip.
+    let today = (Utc::now() - Duration::days(7))
+        .with_timezone(&WEST_TZ)
+        .date_naive();
     let first = today.with_day(1).unwrap() - chrono::Months::new(back - 1);
     let last = first.pred_opt().unwrap();
     tz.from_local_datetime(&last.and_hms_opt(23, 30, 0).unwrap())
