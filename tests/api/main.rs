@@ -21,6 +21,8 @@ mod complaint_concurrency;
 mod complaint_intake;
 mod complaint_lifecycle;
 mod complaint_permissions;
+#[cfg(target_os = "linux")]
+mod db_nodelay;
 mod durability;
 mod exports;
 mod exports_reports;
