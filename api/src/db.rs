@@ -20,6 +20,9 @@ pub use health::DbHealth;
 
 use crate::config::PoolSettings;
 
+/// A pooled connection idle longer than this is pinged before it is used.
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
+
 /// How long a SQLite writer waits for the lock before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -45,7 +48,13 @@ pub async fn connect_with(url: &str, pool: &PoolSettings) -> anyhow::Result<Data
     let mut options = ConnectOptions::new(url.to_owned());
     options
         .sqlx_logging(false)
-        .acquire_timeout(pool.db_acquire_timeout);
+        .acquire_timeout(pool.db_acquire_timeout)
+        // sqlx pings every connection it hands out (a round trip per
+        // statement, on top of the one on release) unless told otherwise.
+        // A connection given back a moment ago was checked then (the
+        // release hooks below and sqlx's own ping on release): only one
+        // that sat idle is pinged before use.
+        .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR);
     if url.starts_with("sqlite:") {
         options
             .max_connections(pool.db_max_connections.unwrap_or(8))
