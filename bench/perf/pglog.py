@@ -21,7 +21,8 @@ probe is left out.
 `pgbench` writes the statements with their parameters inlined as literals,
 one per line, for `pgbench -M prepared`. So that the script can run again
 and again, and from many clients at once, as Redress's own requests do:
-- an INSERT's new row id (a UUID first value of an INSERT) becomes a fresh
+- an INSERT's new row id (a UUID first value of an INSERT, or each UUID of
+  the `id` array of an `INSERT … SELECT FROM UNNEST`) becomes a fresh
   UUID per transaction everywhere it appears in the transaction
   (gen_random_uuid() cannot be used where the same id is needed twice);
 - the audit trail's next sequence number becomes the head's plus one (read
@@ -110,6 +111,18 @@ def pgbench(name):
         return f"r{counter}"
 
     for sql, params in stmts:
+        # INSERT … SELECT FROM UNNEST($1::uuid[], …): parameter n is the
+        # array of column n - 1; each new id in it is made fresh (the array
+        # is then rebuilt around the fresh ids by sub() below)
+        m = re.match(r'INSERT INTO "?(\w+)"? \(([^)]*)\) SELECT \* FROM UNNEST\(', sql, re.I)
+        if m:
+            cols = [c.strip().strip('"') for c in m.group(2).split(",")]
+            for n, v in params.items():
+                if n <= len(cols) and cols[n - 1] == "id" and isinstance(v, str):
+                    for element in v.strip("{}").split(","):
+                        if UUID.match(element) and element not in fresh:
+                            fresh[element] = f"md5(:client_id::text || '-' || :{fresh_var()}::text)::uuid"
+            continue
         m = re.match(r'INSERT INTO "?(\w+)"? \(([^)]*)\) VALUES', sql, re.I)
         if not m:
             continue
@@ -146,11 +159,14 @@ def pgbench(name):
                 return v[1]
             if v in fresh:
                 return fresh[v]
-            # a value holding a fresh id (a JSON document naming the new row)
-            for old, expr in fresh.items():
-                if old in v:
-                    parts = v.split(old)
-                    return "(" + f" || ({expr})::text || ".join(literal(p) for p in parts) + ")"
+            # a value holding fresh ids (a JSON document naming the new row,
+            # an array of new ids): the text around them, concatenated
+            present = [old for old in fresh if old in v]
+            if present:
+                pieces = re.split("(" + "|".join(map(re.escape, present)) + ")", v)
+                return "(" + " || ".join(
+                    f"({fresh[p]})::text" if p in fresh else literal(p) for p in pieces if p != ""
+                ) + ")"
             return literal(v)
 
         return re.sub(r"\$(\d+)(?!\d)", one, sql)
