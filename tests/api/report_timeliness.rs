@@ -432,3 +432,49 @@ async fn only_leads_and_compliance_run_it_within_their_facilities() {
     }
     assert_eq!(r.report_runs("timelinessReport").await, before + 2);
 }
+
+/// Enough resolved grievances that the median and the 90th percentile are
+/// different cases (ten, half a day apart): on PostgreSQL the database ranks
+/// them (`percentile_disc`), on SQLite the server does; both must quote the
+/// nearest rank, per month and per facility.
+#[tokio::test]
+async fn resolution_percentiles_are_the_nearest_rank_of_ten_cases() {
+    let r = Reports::start().await;
+    let now = Utc::now();
+    let mut made = Vec::new();
+    for k in 1..=10 {
+        let at = now - Duration::hours(12 * k);
+        let c = r.complaint("MAIN", at, json!({})).await;
+        let c = r.acknowledge(&c, at + Duration::hours(1)).await;
+        made.push(r.resolve(&c).await);
+    }
+    let mut stored = Vec::new();
+    for c in &made {
+        stored.push(r.read_back(c).await);
+    }
+    let filter = filter_since(2, &["MAIN"]);
+    let data = r
+        .app
+        .ok(&officer(), REPORT, json!({ "filter": filter }))
+        .await;
+    let report = &data["timelinessReport"];
+    let want = expected(&stored, time(&report["asOf"]));
+    let total = &want[&("MAIN".to_owned(), "total".to_owned())];
+    assert_eq!(total.resolved, 10);
+    let mut seconds = total.seconds.clone();
+    seconds.sort_unstable();
+    assert_ne!(
+        days(nearest_rank(&seconds, 90)),
+        days(nearest_rank(&seconds, 80)),
+        "the fixture tells the 90th percentile from its neighbours"
+    );
+    for row in report["rows"].as_array().unwrap() {
+        let month = row["month"].as_str().unwrap()[..7].to_owned();
+        if let Some(e) = want.get(&("MAIN".to_owned(), month.clone())) {
+            check(row, e, &format!("MAIN {month}"));
+        }
+    }
+    let totals = report["totals"].as_array().unwrap();
+    assert_eq!(totals.len(), 1);
+    check(&totals[0], total, "MAIN total");
+}
