@@ -14,6 +14,7 @@ mod m20261202_000011_audit_action_index;
 mod m20261203_000012_letters;
 mod m20261203_000013_attachments;
 mod m20261203_000014_progress_notice;
+mod m20261204_000015_report_cover;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000012_letters::Migration),
             Box::new(m20261203_000013_attachments::Migration),
             Box::new(m20261203_000014_progress_notice::Migration),
+            Box::new(m20261204_000015_report_cover::Migration),
         ]
     }
 }
