@@ -35,6 +35,9 @@ use serde_json::json;
 use tracing_actix_web::RequestId;
 use uuid::Uuid;
 
+use super::answers::{
+    RequestReads, bad_request, error, internal, not_found, refusal_message, unauthorized,
+};
 use super::graphql::GraphqlEndpoint;
 use crate::attachments::detect;
 use crate::attachments::store::{Objects, StoreError, sha256_hex};
@@ -43,8 +46,7 @@ use crate::domain::actor::Actor;
 use crate::domain::attachment::{AttachmentKind, AttachmentState};
 use crate::domain::command::attachment::AddAttachment;
 use crate::ids::{NodeKind, decode_id, encode_id};
-use crate::services::reads::{ReadLog, Reader};
-use crate::services::{Caller, RefusalCode, ServiceError, attachments};
+use crate::services::{RefusalCode, ServiceError, attachments};
 
 /// The store and the size limit, shared by the workers.
 #[derive(Clone, Debug)]
@@ -55,37 +57,6 @@ pub struct AttachmentStore {
 
 /// The policy of a downloaded document: nothing in it runs or loads.
 pub const DOWNLOAD_CSP: &str = "sandbox; default-src 'none'";
-
-pub(super) fn error(status: StatusCode, code: &str, message: &str) -> HttpResponse {
-    HttpResponse::build(status).json(json!({
-        "errors": [{ "message": message, "extensions": { "code": code } }]
-    }))
-}
-
-fn unauthorized(message: &str) -> HttpResponse {
-    let mut response = error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", message);
-    response.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        header::HeaderValue::from_static("Bearer"),
-    );
-    response
-}
-
-fn bad_request(message: &str) -> HttpResponse {
-    error(StatusCode::BAD_REQUEST, "BAD_REQUEST", message)
-}
-
-pub(super) fn not_found() -> HttpResponse {
-    error(StatusCode::NOT_FOUND, "NOT_FOUND", "not found")
-}
-
-pub(super) fn internal(what: &str) -> HttpResponse {
-    error(
-        StatusCode::INTERNAL_SERVER_ERROR,
-        "INTERNAL_SERVER_ERROR",
-        &format!("{what}; nothing was changed, try again later"),
-    )
-}
 
 /// The caller, or the response that refuses them.
 pub(super) async fn authenticate(
@@ -114,17 +85,7 @@ pub(super) async fn authenticate(
 fn refused(e: ServiceError) -> HttpResponse {
     match e {
         ServiceError::Refused(refusals) => {
-            let message = refusals
-                .iter()
-                .map(|r| {
-                    if r.field.is_empty() {
-                        r.message.clone()
-                    } else {
-                        format!("{}: {}", r.field.join("."), r.message)
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join("; ");
+            let message = refusal_message(&refusals);
             let (status, code) = match refusals.first().map(|r| r.code) {
                 Some(RefusalCode::NotFound) => (StatusCode::NOT_FOUND, "NOT_FOUND"),
                 Some(RefusalCode::Forbidden) => (StatusCode::FORBIDDEN, "FORBIDDEN"),
@@ -272,11 +233,8 @@ pub async fn upload(
         tracing::error!(error = %e, store = %store.objects.describe, "attachment: storing failed");
         return internal("the attachment could not be stored");
     }
-    let request_id = request_id.to_string();
-    let caller = Caller {
-        actor: &actor,
-        request_id: &request_id,
-    };
+    let reads = RequestReads::new(&request_id);
+    let caller = reads.caller(&actor);
     let command = AddAttachment {
         complaint_id,
         kind,
@@ -316,17 +274,8 @@ pub async fn download(
     let Ok(id) = Uuid::try_parse(&id) else {
         return not_found();
     };
-    let request_id = request_id.to_string();
-    let log = ReadLog::default();
-    let reader = Reader::new(
-        db.get_ref(),
-        Caller {
-            actor: &actor,
-            request_id: &request_id,
-        },
-        &log,
-        &endpoint.access_log,
-    );
+    let reads = RequestReads::new(&request_id);
+    let reader = reads.reader(db.get_ref(), &actor, &endpoint);
     let state = match reader.attachment(id).await {
         Ok(Some((_, state))) => state,
         Ok(None) => return not_found(),

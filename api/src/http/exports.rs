@@ -34,19 +34,19 @@ use actix_web::http::header::{self, ContentDisposition, DispositionParam, Dispos
 use actix_web::{HttpRequest, HttpResponse, web};
 use futures_util::StreamExt;
 use sea_orm::DatabaseConnection;
-use serde_json::json;
 use tracing_actix_web::RequestId;
 
+use super::answers::{RequestReads, bad_request, error, refusal_message, unauthorized};
 use super::graphql::GraphqlEndpoint;
 use super::rate_limit::{Class, RateLimits};
 use crate::auth::AuthError;
 use crate::auth::jwks::KEYS_RETRY_AFTER_SECONDS;
 use crate::domain::report::Period;
-use crate::services::reads::{ReadLog, Reader};
+use crate::services::reads::Reader;
 use crate::services::reports::grievance_log::{self, LogFilter};
 use crate::services::reports::table::{ExportParams, Table};
 use crate::services::reports::{self, ReportFilter};
-use crate::services::{Caller, RefusalCode, ServiceError};
+use crate::services::{RefusalCode, ServiceError};
 
 /// What a spreadsheet would run as a formula when a cell starts with it.
 const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
@@ -61,40 +61,10 @@ pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-fn error(status: StatusCode, code: &str, message: &str) -> HttpResponse {
-    HttpResponse::build(status).json(json!({
-        "errors": [{ "message": message, "extensions": { "code": code } }]
-    }))
-}
-
-/// 401, with the `WWW-Authenticate` challenge `/graphql` sends.
-fn unauthorized(message: &str) -> HttpResponse {
-    let mut response = error(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", message);
-    response.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        header::HeaderValue::from_static("Bearer"),
-    );
-    response
-}
-
-fn bad_request(message: &str) -> HttpResponse {
-    error(StatusCode::BAD_REQUEST, "BAD_REQUEST", message)
-}
-
 fn refused(e: ServiceError) -> HttpResponse {
     match e {
         ServiceError::Refused(refusals) => {
-            let message = refusals
-                .iter()
-                .map(|r| {
-                    if r.field.is_empty() {
-                        r.message.clone()
-                    } else {
-                        format!("{}: {}", r.field.join("."), r.message)
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join("; ");
+            let message = refusal_message(&refusals);
             if refusals.iter().any(|r| r.code == RefusalCode::Forbidden) {
                 error(StatusCode::FORBIDDEN, "FORBIDDEN", &message)
             } else {
@@ -260,17 +230,8 @@ pub async fn export(
         Ok(f) => f,
         Err(message) => return bad_request(&message),
     };
-    let request_id = request_id.to_string();
-    let log = ReadLog::default();
-    let reader = Reader::new(
-        db.get_ref(),
-        Caller {
-            actor: &actor,
-            request_id: &request_id,
-        },
-        &log,
-        &endpoint.access_log,
-    );
+    let reads = RequestReads::new(&request_id);
+    let reader = reads.reader(db.get_ref(), &actor, &endpoint);
     if report == "grievance-log" {
         return grievance_log_csv(&reader, filter, &params).await;
     }

@@ -10,12 +10,11 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use sea_orm::DatabaseConnection;
 use tracing_actix_web::RequestId;
 
-use super::attachments::{DOWNLOAD_CSP, authenticate, error, internal, not_found};
+use super::answers::{RequestReads, error, internal, not_found};
+use super::attachments::{DOWNLOAD_CSP, authenticate};
 use super::graphql::GraphqlEndpoint;
 use crate::ids::{NodeKind, decode_id};
-use crate::services::Caller;
 use crate::services::letters::LetterPdf;
-use crate::services::reads::{ReadLog, Reader};
 
 pub async fn pdf(
     request: HttpRequest,
@@ -31,17 +30,8 @@ pub async fn pdf(
     let Some((NodeKind::Letter, id)) = decode_id(&id) else {
         return not_found();
     };
-    let request_id = request_id.to_string();
-    let log = ReadLog::default();
-    let reader = Reader::new(
-        db.get_ref(),
-        Caller {
-            actor: &actor,
-            request_id: &request_id,
-        },
-        &log,
-        &endpoint.access_log,
-    );
+    let reads = RequestReads::new(&request_id);
+    let reader = reads.reader(db.get_ref(), &actor, &endpoint);
     let (name, bytes) = match reader.letter_pdf(id).await {
         Ok(None) => return not_found(),
         Ok(Some(LetterPdf::Stored(bytes))) => (format!("letter-{id}.pdf"), bytes),

@@ -1,6 +1,7 @@
 //! HTTP: the GraphQL-over-HTTP endpoint, GraphiQL, health checks and request
 //! tracing.
 
+mod answers;
 pub mod attachments;
 pub mod exports;
 pub mod graphiql;
