@@ -13,13 +13,15 @@
 //! counts every such grievance; a grievance withdrawn (status `WITHDRAWN`
 //! now) counts in `received` and `withdrawn` only, in none of the other
 //! figures (there is nothing to judge). Counting is done in SQL, grouped by
-//! facility-month; the nearest-rank percentiles of the time to resolve
-//! are ranked by PostgreSQL, or on SQLite here from two timestamps per
-//! resolved grievance (`percentiles.rs`).
+//! facility-month. On PostgreSQL one scan of the period counts and ranks
+//! the nearest-rank percentiles of the time to resolve, per facility-month
+//! and per facility (`in_database.rs`); on SQLite the counts are one
+//! `GROUP BY` and the percentiles are ranked here from two timestamps per
+//! resolved grievance (`percentiles.rs`). Extensions come from the trail.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, DbErr};
 use serde_json::json;
 
 use super::months::{bucket_expr, buckets, first_column};
@@ -35,8 +37,9 @@ pub const REPORT: &str = "timelinessReport";
 const GRIEVANCE: &str = "GRIEVANCE";
 const WITHDRAWN: &str = "WITHDRAWN";
 
+mod in_database;
 mod percentiles;
-use percentiles::resolution_percentiles;
+use percentiles::{ResolutionPercentiles, resolution_percentiles};
 /// Statuses in which a complaint is still being worked.
 pub const OPEN: [&str; 3] = ["RECEIVED", "ACKNOWLEDGED", "INVESTIGATING"];
 const EXTEND: &str = "COMPLAINT_EXTEND_DEADLINE";
@@ -118,7 +121,10 @@ pub async fn timeliness(
     let scope = reader
         .report(Operation::ReadReports, REPORT, filter, json!({}))
         .await?;
-    Ok(compute(reader.db(), &scope).await?)
+    let txn = crate::db::begin_report(reader.db()).await?;
+    let report = compute(&txn, &scope).await?;
+    txn.commit().await?;
+    Ok(report)
 }
 
 async fn compute(
@@ -130,9 +136,13 @@ async fn compute(
         .iter()
         .map(|b| row_for(&scope.facilities()[b.facility], Some(b.month)))
         .collect();
-    counts(db, scope, &mut rows).await?;
+    let percentiles = if db.get_database_backend() == DbBackend::Postgres {
+        in_database::figures(db, scope, &buckets, &mut rows).await?
+    } else {
+        counts(db, scope, &mut rows).await?;
+        resolution_percentiles(db, scope, &buckets).await?
+    };
     extensions(db, scope, &mut rows).await?;
-    let percentiles = resolution_percentiles(db, scope, &buckets).await?;
     let mut totals = Vec::new();
     for (fi, f) in scope.facilities().iter().enumerate() {
         let mut total = row_for(f, None);
@@ -194,11 +204,10 @@ impl IntoExpr for sea_orm::sea_query::CaseStatement {
     }
 }
 
-async fn counts(
-    db: &impl ConnectionTrait,
-    scope: &ReportScope,
-    rows: &mut [TimelinessRow],
-) -> Result<(), DbErr> {
+/// The counted columns of a grievance's row, in [`read_counts`]' order:
+/// received, withdrawn, acknowledged within policy, resolved, resolved
+/// within policy, overdue now, progress notice owed, and met.
+fn count_columns(scope: &ReportScope) -> [Expr; 8] {
     use complaint::Column as C;
     let judged = || C::Status.ne(WITHDRAWN);
     let now = scope.now();
@@ -216,51 +225,86 @@ async fn counts(
             )
             .add(crate::services::complaints::progress_notice_overdue(now)),
     );
-    let query = Query::select()
-        .expr(bucket_expr(scope, C::FacilityCode, C::ReceivedAt, false))
-        .expr(Func::count(Expr::val(1)))
-        .expr(count_if(C::Status.eq(WITHDRAWN)))
-        .expr(count_if(sea_orm::Condition::all().add(judged()).add(
-            Expr::col(C::AcknowledgementMetAt).lte(Expr::col(C::AcknowledgementDueAt)),
-        )))
-        .expr(count_if(
+    [
+        Func::count(Expr::val(1)).into(),
+        count_if(C::Status.eq(WITHDRAWN)),
+        count_if(
+            sea_orm::Condition::all()
+                .add(judged())
+                .add(Expr::col(C::AcknowledgementMetAt).lte(Expr::col(C::AcknowledgementDueAt))),
+        ),
+        count_if(
             sea_orm::Condition::all()
                 .add(judged())
                 .add(C::ResolutionMetAt.is_not_null()),
-        ))
-        .expr(count_if(sea_orm::Condition::all().add(judged()).add(
-            Expr::col(C::ResolutionMetAt).lte(Expr::col(C::ResolutionDueAt)),
-        )))
-        .expr(count_if(overdue))
-        .expr(count_if(
+        ),
+        count_if(
+            sea_orm::Condition::all()
+                .add(judged())
+                .add(Expr::col(C::ResolutionMetAt).lte(Expr::col(C::ResolutionDueAt))),
+        ),
+        count_if(overdue),
+        count_if(
             sea_orm::Condition::all()
                 .add(judged())
                 .add(C::ProgressNoticeDueAt.is_not_null()),
-        ))
-        .expr(count_if(
+        ),
+        count_if(
             sea_orm::Condition::all()
                 .add(judged())
                 .add(C::ProgressNoticeDueAt.is_not_null())
                 .add(C::ProgressNoticeMetAt.is_not_null())
                 .add(Expr::col(C::ProgressNoticeMetAt).lte(Expr::col(C::ProgressNoticeDueAt))),
-        ))
+        ),
+    ]
+}
+
+/// Reads [`count_columns`] from the result columns starting at `first`.
+fn read_counts(
+    row: &mut TimelinessRow,
+    r: &sea_orm::QueryResult,
+    first: usize,
+) -> Result<(), DbErr> {
+    row.received = r.try_get_by_index(first)?;
+    row.withdrawn = r.try_get_by_index(first + 1)?;
+    row.acknowledged_within_policy = r.try_get_by_index(first + 2)?;
+    row.resolved = r.try_get_by_index(first + 3)?;
+    row.resolved_within_policy = r.try_get_by_index(first + 4)?;
+    row.overdue_now = r.try_get_by_index(first + 5)?;
+    row.progress_notice_owed = r.try_get_by_index(first + 6)?;
+    row.progress_notice_within_policy = r.try_get_by_index(first + 7)?;
+    Ok(())
+}
+
+/// The grievances of the scope, as every figure of the report selects
+/// them.
+fn grievances(scope: &ReportScope) -> sea_orm::Condition {
+    use complaint::Column as C;
+    sea_orm::Condition::all()
+        .add(scope.within(C::FacilityCode, C::ReceivedAt, C::Department))
+        .add(C::Classification.eq(GRIEVANCE))
+}
+
+/// The counts per bucket, in one `GROUP BY` (SQLite; PostgreSQL counts in
+/// [`in_database::figures`]).
+async fn counts(
+    db: &impl ConnectionTrait,
+    scope: &ReportScope,
+    rows: &mut [TimelinessRow],
+) -> Result<(), DbErr> {
+    use complaint::Column as C;
+    let query = Query::select()
+        .expr(bucket_expr(scope, C::FacilityCode, C::ReceivedAt, false))
+        .exprs(count_columns(scope))
         .from(complaint::Entity)
-        .cond_where(scope.within(C::FacilityCode, C::ReceivedAt, C::Department))
-        .and_where(C::Classification.eq(GRIEVANCE))
+        .cond_where(grievances(scope))
         .add_group_by([first_column()])
         .to_owned();
     for r in db.query_all(&query).await? {
         let Some(row) = bucket_row(rows, r.try_get_by_index::<Option<i32>>(0)?) else {
             continue;
         };
-        row.received = r.try_get_by_index(1)?;
-        row.withdrawn = r.try_get_by_index(2)?;
-        row.acknowledged_within_policy = r.try_get_by_index(3)?;
-        row.resolved = r.try_get_by_index(4)?;
-        row.resolved_within_policy = r.try_get_by_index(5)?;
-        row.overdue_now = r.try_get_by_index(6)?;
-        row.progress_notice_owed = r.try_get_by_index(7)?;
-        row.progress_notice_within_policy = r.try_get_by_index(8)?;
+        read_counts(row, &r, 1)?;
     }
     Ok(())
 }
@@ -286,8 +330,7 @@ async fn extensions(
             Expr::col((audit_event::Entity, audit_event::Column::ComplaintId))
                 .equals((complaint::Entity, C::Id)),
         )
-        .cond_where(scope.within(C::FacilityCode, C::ReceivedAt, C::Department))
-        .and_where(C::Classification.eq(GRIEVANCE))
+        .cond_where(grievances(scope))
         .and_where(C::Status.ne(WITHDRAWN))
         .and_where(audit_event::Column::Action.eq(EXTEND))
         .add_group_by([first_column()])
