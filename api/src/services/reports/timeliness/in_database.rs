@@ -48,14 +48,7 @@ pub(super) async fn figures(
         match r.try_get_by_index::<Option<i32>>(1)? {
             None => facility[fi] = ranks,
             Some(month) => {
-                let Some(i) = usize::try_from(month - 1).ok().and_then(|m| {
-                    buckets
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, b)| b.facility == fi)
-                        .nth(m)
-                        .map(|(i, _)| i)
-                }) else {
+                let Some(i) = bucket_index(buckets, fi, month) else {
                     continue;
                 };
                 read_counts(&mut rows[i], &r, 2)?;
@@ -64,6 +57,14 @@ pub(super) async fn figures(
         }
     }
     Ok(ResolutionPercentiles { bucket, facility })
+}
+
+/// The bucket of a facility's `month`-th month (from 1, as `width_bucket`
+/// counts): buckets list each facility's months in order.
+fn bucket_index(buckets: &[Bucket], facility: usize, month: i32) -> Option<usize> {
+    let m = usize::try_from(month.checked_sub(1)?).ok()?;
+    let i = buckets.iter().position(|b| b.facility == facility)? + m;
+    buckets.get(i).filter(|b| b.facility == facility).map(|_| i)
 }
 
 /// The statement and its values; `None` when the scope covers nothing.
