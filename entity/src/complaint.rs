@@ -37,6 +37,8 @@ pub struct Model {
     /// what a surveyor checks (`domain::survey::response_falls_short`);
     /// NULL for rows written before it was projected.
     pub response_gap: Option<bool>,
+    /// How many clock extensions the record holds (`clocks.extensions`).
+    pub extension_count: i32,
     pub record: String,
     pub version: i32,
     pub created_at: DateTimeUtc,

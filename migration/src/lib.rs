@@ -15,6 +15,7 @@ mod m20261203_000012_letters;
 mod m20261203_000013_attachments;
 mod m20261203_000014_progress_notice;
 mod m20261204_000015_report_cover;
+mod m20261205_000016_extension_count;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000013_attachments::Migration),
             Box::new(m20261203_000014_progress_notice::Migration),
             Box::new(m20261204_000015_report_cover::Migration),
+            Box::new(m20261205_000016_extension_count::Migration),
         ]
     }
 }

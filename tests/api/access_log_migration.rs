@@ -156,8 +156,8 @@ async fn copy_policies(from: &DatabaseConnection, to: &DatabaseConnection) {
 }
 
 /// Copies the complaints into a database whose complaint table predates
-/// `response_gap` (added for the survey-readiness report) and the
-/// progress-notice columns.
+/// `response_gap` (added for the survey-readiness report), the
+/// progress-notice columns and `extension_count`.
 async fn copy_complaints(from: &DatabaseConnection, to: &DatabaseConnection) {
     let rows = complaint::Entity::find()
         .all(from)
@@ -168,6 +168,7 @@ async fn copy_complaints(from: &DatabaseConnection, to: &DatabaseConnection) {
         row.response_gap = sea_orm::ActiveValue::NotSet;
         row.progress_notice_due_at = sea_orm::ActiveValue::NotSet;
         row.progress_notice_met_at = sea_orm::ActiveValue::NotSet;
+        row.extension_count = sea_orm::ActiveValue::NotSet;
         row
     }))
     .exec_without_returning(to)
@@ -236,15 +237,6 @@ fn instants(mut log: Value) -> Value {
         node["accessedAt"] = json!(at.timestamp_micros());
     }
     log
-}
-
-fn uuid_of_global(id: &Value) -> Uuid {
-    use base64::Engine;
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(id.as_str().unwrap())
-        .unwrap();
-    let raw = String::from_utf8(raw).unwrap();
-    Uuid::parse_str(raw.split_once(':').unwrap().1).unwrap()
 }
 
 #[tokio::test]

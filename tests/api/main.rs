@@ -26,6 +26,7 @@ mod db_nodelay;
 mod durability;
 mod exports;
 mod exports_reports;
+mod extension_count;
 mod facilities;
 mod fuzz_findings;
 mod graphiql;

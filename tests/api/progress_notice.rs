@@ -12,7 +12,6 @@ use redress_api::services::{Caller, complaints};
 use redress_api::startup::Application;
 use sea_orm::{Database, DatabaseConnection, TransactionTrait};
 use serde_json::{Value, json};
-use uuid::Uuid;
 
 use crate::helpers::*;
 
@@ -49,16 +48,6 @@ async fn refs(app: &TestApp, filter: Value) -> Vec<String> {
         .collect();
     out.sort();
     out
-}
-
-/// The record id inside a GraphQL global id (base64 of `Type:uuid`).
-fn uuid_of_global(id: &Value) -> Uuid {
-    use base64::Engine;
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .decode(id.as_str().unwrap())
-        .unwrap();
-    let raw = String::from_utf8(raw).unwrap();
-    Uuid::parse_str(raw.split_once(':').unwrap().1).unwrap()
 }
 
 fn reference(c: &Value) -> String {

@@ -27,6 +27,7 @@ use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 use serde_json::{Value, json};
+use uuid::Uuid;
 
 pub use self::audit::*;
 pub use self::complaints::*;
@@ -459,6 +460,16 @@ pub fn second_manager() -> String {
 }
 
 /// The `extensions.code` of the first top-level error.
+/// The record id inside a GraphQL global id (base64 of `Type:uuid`).
+pub fn uuid_of_global(id: &Value) -> Uuid {
+    use base64::Engine;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(id.as_str().unwrap())
+        .unwrap();
+    let raw = String::from_utf8(raw).unwrap();
+    Uuid::parse_str(raw.split_once(':').unwrap().1).unwrap()
+}
+
 pub fn error_code(body: &Value) -> &str {
     body["errors"][0]["extensions"]["code"]
         .as_str()

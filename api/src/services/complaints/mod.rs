@@ -71,6 +71,7 @@ pub fn row(id: Uuid, s: &ComplaintState) -> Result<complaint::Model, DbErr> {
         progress_notice_due_at: s.clocks.progress_notice_due_at,
         progress_notice_met_at: s.clocks.progress_notice_met_at,
         response_gap: Some(crate::domain::survey::response_falls_short(s)),
+        extension_count: i32::try_from(s.clocks.extensions.len()).unwrap_or(i32::MAX),
         record: serde_json::to_string(s).map_err(|e| stored::corrupt("complaint", id, &e))?,
         version: s.version,
         created_at: s.created_at,

@@ -17,7 +17,10 @@
 //! the nearest-rank percentiles of the time to resolve, per facility-month
 //! and per facility (`in_database.rs`); on SQLite the counts are one
 //! `GROUP BY` and the percentiles are ranked here from two timestamps per
-//! resolved grievance (`percentiles.rs`). Extensions come from the trail.
+//! resolved grievance (`percentiles.rs`). Extensions are counted in the
+//! same pass, from each row's `extension_count` (the record's
+//! `clocks.extensions`: one entry per granted extension, each an audited
+//! `COMPLAINT_EXTEND_DEADLINE`).
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, Query};
@@ -30,7 +33,7 @@ use super::{ReportFacility, ReportFilter, ReportScope};
 use crate::domain::permissions::Operation;
 use crate::services::ServiceError;
 use crate::services::reads::Reader;
-use entity::{audit_event, complaint};
+use entity::complaint;
 
 pub const REPORT: &str = "timelinessReport";
 
@@ -42,7 +45,6 @@ mod percentiles;
 use percentiles::{ResolutionPercentiles, resolution_percentiles};
 /// Statuses in which a complaint is still being worked.
 pub const OPEN: [&str; 3] = ["RECEIVED", "ACKNOWLEDGED", "INVESTIGATING"];
-const EXTEND: &str = "COMPLAINT_EXTEND_DEADLINE";
 
 /// One facility-month (or a facility's total, `month` `None`).
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -142,7 +144,6 @@ async fn compute(
         counts(db, scope, &mut rows).await?;
         resolution_percentiles(db, scope, &buckets).await?
     };
-    extensions(db, scope, &mut rows).await?;
     let mut totals = Vec::new();
     for (fi, f) in scope.facilities().iter().enumerate() {
         let mut total = row_for(f, None);
@@ -206,8 +207,9 @@ impl IntoExpr for sea_orm::sea_query::CaseStatement {
 
 /// The counted columns of a grievance's row, in [`read_counts`]' order:
 /// received, withdrawn, acknowledged within policy, resolved, resolved
-/// within policy, overdue now, progress notice owed, and met.
-fn count_columns(scope: &ReportScope) -> [Expr; 8] {
+/// within policy, overdue now, progress notice owed, and met, and
+/// extensions granted.
+fn count_columns(scope: &ReportScope) -> [Expr; 9] {
     use complaint::Column as C;
     let judged = || C::Status.ne(WITHDRAWN);
     let now = scope.now();
@@ -256,6 +258,17 @@ fn count_columns(scope: &ReportScope) -> [Expr; 8] {
                 .add(C::ProgressNoticeMetAt.is_not_null())
                 .add(Expr::col(C::ProgressNoticeMetAt).lte(Expr::col(C::ProgressNoticeDueAt))),
         ),
+        // A SUM of int is a bigint on PostgreSQL, an integer on SQLite.
+        Func::coalesce([
+            Func::sum(
+                Expr::case(judged(), Expr::col(C::ExtensionCount))
+                    .finally(Expr::val(0))
+                    .into_expr(),
+            )
+            .into(),
+            Expr::val(0i64),
+        ])
+        .into(),
     ]
 }
 
@@ -273,6 +286,7 @@ fn read_counts(
     row.overdue_now = r.try_get_by_index(first + 5)?;
     row.progress_notice_owed = r.try_get_by_index(first + 6)?;
     row.progress_notice_within_policy = r.try_get_by_index(first + 7)?;
+    row.extensions_granted = r.try_get_by_index(first + 8)?;
     Ok(())
 }
 
@@ -311,36 +325,6 @@ async fn counts(
 
 fn bucket_row(rows: &mut [TimelinessRow], bucket: Option<i32>) -> Option<&mut TimelinessRow> {
     rows.get_mut(usize::try_from(bucket?).ok()?)
-}
-
-/// Extensions granted on the grievances of each bucket: the trail's
-/// `COMPLAINT_EXTEND_DEADLINE` events, joined on the indexed complaint id.
-async fn extensions(
-    db: &impl ConnectionTrait,
-    scope: &ReportScope,
-    rows: &mut [TimelinessRow],
-) -> Result<(), DbErr> {
-    use complaint::Column as C;
-    let query = Query::select()
-        .expr(bucket_expr(scope, C::FacilityCode, C::ReceivedAt, false))
-        .expr(Func::count(Expr::val(1)))
-        .from(complaint::Entity)
-        .inner_join(
-            audit_event::Entity,
-            Expr::col((audit_event::Entity, audit_event::Column::ComplaintId))
-                .equals((complaint::Entity, C::Id)),
-        )
-        .cond_where(grievances(scope))
-        .and_where(C::Status.ne(WITHDRAWN))
-        .and_where(audit_event::Column::Action.eq(EXTEND))
-        .add_group_by([first_column()])
-        .to_owned();
-    for r in db.query_all(&query).await? {
-        if let Some(row) = bucket_row(rows, r.try_get_by_index::<Option<i32>>(0)?) {
-            row.extensions_granted = r.try_get_by_index(1)?;
-        }
-    }
-    Ok(())
 }
 
 const HEADER: [&str; 18] = [

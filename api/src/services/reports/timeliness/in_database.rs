@@ -43,7 +43,7 @@ pub(super) async fn figures(
         let Some(fi) = scope.facilities().iter().position(|f| f.code == code) else {
             continue;
         };
-        let ranks = (r.try_get_by_index(10)?, r.try_get_by_index(11)?);
+        let ranks = (r.try_get_by_index(11)?, r.try_get_by_index(12)?);
         // `width_bucket` counts months from 1; NULL is the ROLLUP total.
         match r.try_get_by_index::<Option<i32>>(1)? {
             None => facility[fi] = ranks,
