@@ -478,3 +478,55 @@ async fn resolution_percentiles_are_the_nearest_rank_of_ten_cases() {
     assert_eq!(totals.len(), 1);
     check(&totals[0], total, "MAIN total");
 }
+
+/// A report's transaction on PostgreSQL: one read-only snapshot, plans
+/// made for its own values, room to sort in memory; and all of it ends
+/// with the transaction (the pooled session keeps its defaults).
+#[tokio::test]
+async fn a_report_runs_in_a_read_only_snapshot_with_its_own_settings() {
+    use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
+    let test_db = TestDb::new().await;
+    if !test_db.url.starts_with("postgres") {
+        return; // SQLite has none of these settings.
+    }
+    // One connection, so the transaction after the report's is on the
+    // same session.
+    let db = sea_orm::Database::connect(
+        sea_orm::ConnectOptions::new(test_db.url.clone())
+            .max_connections(1)
+            .to_owned(),
+    )
+    .await
+    .expect("connect");
+    async fn show(c: &impl ConnectionTrait, setting: &str) -> String {
+        let row = c
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                format!("SHOW {setting}"),
+            ))
+            .await
+            .expect("show")
+            .expect("a row");
+        row.try_get_by_index(0).expect("text")
+    }
+    let defaults = [
+        show(&db, "plan_cache_mode").await,
+        show(&db, "work_mem").await,
+    ];
+    let txn = redress_api::db::begin_report(&db).await.expect("begin");
+    assert_eq!(show(&txn, "transaction_isolation").await, "repeatable read");
+    assert_eq!(show(&txn, "transaction_read_only").await, "on");
+    assert_eq!(show(&txn, "plan_cache_mode").await, "force_custom_plan");
+    assert_eq!(show(&txn, "work_mem").await, "16MB");
+    txn.commit().await.expect("commit");
+    // The same session, with its defaults again.
+    let txn = db.begin().await.expect("begin");
+    assert_eq!(
+        [
+            show(&txn, "plan_cache_mode").await,
+            show(&txn, "work_mem").await
+        ],
+        defaults
+    );
+    txn.commit().await.expect("commit");
+}
