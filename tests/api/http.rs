@@ -161,6 +161,20 @@ async fn request_errors_are_400_without_data_under_graphql_response_json() {
         assert_eq!(status, StatusCode::OK, "{query}: {body}");
         assert!(body.get("data").is_none(), "{query}: {body}");
     }
+    // An operation that ran and failed in a field is not a request error:
+    // 200, with `data` (null here: the field is non-null) and the field's
+    // path.
+    let (status, body) = app
+        .graphql(
+            Some(&specialist()),
+            "{ auditCheckpoints(first: 1) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body.get("data"), Some(&Value::Null), "{body}");
+    assert_eq!(body["errors"][0]["path"], json!(["auditCheckpoints"]), "{body}");
+    assert_eq!(error_code(&body), "FORBIDDEN", "{body}");
 }
 
 #[tokio::test]

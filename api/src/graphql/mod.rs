@@ -79,8 +79,6 @@ fn builder() -> SchemaBuilder<QueryRoot, MutationRoot, EmptySubscription> {
         EmptySubscription,
     )
     .register_output_type::<node::Node>()
-    .extension(crate::http::graphql::ExecutionMarker)
-    .extension(errors::Faults)
 }
 
 /// The schema served over HTTP, with its limits, the database, its health

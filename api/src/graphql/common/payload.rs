@@ -57,7 +57,7 @@ pub trait Payload: Sized {
 
 /// A service's answer as a payload: `ok` makes it from the result, a
 /// refusal becomes `userErrors`, and a fault is returned for `?` (answered
-/// as a top-level error by `errors::Faults`).
+/// as a top-level error by `errors::answer_faults`).
 pub fn payload<T, P: Payload>(
     result: Result<T, ServiceError>,
     ok: impl FnOnce(T) -> P,

@@ -41,8 +41,8 @@ impl ReportFilterInput {
 }
 
 /// A report's refusal as a GraphQL error: `FORBIDDEN` for roles,
-/// `BAD_USER_INPUT` for the filter; faults keep their source, for the
-/// `Faults` extension to answer.
+/// `BAD_USER_INPUT` for the filter; faults keep their source, for
+/// `errors::answer_faults` to answer.
 pub fn report_error(e: ServiceError) -> Error {
     match e {
         ServiceError::Refused(refusals) => {

@@ -2,13 +2,9 @@
 //! database's health, and the operation in a task of its own; its result
 //! goes to `response::answer` for its HTTP status.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header;
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute};
 use async_graphql::parser::types::OperationType;
 use async_graphql::{Response, Variables};
 use serde_json::{Value, json};
@@ -23,37 +19,16 @@ use super::response::{
 use super::trusted_documents;
 use crate::domain::actor::Actor;
 use crate::graphql::context::RequestContext;
-use crate::graphql::document;
+use crate::graphql::{document, errors};
 use crate::http::rate_limit::{Class, Gate};
 
-/// Set by [`ExecutionMarker`] when a request passed parsing and validation
-/// and began to execute.
-#[derive(Clone, Default)]
-struct ExecutionStarted(Arc<AtomicBool>);
-
-/// Marks requests that reach execution, so the HTTP layer can tell request
-/// errors (400 under graphql-response+json) from field errors.
-pub struct ExecutionMarker;
-
-impl ExtensionFactory for ExecutionMarker {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ExecutionMarker)
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for ExecutionMarker {
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        if let Some(flag) = ctx.data_opt::<ExecutionStarted>() {
-            flag.0.store(true, Ordering::SeqCst);
-        }
-        next.run(ctx, operation_name).await
-    }
+/// Whether the operation began to execute. async-graphql answers a request
+/// it refuses before execution (validation, variables, the depth and
+/// complexity limits) with errors that carry no path; an operation that ran
+/// has no errors or field errors, each with its field's path (a root
+/// field's included).
+fn began_executing(response: &Response) -> bool {
+    response.errors.is_empty() || response.errors.iter().any(|e| !e.path.is_empty())
 }
 
 pub(super) async fn execute(
@@ -80,7 +55,6 @@ pub(super) async fn execute(
         .as_ref()
         .is_some_and(|v| v.values().any(document::json_has_nul));
     let request_id = request_id.to_string();
-    let started = ExecutionStarted::default();
     let anonymous = actor.is_none();
     let mut request = async_graphql::Request::new(query)
         .variables(Variables::from_json(Value::Object(
@@ -90,7 +64,6 @@ pub(super) async fn execute(
             actor,
             request_id: request_id.clone(),
         })
-        .data(started.clone())
         // What this request has recorded in the access log: each record once.
         .data(crate::services::reads::ReadLog::default());
     if let Some(name) = &params.operation_name {
@@ -191,6 +164,10 @@ pub(super) async fn execute(
             );
         }
     };
-    let executed = started.0.load(Ordering::SeqCst);
+    let mut response = response;
+    let executed = began_executing(&response);
+    if executed && errors::answer_faults(&mut response, &request_id) {
+        endpoint.health.report_trouble();
+    }
     answer(rt, response, executed, parsed, anonymous)
 }

@@ -38,7 +38,6 @@ use futures_util::StreamExt;
 use serde_json::Value;
 use tracing_actix_web::RequestId;
 
-pub use self::execute::ExecutionMarker;
 use self::execute::execute;
 pub use self::request::{Params, params_from_json};
 use self::request::{

@@ -69,10 +69,39 @@ pub(super) fn error_body(code: &str, message: &str) -> Value {
 }
 
 pub(super) fn respond(rt: ResponseType, status: StatusCode, body: &Value) -> HttpResponse {
+    with_body(rt, status, body.to_string())
+}
+
+fn with_body(
+    rt: ResponseType,
+    status: StatusCode,
+    body: impl actix_web::body::MessageBody + 'static,
+) -> HttpResponse {
     HttpResponse::build(status)
         .insert_header((header::CONTENT_TYPE, rt.content_type()))
         .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(body.to_string())
+        .body(body)
+}
+
+/// An executed operation's response, serialised straight into the body
+/// (not through a `serde_json::Value`: a page of 50 complaints is thousands
+/// of values).
+fn respond_with(
+    rt: ResponseType,
+    status: StatusCode,
+    response: &async_graphql::Response,
+) -> HttpResponse {
+    match serde_json::to_vec(response) {
+        Ok(body) => with_body(rt, status, body),
+        Err(_) => respond(
+            rt,
+            StatusCode::INTERNAL_SERVER_ERROR,
+            &json!({ "errors": [{
+                "message": "internal error: the response could not be written",
+                "extensions": { "code": "INTERNAL_SERVER_ERROR" },
+            }]}),
+        ),
+    }
 }
 
 /// 429 `RATE_LIMITED` with `Retry-After` (http/rate_limit.rs).
@@ -179,11 +208,10 @@ pub(super) fn answer(
             .is_some_and(|c| *c == async_graphql::Value::from("DATABASE_UNAVAILABLE"))
     });
 
-    let mut body = serde_json::to_value(&response).unwrap_or_else(|_| json!({}));
     if executed && database_unavailable_error {
         // Retryable: the client must not take any part of this answer as
         // confirmed, so the whole response is a 503.
-        let mut http = respond(rt, StatusCode::SERVICE_UNAVAILABLE, &body);
+        let mut http = respond_with(rt, StatusCode::SERVICE_UNAVAILABLE, &response);
         http.headers_mut().insert(
             header::RETRY_AFTER,
             header::HeaderValue::from_static(RETRY_AFTER_SECONDS),
@@ -196,7 +224,7 @@ pub(super) fn answer(
         } else {
             StatusCode::OK
         };
-        let mut http = respond(rt, status, &body);
+        let mut http = respond_with(rt, status, &response);
         if status == StatusCode::UNAUTHORIZED {
             http.headers_mut().insert(
                 header::WWW_AUTHENTICATE,
@@ -207,6 +235,7 @@ pub(super) fn answer(
     }
 
     // The request failed before execution: no `data`, a code on each error.
+    let mut body = serde_json::to_value(&response).unwrap_or_else(|_| json!({}));
     let mut limit_exceeded = false;
     if let Some(map) = body.as_object_mut() {
         map.remove("data");
