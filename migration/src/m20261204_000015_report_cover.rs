@@ -16,13 +16,16 @@ pub struct Migration;
 const PLAIN: &str =
     "CREATE INDEX ix_complaint_facility_received ON complaint (facility_code, received_at, id)";
 
-const COVERING: &str = "CREATE INDEX ix_complaint_facility_received \
+/// The covering index as this migration makes it (migration 000016 goes
+/// back to it).
+pub(crate) const COVERING: &str = "CREATE INDEX ix_complaint_facility_received \
     ON complaint (facility_code, received_at, id) \
     INCLUDE (department, classification, status, acknowledgement_due_at, \
     acknowledgement_met_at, resolution_due_at, resolution_met_at, \
     progress_notice_due_at, progress_notice_met_at)";
 
-async fn replace(manager: &SchemaManager<'_>, with: &str) -> Result<(), DbErr> {
+/// Replaces the reports' index on PostgreSQL (`with`: its definition).
+pub(crate) async fn replace(manager: &SchemaManager<'_>, with: &str) -> Result<(), DbErr> {
     if manager.get_database_backend() != DbBackend::Postgres {
         return Ok(());
     }

@@ -173,7 +173,11 @@ async fn request_errors_are_400_without_data_under_graphql_response_json() {
         .await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(body.get("data"), Some(&Value::Null), "{body}");
-    assert_eq!(body["errors"][0]["path"], json!(["auditCheckpoints"]), "{body}");
+    assert_eq!(
+        body["errors"][0]["path"],
+        json!(["auditCheckpoints"]),
+        "{body}"
+    );
     assert_eq!(error_code(&body), "FORBIDDEN", "{body}");
 }
 
