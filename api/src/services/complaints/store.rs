@@ -19,15 +19,21 @@ use crate::services::audit::RECORD_COMPLAINT;
 use crate::services::stored::{Stored, Versioned};
 use crate::services::{facility_lookup, links, policies};
 
+/// Writes a complaint's issue rows; `replacing` when it had some before (a
+/// new complaint has none to delete: one statement fewer while the write
+/// lock is held).
 pub(super) async fn write_issues(
     txn: &impl ConnectionTrait,
     id: Uuid,
     s: &ComplaintState,
+    replacing: bool,
 ) -> Result<(), DbErr> {
-    ComplaintIssue::delete_many()
-        .filter(complaint_issue::Column::ComplaintId.eq(id))
-        .exec(txn)
-        .await?;
+    if replacing {
+        ComplaintIssue::delete_many()
+            .filter(complaint_issue::Column::ComplaintId.eq(id))
+            .exec(txn)
+            .await?;
+    }
     if s.issues.is_empty() {
         return Ok(());
     }
@@ -86,7 +92,7 @@ impl Stored for ComplaintState {
         after: &Self,
     ) -> Result<(), DbErr> {
         if before.is_none_or(|b| b.issues != after.issues) {
-            write_issues(db, id, after).await?;
+            write_issues(db, id, after, before.is_some()).await?;
         }
         Ok(())
     }
