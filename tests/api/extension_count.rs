@@ -89,13 +89,13 @@ async fn extension_count_is_projected_on_write_and_backfilled_by_its_migration()
     // Back to the schema before the column, then forward: the migration
     // fills it from each record alone.
     Migrator::down(&r.db, Some(1)).await.expect("down one");
-    let gone =
+    let column =
         r.db.query_all_raw(Statement::from_string(
             r.db.get_database_backend(),
             "SELECT extension_count FROM complaint",
         ))
         .await;
-    assert!(gone.is_err(), "the column is gone after down");
+    assert!(column.is_err(), "the column is gone after down");
     Migrator::up(&r.db, None).await.expect("up again");
     assert_eq!(stored_counts(&r, &all).await, [0, 1, 2, 1], "backfilled");
     assert_eq!(west_extensions(&r).await, 3);

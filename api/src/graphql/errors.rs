@@ -257,11 +257,9 @@ fn label_input_error(error: &mut async_graphql::ServerError) {
 /// executing. Returns whether one of them lost the database connection (the
 /// caller asks for a probe at once).
 pub fn answer_faults(response: &mut Response, request_id: &str) -> bool {
-    for error in &mut response.errors {
-        label_input_error(error);
-    }
     let mut connection_lost = false;
     for error in &mut response.errors {
+        label_input_error(error);
         let Some(source) = error.source.take() else {
             continue;
         };

@@ -143,7 +143,7 @@ pub(super) async fn execute(
     let task = tokio::spawn(
         async move { schema.execute(request).await }.instrument(tracing::Span::current()),
     );
-    let response = match task.await {
+    let mut response = match task.await {
         Ok(response) => response,
         Err(e) => {
             if e.is_panic() {
@@ -164,7 +164,6 @@ pub(super) async fn execute(
             );
         }
     };
-    let mut response = response;
     let executed = began_executing(&response);
     if executed && errors::answer_faults(&mut response, &request_id) {
         endpoint.health.report_trouble();

@@ -93,13 +93,11 @@ fn respond_with(
 ) -> HttpResponse {
     match serde_json::to_vec(response) {
         Ok(body) => with_body(rt, status, body),
-        Err(_) => respond(
+        Err(_) => request_error(
             rt,
             StatusCode::INTERNAL_SERVER_ERROR,
-            &json!({ "errors": [{
-                "message": "internal error: the response could not be written",
-                "extensions": { "code": "INTERNAL_SERVER_ERROR" },
-            }]}),
+            "INTERNAL_SERVER_ERROR",
+            "internal error: the response could not be written",
         ),
     }
 }

@@ -258,7 +258,9 @@ fn count_columns(scope: &ReportScope) -> [Expr; 9] {
                 .add(C::ProgressNoticeMetAt.is_not_null())
                 .add(Expr::col(C::ProgressNoticeMetAt).lte(Expr::col(C::ProgressNoticeDueAt))),
         ),
-        // A SUM of int is a bigint on PostgreSQL, an integer on SQLite.
+        // A SUM of int is a bigint on PostgreSQL, an integer on SQLite;
+        // over no rows (a facility's ROLLUP total with no grievances) it
+        // is NULL, read as 0.
         Func::coalesce([
             Func::sum(
                 Expr::case(judged(), Expr::col(C::ExtensionCount))
