@@ -323,3 +323,114 @@ async fn overdue_is_visible_and_filterable() {
         .await;
     assert_eq!(refs(&resolved), Vec::<String>::new());
 }
+
+/// A new complaint finds its facility and the policy of its program in one
+/// statement. Each way that lookup can fail is refused on the field it
+/// names and writes nothing: no complaint, no event, no reference number;
+/// with two policies at the facility, the complaint's program picks its
+/// own.
+#[tokio::test]
+async fn a_complaint_needs_its_facility_in_scope_and_a_policy_for_its_program() {
+    let app = TestApp::spawn().await;
+    app.create_facility("MAIN").await;
+    app.create_facility("EAST").await;
+    let main_only = token("pr-main", &["PATIENT_RELATIONS_MANAGER"], &["MAIN"]);
+    // (facility, program, the refusal: code, field, what its message says)
+    let cases = [
+        (
+            "NOWHERE",
+            "CMS_HOSPITAL",
+            Some(("NOT_FOUND", "facilityCode", "facility NOWHERE not found")),
+        ),
+        (
+            "EAST",
+            "CMS_HOSPITAL",
+            Some(("NOT_FOUND", "facilityCode", "facility EAST not found")),
+        ),
+        (
+            "MAIN",
+            "COMMERCIAL",
+            Some((
+                "GUARD_FAILED",
+                "program",
+                "facility MAIN has no COMMERCIAL deadline policy",
+            )),
+        ),
+        ("main", "CMS_HOSPITAL", None),
+    ];
+    for (facility, program, refusal) in cases {
+        let mut input = intake(facility);
+        input["program"] = json!(program);
+        let data = app
+            .ok(&main_only, &create_mutation(), json!({ "input": input }))
+            .await;
+        let payload = &data["complaintCreate"];
+        match refusal {
+            Some((code, field, message)) => {
+                assert_eq!(
+                    user_error_codes(payload),
+                    [code],
+                    "{facility} {program}: {payload:#}"
+                );
+                let error = &payload["userErrors"][0];
+                assert_eq!(error["field"], json!(["input", field]), "{payload:#}");
+                assert!(
+                    error["message"].as_str().unwrap().contains(message),
+                    "{facility} {program}: {payload:#}"
+                );
+                assert_eq!(payload["complaint"], Value::Null);
+            }
+            None => {
+                assert_eq!(payload["userErrors"], json!([]), "{payload:#}");
+                assert_eq!(payload["complaint"]["facilityCode"], "MAIN");
+                assert!(
+                    payload["complaint"]["reference"]
+                        .as_str()
+                        .unwrap()
+                        .ends_with("-000001"),
+                    "the refusals burned reference numbers: {payload:#}"
+                );
+            }
+        }
+    }
+    // Two facility creations with their default policies, and one complaint.
+    let actions: Vec<String> = app
+        .audit_events()
+        .await
+        .iter()
+        .map(|e| e["action"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "FACILITY_CREATE",
+            "DEADLINE_POLICY_CREATE",
+            "FACILITY_CREATE",
+            "DEADLINE_POLICY_CREATE",
+            "COMPLAINT_CREATE"
+        ]
+    );
+
+    // With a second policy at MAIN, each program gets its own clock.
+    let p = app
+        .upsert_policy(
+            &admin(),
+            json!({
+                "facilityCode": "MAIN", "program": "COMMERCIAL",
+                "acknowledgement": { "amount": 3, "unit": "CALENDAR_DAYS" },
+                "resolution": { "amount": 45, "unit": "CALENDAR_DAYS" }
+            }),
+        )
+        .await;
+    assert_eq!(p["userErrors"], json!([]), "{p:#}");
+    for (program, days) in [("COMMERCIAL", 45), ("CMS_HOSPITAL", 30)] {
+        let mut input = intake("MAIN");
+        input["program"] = json!(program);
+        let c = app.create_complaint(&main_only, input).await;
+        assert_eq!(
+            time(&clock(&c, "RESOLUTION")["dueAt"]) - time(&c["receivedAt"]),
+            chrono::Duration::days(days),
+            "{program}: {c:#}"
+        );
+    }
+}

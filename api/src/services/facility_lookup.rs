@@ -69,6 +69,21 @@ pub async fn for_input(
     scope: &FacilityScope,
     code: &str,
 ) -> Result<facility::Model, crate::services::ServiceError> {
+    let code = input_code(scope, code)?;
+    Facility::find()
+        .filter(facility::Column::Code.eq(code.as_str()))
+        .one(db)
+        .await?
+        .ok_or_else(|| not_found(&code))
+}
+
+/// An input's `facilityCode`, normalised, when it is a code at all and in
+/// the caller's scope; otherwise the refusal of [`for_input`]. For a
+/// lookup that reads the facility together with something else.
+pub fn input_code(
+    scope: &FacilityScope,
+    code: &str,
+) -> Result<String, crate::services::ServiceError> {
     let code = crate::domain::facility::normalize_code(code);
     if !crate::domain::facility::code_is_valid(&code) {
         // No facility has such a code; say what a code looks like, without
@@ -83,14 +98,21 @@ pub async fn for_input(
         .on(&["input", "facilityCode"])
         .into());
     }
-    by_code(db, scope, &code).await?.ok_or_else(|| {
-        crate::services::Refusal::new(
-            crate::services::RefusalCode::NotFound,
-            format!("facility {code} not found"),
-        )
-        .on(&["input", "facilityCode"])
-        .into()
-    })
+    if !scope.contains(&code) {
+        return Err(not_found(&code));
+    }
+    Ok(code)
+}
+
+/// The refusal for an input's facility that does not exist or is outside
+/// the caller's scope (the two look the same).
+pub fn not_found(code: &str) -> crate::services::ServiceError {
+    crate::services::Refusal::new(
+        crate::services::RefusalCode::NotFound,
+        format!("facility {code} not found"),
+    )
+    .on(&["input", "facilityCode"])
+    .into()
 }
 
 pub async fn by_id(

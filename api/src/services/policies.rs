@@ -5,10 +5,11 @@
 
 use chrono::{DateTime, Utc};
 use entity::deadline_policy::{self, Entity as DeadlinePolicy};
-use entity::facility;
+use entity::facility::{self, Entity as Facility};
+use sea_orm::sea_query::{Expr, ExprTrait, IntoCondition};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    IntoActiveModel, QueryFilter, QueryOrder,
+    IntoActiveModel, JoinType, QueryFilter, QueryOrder, QuerySelect, RelationDef,
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -154,6 +155,43 @@ pub async fn for_program(
         .await?
         .map(|m| policy(m, facility_code.to_owned()))
         .transpose()
+}
+
+/// The facility an input names, as [`facility_lookup::for_input`] finds
+/// it (the same refusals), with its policy for `program` if it has one, in
+/// one statement: a new complaint reads both inside the write lock.
+pub async fn for_input_program(
+    db: &impl ConnectionTrait,
+    scope: &FacilityScope,
+    code: &str,
+    program: Program,
+) -> Result<(facility::Model, Option<Policy>), ServiceError> {
+    let code = facility_lookup::input_code(scope, code)?;
+    let program_name = program.as_str();
+    let policy_of_program = RelationDef::from(
+        DeadlinePolicy::belongs_to(Facility)
+            .from(deadline_policy::Column::FacilityId)
+            .to(facility::Column::Id),
+    )
+    .rev()
+    .on_condition(move |_, policy| {
+        Expr::col((policy, deadline_policy::Column::Program))
+            .eq(program_name)
+            .into_condition()
+    });
+    let Some((facility, policy)) = Facility::find()
+        .filter(facility::Column::Code.eq(code.as_str()))
+        .select_also(DeadlinePolicy)
+        .join(JoinType::LeftJoin, policy_of_program)
+        .one(db)
+        .await?
+    else {
+        return Err(facility_lookup::not_found(&code));
+    };
+    let policy = policy
+        .map(|m| self::policy(m, facility.code.clone()))
+        .transpose()?;
+    Ok((facility, policy))
 }
 
 pub async fn by_id(

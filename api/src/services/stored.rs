@@ -122,11 +122,12 @@ macro_rules! stored_in {
             }
         }
 
+        /// Without `RETURNING`: the row is what `$row` made, so reading it
+        /// back (the whole record again) would only lengthen the write
+        /// transaction.
         async fn insert(db: &impl ConnectionTrait, id: Uuid, state: &Self) -> Result<(), DbErr> {
-            $row(id, state)?
-                .into_active_model()
-                .reset_all()
-                .insert(db)
+            $entity::insert($row(id, state)?.into_active_model().reset_all())
+                .exec_without_returning(db)
                 .await?;
             Ok(())
         }

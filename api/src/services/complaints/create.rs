@@ -7,11 +7,8 @@
 
 use chrono::{DateTime, Utc};
 use entity::reference_counter::{self, Entity as ReferenceCounter};
-use sea_orm::sea_query::Expr;
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, Set,
-};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, Set};
 use uuid::Uuid;
 
 use super::Record;
@@ -21,34 +18,29 @@ use crate::domain::command::{ComplaintSetting, OpenComplaint};
 use crate::domain::complaint::ComplaintState;
 use crate::domain::complaint::intake::{self, IntakeDraft};
 use crate::services::create::{self, Create};
-use crate::services::{
-    Caller, Refusal, RefusalCode, ServiceError, facility_lookup, links, policies,
-};
+use crate::services::{Caller, Refusal, RefusalCode, ServiceError, links, policies};
 
-/// The next reference number of a year. Runs inside a write transaction,
-/// which serialises writers on both databases, so numbers never repeat.
+/// The next reference number of a year, in one statement: the year's
+/// counter is inserted at 1 or, when it exists, incremented, and the new
+/// value returned. Runs inside a write transaction, which serialises
+/// writers on both databases (and the row's own lock would order two
+/// increments of a year), so numbers never repeat.
 async fn next_number(txn: &impl ConnectionTrait, year: i32) -> Result<i64, DbErr> {
-    let current = ReferenceCounter::find_by_id(year).one(txn).await?;
-    match current {
-        Some(c) => {
-            let next = c.last_value + 1;
-            ReferenceCounter::update_many()
-                .col_expr(reference_counter::Column::LastValue, Expr::value(next))
-                .filter(reference_counter::Column::Year.eq(year))
-                .exec(txn)
-                .await?;
-            Ok(next)
-        }
-        None => {
-            reference_counter::ActiveModel {
-                year: Set(year),
-                last_value: Set(1),
-            }
-            .insert(txn)
-            .await?;
-            Ok(1)
-        }
-    }
+    let counter = ReferenceCounter::insert(reference_counter::ActiveModel {
+        year: Set(year),
+        last_value: Set(1),
+    })
+    .on_conflict(
+        OnConflict::column(reference_counter::Column::Year)
+            .value(
+                reference_counter::Column::LastValue,
+                Expr::col((ReferenceCounter, reference_counter::Column::LastValue)).add(1),
+            )
+            .to_owned(),
+    )
+    .exec_with_returning(txn)
+    .await?;
+    Ok(counter.last_value)
 }
 
 /// What `complaintCreate` asks for.
@@ -74,11 +66,11 @@ impl Create for OpenComplaint {
         db: &impl ConnectionTrait,
         actor: &Actor,
     ) -> Result<ComplaintSetting, ServiceError> {
-        let facility =
-            facility_lookup::for_input(db, &actor.facilities, &self.facility_code).await?;
         let program = self.intake.program;
-        let Some(policy) = policies::for_program(db, facility.id, &facility.code, program).await?
-        else {
+        let (facility, policy) =
+            policies::for_input_program(db, &actor.facilities, &self.facility_code, program)
+                .await?;
+        let Some(policy) = policy else {
             return Err(Refusal::new(
                 RefusalCode::GuardFailed,
                 format!(

@@ -125,10 +125,8 @@ impl Stored for NoteState {
     }
 
     async fn insert(db: &impl ConnectionTrait, id: Uuid, state: &Self) -> Result<(), DbErr> {
-        note_row(id, state)
-            .into_active_model()
-            .reset_all()
-            .insert(db)
+        ComplaintNote::insert(note_row(id, state).into_active_model().reset_all())
+            .exec_without_returning(db)
             .await?;
         Ok(())
     }
@@ -182,10 +180,8 @@ impl Stored for ContactState {
     }
 
     async fn insert(db: &impl ConnectionTrait, id: Uuid, state: &Self) -> Result<(), DbErr> {
-        contact_row(id, state)
-            .into_active_model()
-            .reset_all()
-            .insert(db)
+        ComplaintContact::insert(contact_row(id, state).into_active_model().reset_all())
+            .exec_without_returning(db)
             .await?;
         Ok(())
     }
