@@ -27,7 +27,9 @@ and again, and from many clients at once, as Redress's own requests do:
   (gen_random_uuid() cannot be used where the same id is needed twice);
 - the audit trail's next sequence number becomes the head's plus one (read
   under the same advisory write lock that Redress takes, which the script
-  keeps);
+  keeps), and the condition of Redress's one-statement append (`INSERT …
+  SELECT … WHERE` the head is the one it remembers) names the head as it
+  is when the script runs;
 - a complaint reference (`GRV-…`) inserted becomes a fresh one per
   transaction;
 - the idempotency key, when there is one, becomes a fresh one.
@@ -123,12 +125,27 @@ def pgbench(name):
                         if UUID.match(element) and element not in fresh:
                             fresh[element] = f"md5(:client_id::text || '-' || :{fresh_var()}::text)::uuid"
             continue
-        m = re.match(r'INSERT INTO "?(\w+)"? \(([^)]*)\) VALUES', sql, re.I)
+        m = re.match(r'INSERT INTO "?(\w+)"? \(([^)]*)\) (VALUES|SELECT)', sql, re.I)
         if not m:
             continue
         table = m.group(1)
         cols = [c.strip().strip('"') for c in m.group(2).split(",")]
+        if m.group(3).upper() == "SELECT":
+            # INSERT … SELECT <one row> WHERE <condition>: the audit event
+            # appended after the head the process remembers, on condition
+            # that it still is the head (api/src/services/audit_head.rs).
+            # The condition names the head as it is when the script runs.
+            if table == "audit_event":
+                for pattern, expr in (
+                    (r'"sequence" = \$(\d+)', "(SELECT coalesce(max(sequence), 0) FROM audit_event)"),
+                    (r'"hash" = \$(\d+)', "(SELECT hash FROM audit_event ORDER BY sequence DESC LIMIT 1)"),
+                    (r'FROM "audit_event"\) = \$(\d+)', "(SELECT coalesce(max(sequence), 0) FROM audit_event)"),
+                ):
+                    for n in re.findall(pattern, sql):
+                        params[int(n)] = ("__EXPR__", expr)
         for n in sorted(params):
+            if m.group(3).upper() == "SELECT" and n > len(cols):
+                continue
             # one row or many: parameter n fills column (n - 1) mod the column count
             col = cols[(n - 1) % len(cols)]
             i = n - 1

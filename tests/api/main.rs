@@ -10,6 +10,7 @@ mod access_review;
 mod accessibility;
 mod attachments;
 mod attachments_s3;
+mod audit_head;
 mod audit_trail;
 mod auth;
 mod authz_walk;

@@ -11,9 +11,9 @@ use sea_orm::{
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use super::Caller;
 use super::reads::Unread;
 use super::stored::Stored;
+use super::{Caller, audit_head};
 use crate::domain::audit::{self as chain, EventContent, LinkProblem, StoredLink};
 use crate::domain::complaint::ComplaintState;
 
@@ -94,61 +94,76 @@ impl<'a> NewEvent<'a> {
 /// Appends one event to the chain. Call it inside the write transaction
 /// that makes the change (`db::begin_write`, which serialises writers), so
 /// the event and the change commit or vanish together.
+///
+/// The event goes after the head this process last appended when the
+/// database confirms, in the insert itself, that it still is the head
+/// (`audit_head`): one statement. Otherwise the head is read and the event
+/// inserted after it: two.
 pub async fn append(
     txn: &impl ConnectionTrait,
     caller: &Caller<'_>,
     event: NewEvent<'_>,
     now: DateTime<Utc>,
 ) -> Result<audit_event::Model, DbErr> {
-    let (sequence, previous_hash) = match last_event(txn).await? {
-        Some((sequence, hash)) => (sequence + 1, hash),
-        None => (1, chain::GENESIS_HASH.to_owned()),
-    };
     let before = event.before.as_ref().map(Value::to_string);
     let after = event.after.as_ref().map(Value::to_string);
-    let roles = caller.roles();
     let id = Uuid::now_v7();
     let occurred_at = now.trunc_subsecs(6);
-    let content = EventContent {
-        sequence,
-        id,
-        occurred_at,
-        actor_subject: &caller.actor.subject,
-        actor_name: &caller.actor.name,
-        actor_roles: &roles,
-        request_id: caller.request_id,
-        action: event.action,
-        record_type: event.record_type,
-        record_id: event.record_id,
-        complaint_id: event.complaint_id,
-        facility_code: event.facility_code,
-        before: before.as_deref(),
-        after: after.as_deref(),
-        reason: event.reason,
+    let roles = caller.roles();
+    let at = |(sequence, previous_hash): (i64, String)| {
+        let content = EventContent {
+            sequence,
+            id,
+            occurred_at,
+            actor_subject: &caller.actor.subject,
+            actor_name: &caller.actor.name,
+            actor_roles: &roles,
+            request_id: caller.request_id,
+            action: event.action,
+            record_type: event.record_type,
+            record_id: event.record_id,
+            complaint_id: event.complaint_id,
+            facility_code: event.facility_code,
+            before: before.as_deref(),
+            after: after.as_deref(),
+            reason: event.reason,
+        };
+        let hash = chain::chain_hash(&previous_hash, &content);
+        audit_event::Model {
+            sequence,
+            id,
+            occurred_at,
+            actor_subject: caller.actor.subject.clone(),
+            actor_name: caller.actor.name.clone(),
+            actor_roles: roles.clone(),
+            request_id: caller.request_id.to_owned(),
+            action: event.action.to_owned(),
+            record_type: event.record_type.to_owned(),
+            record_id: event.record_id,
+            complaint_id: event.complaint_id,
+            facility_code: event.facility_code.map(str::to_owned),
+            before: before.clone(),
+            after: after.clone(),
+            reason: event.reason.map(str::to_owned),
+            previous_hash,
+            hash,
+        }
     };
-    let hash = chain::chain_hash(&previous_hash, &content);
-    let model = audit_event::Model {
-        sequence,
-        id,
-        occurred_at,
-        actor_subject: caller.actor.subject.clone(),
-        actor_name: caller.actor.name.clone(),
-        actor_roles: roles,
-        request_id: caller.request_id.to_owned(),
-        action: event.action.to_owned(),
-        record_type: event.record_type.to_owned(),
-        record_id: event.record_id,
-        complaint_id: event.complaint_id,
-        facility_code: event.facility_code.map(str::to_owned),
-        before,
-        after,
-        reason: event.reason.map(str::to_owned),
-        previous_hash,
-        hash,
-    };
+    if let Some((sequence, hash)) = audit_head::hint() {
+        let model = at((sequence + 1, hash));
+        if audit_head::insert_after(txn, &model).await? {
+            audit_head::remember(&model);
+            return Ok(model);
+        }
+    }
+    let model = at(match last_event(txn).await? {
+        Some((sequence, hash)) => (sequence + 1, hash),
+        None => (1, chain::GENESIS_HASH.to_owned()),
+    });
     AuditEvent::insert(model.clone().into_active_model().reset_all())
         .exec_without_returning(txn)
         .await?;
+    audit_head::remember(&model);
     Ok(model)
 }
 

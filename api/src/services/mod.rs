@@ -5,6 +5,7 @@ pub mod access_log;
 pub mod accessibility;
 pub mod attachments;
 pub mod audit;
+mod audit_head;
 pub mod change;
 pub mod checkpoints;
 pub mod complaints;
