@@ -203,17 +203,36 @@ pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
 /// gapless; complaint volumes are small enough that the serialisation costs
 /// nothing a user would notice.
 pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
-    let txn = db
-        .begin_with_options(TransactionOptions {
-            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-            ..Default::default()
-        })
-        .await?;
-    if db.get_database_backend() == DbBackend::Postgres {
+    let txn = begin_write_unlocked(db).await?;
+    lock_writes(&txn).await?;
+    Ok(txn)
+}
+
+/// [`begin_write`] without PostgreSQL's advisory lock yet, for a writer
+/// whose first statement is a read it can check again once it holds the
+/// lock (a change reads its record, and `UPDATE … WHERE version` refuses
+/// the write if the record moved on meanwhile): that read then runs
+/// outside the serial section every writer queues for. It must call
+/// [`lock_writes`] before it reads anything else or writes. On SQLite the
+/// transaction holds the write lock from `BEGIN IMMEDIATE` on, as with
+/// [`begin_write`].
+pub async fn begin_write_unlocked(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    db.begin_with_options(TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..Default::default()
+    })
+    .await
+}
+
+/// Takes the write lock of a transaction from [`begin_write_unlocked`]
+/// (PostgreSQL's transaction-scoped advisory lock; on SQLite the
+/// transaction already holds it). Taking it twice is harmless.
+pub async fn lock_writes(txn: &DatabaseTransaction) -> Result<(), DbErr> {
+    if txn.get_database_backend() == DbBackend::Postgres {
         txn.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})"))
             .await?;
     }
-    Ok(txn)
+    Ok(())
 }
 
 /// Starts a read-only transaction that sees one consistent snapshot of the

@@ -30,6 +30,17 @@ fn conflict(message: String) -> ServiceError {
 
 /// Runs `command` on record `id`, which the caller read at
 /// `expected_version`; returns the record as changed.
+///
+/// The record itself is read before the write lock is taken (on
+/// PostgreSQL; SQLite's `BEGIN IMMEDIATE` holds it from the start), so
+/// that read is not part of the serial section every writer queues for.
+/// That is safe because nothing is decided on it that is not checked
+/// again under the lock: `UPDATE … WHERE version` writes only if the row
+/// is still the version that was read (every write bumps it), so the
+/// state the command ran on, and the `before` of its audit event, are the
+/// row as it stands; otherwise the caller gets CONFLICT and nothing is
+/// written. Everything else the command needs (its context: other
+/// records, the policy) is read under the lock.
 pub async fn change<C>(
     db: &DatabaseConnection,
     caller: &Caller<'_>,
@@ -45,8 +56,13 @@ where
     if !permits(caller.actor, op) {
         return Err(forbidden(op));
     }
-    let txn = db::begin_write(db).await?;
-    let outcome = change_in(&txn, caller, id, expected_version, command).await;
+    let txn = db::begin_write_unlocked(db).await?;
+    let outcome = async {
+        let before = read(&txn, caller, id, expected_version, &command).await?;
+        db::lock_writes(&txn).await?;
+        apply(&txn, caller, id, expected_version, command, before).await
+    }
+    .await;
     finish(txn, outcome).await
 }
 
@@ -66,11 +82,28 @@ where
     C: Command + Send,
     C::State: Versioned,
 {
-    let actor = caller.actor;
     let op = command.operation();
-    if !permits(actor, op) {
+    if !permits(caller.actor, op) {
         return Err(forbidden(op));
     }
+    let before = read(txn, caller, id, expected_version, &command).await?;
+    apply(txn, caller, id, expected_version, command, before).await
+}
+
+/// The record in the caller's scope, at `expected_version`, and the
+/// permission the record calls for.
+async fn read<C>(
+    txn: &DatabaseTransaction,
+    caller: &Caller<'_>,
+    id: Uuid,
+    expected_version: i32,
+    command: &C,
+) -> Result<C::State, ServiceError>
+where
+    C: Command + Send,
+    C::State: Versioned,
+{
+    let actor = caller.actor;
     let Some(before) = visible_by_id::<C::State>(txn, actor, id).await? else {
         return Err(not_found::<C::State>());
     };
@@ -84,6 +117,24 @@ where
             .on(rule.field)
             .into());
     }
+    Ok(before)
+}
+
+/// The context, the domain's `handle`, `UPDATE … WHERE version`, the
+/// projections and the audit event, under the write lock.
+async fn apply<C>(
+    txn: &DatabaseTransaction,
+    caller: &Caller<'_>,
+    id: Uuid,
+    expected_version: i32,
+    command: C,
+    before: C::State,
+) -> Result<C::State, ServiceError>
+where
+    C: Command + Send,
+    C::State: Versioned,
+{
+    let actor = caller.actor;
     let mut cx = Context::new(actor, now());
     C::State::load_context(txn, id, &before, command.needs(), &mut cx).await?;
     let action = command.audit_action();
