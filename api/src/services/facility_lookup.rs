@@ -70,9 +70,7 @@ pub async fn for_input(
     code: &str,
 ) -> Result<facility::Model, crate::services::ServiceError> {
     let code = input_code(scope, code)?;
-    Facility::find()
-        .filter(facility::Column::Code.eq(code.as_str()))
-        .one(db)
+    by_code(db, scope, &code)
         .await?
         .ok_or_else(|| not_found(&code))
 }
