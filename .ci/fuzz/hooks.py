@@ -131,6 +131,8 @@ MUTATION_ACTIONS: dict[str, tuple[str, ...]] = {
 # meets the progress-notice clock (PROGRESS_NOTICE), supersedes the letter it
 # corrects, and by email records the relay's answer.
 SIDE_EFFECTS: dict[str, tuple[str, ...]] = {
+    # A facility created (not updated) gets the default deadline policy: a second event.
+    "facilityUpsert": ("DEADLINE_POLICY_CREATE",),
     "letterMarkSent": (
         "COMPLAINT_ACKNOWLEDGE",
         "COMPLAINT_PROGRESS_NOTICE_RECORDED",
